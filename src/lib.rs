@@ -1,0 +1,34 @@
+//! confiture: schema as code inside PostgreSQL.
+//!
+//! Layers, in one direction: `api` (thin SQL-facing wrappers) -> capability modules (`build`)
+//! -> pure helpers (`schema_hash`, `sql_text`, `sources`) and `server` (the few modules that
+//! touch PostgreSQL internals).
+
+use pgrx::prelude::*;
+
+mod api;
+mod build;
+mod errors;
+mod schema_hash;
+mod server;
+mod sources;
+mod sql_text;
+
+::pgrx::pg_module_magic!();
+
+extension_sql_file!("../sql/build_history.sql", name = "build_history", bootstrap);
+
+#[cfg(any(test, feature = "pg_test"))]
+mod pg_tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}
+
+extension_sql_file!("../sql/privileges.sql", name = "privileges", finalize);

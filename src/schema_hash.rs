@@ -1,0 +1,99 @@
+//! The schema hash: SHA-256 over the canonical form of a build's sources, version 1.
+//!
+//! Canonical form v1: for each source, in build order, the bytes of its name (the path relative
+//! to the project root, `/`-separated), one NUL byte, its content with every CRLF replaced by
+//! LF, and one NUL byte. The digest is written as 64 lowercase hex digits.
+//! NUL cannot occur in a PostgreSQL `text` value nor in a path, so the framing is unambiguous.
+//!
+//! This file has no dependency but `sha2`: the CLI compiles the very same file (via `#[path]`) so
+//! that both sides compute the identical value. Test vectors live in docs/build.md.
+
+use sha2::{Digest, Sha256};
+
+/// Hash `(name, content)` pairs in order.
+pub fn schema_hash<'a, I>(sources: I) -> String
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let mut hasher = Sha256::new();
+    for (name, content) in sources {
+        hasher.update(name.as_bytes());
+        hasher.update([0u8]);
+        // Stream the content with CRLF collapsed, without copying it.
+        let mut pieces = content.split("\r\n");
+        if let Some(first) = pieces.next() {
+            hasher.update(first.as_bytes());
+        }
+        for piece in pieces {
+            hasher.update(b"\n");
+            hasher.update(piece.as_bytes());
+        }
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The name a source gets when the caller gave none: `source_1`, `source_2`, ...
+pub fn default_source_name(index: usize) -> String {
+    format!("source_{}", index + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_input_is_the_sha256_of_nothing() {
+        assert_eq!(
+            schema_hash(std::iter::empty()),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn documented_test_vectors() {
+        // Computed independently, see docs/build.md:
+        //   printf 'a.sql\0SELECT 1;\n\0' | sha256sum
+        assert_eq!(
+            schema_hash([("a.sql", "SELECT 1;\n")]),
+            "f28a3d2d127cbd737cd19177813c322ade87c4755dda40038b9658bed17c1375"
+        );
+        assert_eq!(
+            schema_hash([
+                ("db/schema/00_common/00_schema.sql", "CREATE SCHEMA app;\r\n"),
+                (
+                    "db/schema/10_tables/10_customer.sql",
+                    "CREATE TABLE app.customer (id bigint PRIMARY KEY);\n"
+                ),
+            ]),
+            "625dba1190db8d6c090b50af4436c54fc9be2d06527e2262260c1efd38574598"
+        );
+    }
+
+    #[test]
+    fn crlf_and_lf_hash_the_same() {
+        let lf = schema_hash([("a.sql", "CREATE TABLE t (id int);\nSELECT 1;\n")]);
+        let crlf = schema_hash([("a.sql", "CREATE TABLE t (id int);\r\nSELECT 1;\r\n")]);
+        assert_eq!(lf, crlf);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_kept() {
+        assert_ne!(schema_hash([("a.sql", "x\ry")]), schema_hash([("a.sql", "x\ny")]));
+    }
+
+    #[test]
+    fn names_and_order_matter() {
+        let ab = schema_hash([("a.sql", "1"), ("b.sql", "2")]);
+        assert_ne!(ab, schema_hash([("b.sql", "2"), ("a.sql", "1")]));
+        assert_ne!(ab, schema_hash([("a.sql", "1"), ("c.sql", "2")]));
+    }
+
+    #[test]
+    fn framing_is_unambiguous() {
+        // Moving bytes between a name and a content, or between sources, changes the hash.
+        assert_ne!(schema_hash([("ab", "c")]), schema_hash([("a", "bc")]));
+        assert_ne!(schema_hash([("a", "b"), ("c", "")]), schema_hash([("a", "bc")]));
+    }
+}

@@ -1,0 +1,132 @@
+//! Splitting SQL text into statements with PostgreSQL's own parser, so that we accept exactly
+//! what the server accepts (pg_dump output included) and know where each statement starts.
+
+use super::scratch_context::ScratchContext;
+use pgrx::list::old_list::PgList;
+use pgrx::pg_sys;
+use pgrx::pg_sys::panic::CaughtError;
+use pgrx::PgTryBuilder;
+use std::ffi::CString;
+use std::panic::AssertUnwindSafe;
+
+/// What the build must know about a statement before running it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatementKind {
+    /// Runs through SPI like any other statement.
+    Plain,
+    /// BEGIN, COMMIT, ROLLBACK, SAVEPOINT...: the build is already one transaction.
+    TransactionControl,
+    /// COPY FROM STDIN / TO STDOUT: needs a client data stream, which a build has not.
+    CopyWithClient,
+}
+
+/// One statement as byte offsets into the text it came from. `start` is PostgreSQL's statement
+/// location, which includes blanks and comments before the first token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParsedStatement {
+    pub start: usize,
+    pub end: usize,
+    pub kind: StatementKind,
+}
+
+/// A syntax error raised by the parser, with where it happened.
+pub struct SyntaxError {
+    pub error: CaughtError,
+    /// Byte offset of the error, when PostgreSQL gave a position.
+    pub error_at: Option<usize>,
+    /// Byte offset just past the last `;` before the error: where the failing statement begins.
+    pub statement_from: usize,
+}
+
+/// Split `text` into statements. `cursor_position` reads the position of the error just raised
+/// (see `error_position`), as a byte offset into `text`.
+pub fn split_statements(
+    text: &str,
+    cursor_position: impl Fn() -> Option<usize>,
+) -> Result<Vec<ParsedStatement>, SyntaxError> {
+    let c_text = to_c_string(text);
+    let parsed = PgTryBuilder::new(AssertUnwindSafe(|| Ok(raw_statements(&c_text, text.len()))))
+        .catch_others(|error| Err(error))
+        .execute();
+    parsed.map_err(|error| {
+        let error_at = cursor_position();
+        let statement_from = error_at.map_or(0, |at| end_of_last_statement_before(&c_text, at));
+        SyntaxError { error, error_at, statement_from }
+    })
+}
+
+fn to_c_string(text: &str) -> CString {
+    // A PostgreSQL text value cannot hold NUL, so this only fails on a caller's bug.
+    CString::new(text).unwrap_or_else(|_| pgrx::error!("SQL text contains a NUL byte"))
+}
+
+fn raw_statements(c_text: &CString, text_len: usize) -> Vec<ParsedStatement> {
+    let _scratch = ScratchContext::enter();
+    // SAFETY: raw_parser reads the NUL-terminated text and returns a List of RawStmt allocated
+    // in the scratch context, which we only read before it is freed.
+    unsafe {
+        let list = pg_sys::raw_parser(c_text.as_ptr(), pg_sys::RawParseMode::RAW_PARSE_DEFAULT);
+        let statements = PgList::<pg_sys::RawStmt>::from_pg(list);
+        statements
+            .iter_ptr()
+            .map(|raw| {
+                let raw = &*raw;
+                let start = raw.stmt_location.max(0) as usize;
+                // A length of 0 means "the rest of the string".
+                let end = if raw.stmt_len > 0 { start + raw.stmt_len as usize } else { text_len };
+                ParsedStatement { start, end: end.min(text_len), kind: kind_of(raw.stmt) }
+            })
+            .collect()
+    }
+}
+
+/// SAFETY: `node` must be a valid parse tree node.
+unsafe fn kind_of(node: *mut pg_sys::Node) -> StatementKind {
+    match unsafe { (*node).type_ } {
+        pg_sys::NodeTag::T_TransactionStmt => StatementKind::TransactionControl,
+        pg_sys::NodeTag::T_CopyStmt => {
+            let copy = unsafe { &*(node as *const pg_sys::CopyStmt) };
+            if copy.filename.is_null() && !copy.is_program {
+                StatementKind::CopyWithClient
+            } else {
+                StatementKind::Plain
+            }
+        }
+        _ => StatementKind::Plain,
+    }
+}
+
+/// Byte offset just past the last `;` token that starts before `limit`, found with PostgreSQL's
+/// own scanner (so semicolons in strings, comments and dollar quotes do not count); 0 if none.
+/// A lexical error at the limit (an unterminated quote, say) ends the scan early.
+fn end_of_last_statement_before(c_text: &CString, limit: usize) -> usize {
+    let last_semicolon = std::cell::Cell::new(None::<usize>);
+    let scan = AssertUnwindSafe(|| {
+        let _scratch = ScratchContext::enter();
+        // SAFETY: the scanner state lives in the scratch context for the duration of the
+        // scan; the keyword tables are PostgreSQL's own, as raw_parser passes them.
+        unsafe {
+            let mut extra: pg_sys::core_yy_extra_type = std::mem::zeroed();
+            let scanner = pg_sys::scanner_init(
+                c_text.as_ptr(),
+                &mut extra,
+                &raw const pg_sys::ScanKeywords,
+                pg_sys::ScanKeywordTokens.as_ptr(),
+            );
+            loop {
+                let mut value: pg_sys::core_YYSTYPE = std::mem::zeroed();
+                let mut location: i32 = 0;
+                let token = pg_sys::core_yylex(&mut value, &mut location, scanner);
+                if token == 0 || location as usize >= limit {
+                    break;
+                }
+                if token == b';' as i32 {
+                    last_semicolon.set(Some(location as usize + 1));
+                }
+            }
+            pg_sys::scanner_finish(scanner);
+        }
+    });
+    PgTryBuilder::new(scan).catch_others(|_| ()).execute();
+    last_semicolon.get().unwrap_or(0)
+}

@@ -1,0 +1,127 @@
+//! Pure helpers over SQL source text: where things are, for error messages.
+//! Parsing itself is PostgreSQL's (see `server::parser`); this only maps offsets to lines and
+//! trims what PostgreSQL counts as part of a statement (leading blanks and comments).
+
+/// 1-based line number of a byte offset (an offset past the end counts as the last line).
+pub fn line_of_byte(text: &str, byte_offset: usize) -> usize {
+    let end = byte_offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Byte offset of a PostgreSQL error position: 1-based and counted in characters.
+/// `None` when the position is unset (0) or beyond the text.
+pub fn byte_of_char_position(text: &str, position: i32) -> Option<usize> {
+    if position <= 0 {
+        return None;
+    }
+    let index = (position - 1) as usize;
+    if index == text.chars().count() {
+        return Some(text.len()); // "at end of input"
+    }
+    text.char_indices().nth(index).map(|(byte, _)| byte)
+}
+
+/// Skip whitespace, `-- line` comments and (nested) `/* block */` comments from `start`:
+/// PostgreSQL's statement locations include what precedes the first token.
+pub fn skip_blanks_and_comments(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut at = start.min(bytes.len());
+    loop {
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        if bytes[at..].starts_with(b"--") {
+            match bytes[at..].iter().position(|&b| b == b'\n') {
+                Some(newline) => at += newline + 1,
+                None => return bytes.len(),
+            }
+        } else if bytes[at..].starts_with(b"/*") {
+            let mut depth = 0usize;
+            while at < bytes.len() {
+                if bytes[at..].starts_with(b"/*") {
+                    depth += 1;
+                    at += 2;
+                } else if bytes[at..].starts_with(b"*/") {
+                    depth -= 1;
+                    at += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    at += 1;
+                }
+            }
+        } else {
+            return at;
+        }
+    }
+}
+
+/// The first line of the statement starting at `start`, shortened for a message.
+pub fn excerpt(text: &str, start: usize) -> String {
+    const MAX_CHARS: usize = 80;
+    let rest = &text[start.min(text.len())..];
+    let line = rest.lines().next().unwrap_or("").trim_end();
+    if line.chars().count() > MAX_CHARS {
+        let cut: String = line.chars().take(MAX_CHARS).collect();
+        format!("{cut}...")
+    } else {
+        line.to_string()
+    }
+}
+
+/// True when nothing but blanks and comments remain in `text`.
+#[cfg(test)]
+pub fn is_blank(text: &str) -> bool {
+    skip_blanks_and_comments(text, 0) == text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_from_one() {
+        let text = "a\nb\nc";
+        assert_eq!(line_of_byte(text, 0), 1);
+        assert_eq!(line_of_byte(text, 2), 2);
+        assert_eq!(line_of_byte(text, 4), 3);
+        assert_eq!(line_of_byte(text, 999), 3);
+    }
+
+    #[test]
+    fn char_positions_become_byte_offsets() {
+        let text = "SELECT 'é', x";
+        assert_eq!(byte_of_char_position(text, 1), Some(0));
+        // 'é' is two bytes: the 13th character (x) is at byte 13, not 12.
+        assert_eq!(byte_of_char_position(text, 13), Some(13));
+        assert_eq!(byte_of_char_position(text, 14), Some(text.len()));
+        assert_eq!(byte_of_char_position(text, 15), None);
+        assert_eq!(byte_of_char_position(text, 0), None);
+        assert_eq!(byte_of_char_position(text, -3), None);
+    }
+
+    #[test]
+    fn leading_comments_are_skipped() {
+        let text = ";\n  -- a comment\n/* block /* nested */ still */\nCREATE TABLE t ();";
+        let at = skip_blanks_and_comments(text, 1);
+        assert!(text[at..].starts_with("CREATE TABLE"));
+        assert_eq!(line_of_byte(text, at), 4);
+    }
+
+    #[test]
+    fn unterminated_comments_reach_the_end() {
+        assert_eq!(skip_blanks_and_comments("-- only", 0), 7);
+        assert_eq!(skip_blanks_and_comments("/* open", 0), 7);
+        assert!(is_blank("  \n-- nothing\n/* here */\n"));
+        assert!(!is_blank("-- x\nSELECT 1"));
+    }
+
+    #[test]
+    fn excerpts_are_one_short_line() {
+        assert_eq!(excerpt("CREATE TABLE t (\n  id int);", 0), "CREATE TABLE t (");
+        let long = format!("SELECT {}", "x".repeat(200));
+        let short = excerpt(&long, 0);
+        assert!(short.ends_with("...") && short.chars().count() == 83);
+    }
+}
