@@ -34,11 +34,6 @@ where
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The name a source gets when the caller gave none: `source_1`, `source_2`, ...
-pub fn default_source_name(index: usize) -> String {
-    format!("source_{}", index + 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,16 @@
 //! The sources of a build as the SQL functions receive them: validated into plain structs.
 
-use crate::schema_hash::default_source_name;
 
 /// One named SQL text: a file of the project, named by its path relative to the project root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
     pub name: String,
     pub text: String,
+}
+
+/// The name a source gets when the caller gave none: `source_1`, `source_2`, ...
+pub fn default_source_name(index: usize) -> String {
+    format!("source_{}", index + 1)
 }
 
 /// Pair `sources` with `names` (or default names), refusing anything a build cannot use.

@@ -1,0 +1,135 @@
+//! `confiture build`: discover the environment's files, write the deterministic concatenation,
+//! and with --apply ship them to confiture.build_from() in one transaction.
+
+use crate::config::{self, Environment};
+use crate::db::Target;
+use crate::discover::{self, SourceFile};
+use crate::failure::{Failure, Kind, Result};
+use crate::fresh::{self, Recreated};
+use crate::schema_hash::schema_hash;
+use crate::output::Spinner;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub struct BuildOptions<'a> {
+    pub env: &'a str,
+    pub apply: bool,
+    pub fresh: bool,
+    pub database_url: Option<&'a str>,
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+pub struct BuildReport {
+    pub environment: String,
+    pub files: usize,
+    pub schema_hash: String,
+    pub output: String,
+    pub applied: Option<Applied>,
+}
+
+#[derive(Serialize)]
+pub struct Applied {
+    pub target: String,
+    /// "build" (files applied) or "template" (cloned from the template of this schema hash).
+    pub method: &'static str,
+    pub build_id: Option<i64>,
+    pub statements: Option<i32>,
+    pub server_duration_ms: Option<f64>,
+    pub template: Option<String>,
+}
+
+pub fn run(project: &Path, options: &BuildOptions) -> Result<BuildReport> {
+    let environment = config::load(project, options.env)?;
+    let names = discover::discover(project, &environment)?;
+    let sources = discover::read_sources(project, &names)?;
+    let hash = schema_hash(sources.iter().map(|s| (s.name.as_str(), s.text.as_str())));
+    let output = options
+        .output
+        .clone()
+        .unwrap_or_else(|| project.join("db/generated").join(format!("schema_{}.sql", options.env)));
+    write_output(&output, &discover::concatenate(&environment.name, &hash, &sources))?;
+    let applied = if options.apply || options.fresh {
+        let url = config::database_url(&environment, options.database_url)?;
+        Some(apply(&Target::parse(&url)?, &environment, &sources, &hash, options.fresh)?)
+    } else {
+        None
+    };
+    Ok(BuildReport {
+        environment: environment.name,
+        files: sources.len(),
+        schema_hash: hash,
+        output: output.display().to_string(),
+        applied,
+    })
+}
+
+fn write_output(path: &Path, text: &str) -> Result<()> {
+    let write = || -> std::io::Result<()> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        // Leave the file (and its mtime) alone when nothing changed.
+        if std::fs::read(path).is_ok_and(|old| old == text.as_bytes()) {
+            return Ok(());
+        }
+        std::fs::write(path, text)
+    };
+    write().map_err(|error| Failure::new(Kind::Config, format!("cannot write {}: {error}", path.display())))
+}
+
+fn apply(target: &Target, environment: &Environment, sources: &[SourceFile], hash: &str, fresh: bool) -> Result<Applied> {
+    let spinner = Spinner::start(format!("building {} files into {}", sources.len(), target.description));
+    if fresh {
+        let env_file = environment.file.display().to_string();
+        if let Recreated::FromTemplate(template) = fresh::recreate(target, hash, environment.allow_reset, &env_file)? {
+            spinner.finish();
+            return Ok(Applied {
+                target: target.description.clone(),
+                method: "template",
+                build_id: None,
+                statements: None,
+                server_duration_ms: None,
+                template: Some(template),
+            });
+        }
+    }
+    let (build_id, statements, duration) = build_from(target, sources)?;
+    let template = if fresh { Some(fresh::save_template(target, hash)?) } else { None };
+    spinner.finish();
+    Ok(Applied {
+        target: target.description.clone(),
+        method: "build",
+        build_id: Some(build_id),
+        statements: Some(statements),
+        server_duration_ms: Some(duration),
+        template,
+    })
+}
+
+/// One transaction: create the extension if this database lacks it, then build. A failure
+/// anywhere rolls back both.
+fn build_from(target: &Target, sources: &[SourceFile]) -> Result<(i64, i32, f64)> {
+    let mut client = target.connect()?;
+    let db_error = |e| Failure::from_postgres(e, &target.description);
+    let mut transaction = client.transaction().map_err(db_error)?;
+    transaction.batch_execute("CREATE EXTENSION IF NOT EXISTS confiture").map_err(|e| {
+        let mut failure = db_error(e);
+        failure.hint = Some(
+            "The confiture extension must be installed on the server (cargo pgrx install), \
+             and creating it needs a superuser."
+                .into(),
+        );
+        failure
+    })?;
+    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
+    let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+    let row = transaction
+        .query_one(
+            "SELECT build_id, statement_count, duration_ms FROM confiture.build_from($1::text[], $2::text[])",
+            &[&texts, &names],
+        )
+        .map_err(db_error)?;
+    transaction.commit().map_err(db_error)?;
+    Ok((row.get(0), row.get(1), row.get(2)))
+}

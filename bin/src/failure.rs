@@ -1,0 +1,102 @@
+//! Every way a command can fail, each with its documented exit code (docs/exit-codes.md).
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// 3: the project or environment configuration is missing or wrong.
+    Config,
+    /// 4: a source file cannot be used (unreadable, not UTF-8, empty).
+    Source,
+    /// 5: the database cannot be reached.
+    Connection,
+    /// 6: the database refused the work (SQL error in the build, missing extension, privileges).
+    Database,
+}
+
+impl Kind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Config => 3,
+            Kind::Source => 4,
+            Kind::Connection => 5,
+            Kind::Database => 6,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Config => "config",
+            Kind::Source => "source",
+            Kind::Connection => "connection",
+            Kind::Database => "database",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: Kind,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    pub sqlstate: Option<String>,
+}
+
+impl Failure {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), detail: None, hint: None, sqlstate: None }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// A failure reported by PostgreSQL: keep its message, detail, hint and SQLSTATE.
+    /// `Kind::Connection` when the server could not be reached or went away.
+    pub fn from_postgres(error: postgres::Error, target: &str) -> Self {
+        match error.as_db_error() {
+            Some(db) => Self {
+                kind: Kind::Database,
+                message: db.message().to_string(),
+                detail: db.detail().map(str::to_string),
+                hint: db.hint().map(str::to_string),
+                sqlstate: Some(db.code().code().to_string()),
+            },
+            None => Self::new(Kind::Connection, format!("cannot reach {target}: {error}"))
+                .with_hint("Check that the server is running and that database_url (or --database-url) is right."),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "kind": self.kind.name(),
+                "exit_code": self.kind.exit_code(),
+                "message": self.message,
+                "detail": self.detail,
+                "hint": self.hint,
+                "sqlstate": self.sqlstate,
+            }
+        })
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(sqlstate) = &self.sqlstate {
+            write!(f, " (SQLSTATE {sqlstate})")?;
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, "\n  detail: {}", detail.replace('\n', "\n          "))?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Failure>;

@@ -1,0 +1,49 @@
+//! Presentation: tables for people, JSON for programs, a spinner only on a terminal.
+
+use comfy_table::{presets::NOTHING, Table};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Key/value rows as an aligned two-column table.
+pub fn key_values(rows: &[(&str, String)]) -> String {
+    let mut table = Table::new();
+    table.load_preset(NOTHING);
+    for (key, value) in rows {
+        table.add_row(vec![key.to_string(), value.clone()]);
+    }
+    table.to_string()
+}
+
+pub struct Spinner(Option<ProgressBar>);
+
+impl Spinner {
+    pub fn start(message: String) -> Self {
+        if !std::io::stderr().is_terminal() || std::env::var_os("CONFITURE_NO_PROGRESS").is_some() {
+            return Self(None);
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
+        bar.set_message(message);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self(Some(bar))
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

@@ -1,0 +1,86 @@
+# Shared shell helpers for confiture's scripts. Source it; do not run it.
+# Works as root (the server then runs as the postgres user) and as an ordinary user.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_MAJOR=15
+PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
+PG_CONFIG="${PG_CONFIG:-/usr/bin/pg_config}"
+PGRX_VERSION=0.18.0
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Run a command as the user that owns the server processes.
+as_server_user() {
+    if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Install what is missing; every step is skipped when already done, so a second run is fast.
+ensure_toolchain() {
+    local missing=()
+    [ -x "$PG_BIN/initdb" ] || missing+=("postgresql-$PG_MAJOR")
+    [ -f "/usr/include/postgresql/$PG_MAJOR/server/postgres.h" ] || missing+=("postgresql-server-dev-$PG_MAJOR")
+    ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+    if is_root; then command -v sudo >/dev/null || missing+=(sudo); fi
+    if [ "${#missing[@]}" -gt 0 ]; then
+        is_root || die "missing Debian packages: ${missing[*]} (install them with sudo apt-get install ${missing[*]})"
+        say "installing Debian packages: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    if ! cargo pgrx --version 2>/dev/null | grep -q " $PGRX_VERSION"; then
+        say "installing cargo-pgrx $PGRX_VERSION (about 4 minutes)"
+        cargo install cargo-pgrx --version "$PGRX_VERSION" --locked --quiet
+    fi
+    if ! grep -qs "pg$PG_MAJOR" "$HOME/.pgrx/config.toml"; then
+        say "pointing pgrx at PostgreSQL $PG_MAJOR"
+        cargo pgrx init --pg$PG_MAJOR "$PG_CONFIG" >/dev/null
+    fi
+}
+
+# cargo-pgrx writes into PostgreSQL's system directories: as root directly, otherwise via sudo.
+pgrx_sudo_flag() { if is_root; then echo ""; else echo "--sudo"; fi; }
+
+# Build and install the extension (debug profile: the same build the test tiers use).
+install_extension() {
+    say "building and installing the extension"
+    (cd "$ROOT" && cargo pgrx install --pg-config "$PG_CONFIG" $(pgrx_sudo_flag) >/dev/null)
+}
+
+build_cli() {
+    say "building the CLI"
+    (cd "$ROOT" && cargo build --quiet -p confiture-cli)
+    CONFITURE_BIN="$ROOT/target/debug/confiture"
+}
+
+# cluster_start DIR PORT: a throwaway cluster in DIR listening on 127.0.0.1:PORT, superuser
+# "postgres", trust authentication on loopback only. Idempotent.
+cluster_start() {
+    local dir="$1" port="$2"
+    mkdir -p "$dir"
+    if is_root; then chown postgres: "$dir"; fi
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        as_server_user "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+            || { cat "$dir/initdb.log" >&2; die "initdb failed in $dir"; }
+    fi
+    if ! as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+        as_server_user mkdir -p "$dir/sock"
+        as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+            -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null \
+            || { tail -20 "$dir/server.log" >&2; die "could not start PostgreSQL in $dir"; }
+    fi
+}
+
+cluster_stop() {
+    local dir="$1"
+    if [ -f "$dir/data/PG_VERSION" ]; then
+        as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+}
+
+cluster_url() { echo "postgresql://postgres@127.0.0.1:$2/${3:-postgres}"; }
