@@ -171,33 +171,47 @@ fn record_build(hash: &str, sources: &[Source], statements: usize, duration_ms: 
     let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
     let file_count = sources.len() as i32;
     let statement_count = statements as i32;
-    let args = [
-        DatumWithOid::from(hash),
-        DatumWithOid::from(file_count),
-        DatumWithOid::from(statement_count),
-        DatumWithOid::from(duration_ms),
-        DatumWithOid::from(names),
-    ];
-    Spi::connect_mut(|client| {
-        let row = client
-            .update(
-                "INSERT INTO confiture.build_history \
-                   (schema_hash, file_count, statement_count, duration_ms, source_names) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 RETURNING build_id, built_by::text, built_at",
-                Some(1),
-                &args,
-            )?
-            .first();
-        Ok::<_, pgrx::spi::Error>(BuildRecord {
-            build_id: row.get(1)?.expect("build_id is NOT NULL"),
-            schema_hash: hash.to_string(),
-            file_count,
-            statement_count,
-            duration_ms,
-            built_by: row.get(2)?.expect("built_by is NOT NULL"),
-            built_at: row.get(3)?.expect("built_at is NOT NULL"),
+    let insert = AssertUnwindSafe(|| {
+        let args = [
+            DatumWithOid::from(hash),
+            DatumWithOid::from(file_count),
+            DatumWithOid::from(statement_count),
+            DatumWithOid::from(duration_ms),
+            DatumWithOid::from(names.clone()),
+        ];
+        Spi::connect_mut(|client| {
+            let row = client
+                .update(
+                    "INSERT INTO confiture.build_history \
+                       (schema_hash, file_count, statement_count, duration_ms, source_names) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     RETURNING build_id, built_by::text, built_at",
+                    Some(1),
+                    &args,
+                )?
+                .first();
+            Ok::<_, pgrx::spi::Error>((row.get(1)?, row.get(2)?, row.get(3)?))
         })
-    })
-    .unwrap_or_else(|error| pgrx::error!("could not record the build in confiture.build_history: {error}"))
+        .unwrap_or_else(|error| pgrx::error!("{error}"))
+    });
+    let (build_id, built_by, built_at) = PgTryBuilder::new(insert)
+        .catch_others(|error| {
+            let (code, message, detail, _) = parts_of(error);
+            raise(
+                code,
+                format!("build rolled back: it could not be recorded in confiture.build_history: {message}"),
+                detail,
+                Some("The role running the build needs: GRANT SELECT, INSERT ON confiture.build_history TO <role>".into()),
+            )
+        })
+        .execute();
+    BuildRecord {
+        build_id: build_id.unwrap_or_default(),
+        schema_hash: hash.to_string(),
+        file_count,
+        statement_count,
+        duration_ms,
+        built_by: built_by.unwrap_or_default(),
+        built_at: built_at.unwrap_or_else(|| pgrx::error!("build_history.built_at is NULL")),
+    }
 }
