@@ -1,0 +1,96 @@
+//! Builds that succeed.
+
+use crate::support::*;
+use std::process::Command;
+
+#[test]
+fn init_scaffolds_a_project_that_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = confiture(&["init"], dir.path(), &[]);
+    assert_exit(&output, 0);
+    for folder in ["db/schema/00_common", "db/schema/10_tables", "db/migrations", "db/seeds"] {
+        assert!(dir.path().join(folder).is_dir(), "{folder} missing");
+    }
+    std::fs::write(dir.path().join("db/schema/10_tables/10_note.sql"), "CREATE TABLE note (id int PRIMARY KEY);\n").unwrap();
+    let url = empty_database("e2e_init");
+    let output = confiture(&["build", "--apply"], dir.path(), &[("DATABASE_URL", url.as_str())]);
+    assert_exit(&output, 0);
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM note"), 0);
+}
+
+#[test]
+fn quickstart_builds_and_reports_json() {
+    let url = empty_database("e2e_quickstart");
+    let project = repo_root().join("examples/quickstart");
+    let output = tempfile::tempdir().unwrap();
+    let generated = output.path().join("schema.sql");
+    let run = confiture(
+        &["build", "--apply", "--format", "json", "--database-url", &url, "--output", generated.to_str().unwrap()],
+        &project,
+        &[],
+    );
+    assert_exit(&run, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+    assert_eq!(report["files"], 7);
+    assert_eq!(report["applied"]["method"], "build");
+    assert_eq!(report["applied"]["statements"], 16);
+    let hash = report["schema_hash"].as_str().unwrap();
+    // The CLI's hash is the server's: the same value is recorded and recomputed there.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let recorded: String = client.query_one("SELECT schema_hash FROM confiture.build_history", &[]).unwrap().get(0);
+    assert_eq!(recorded, hash);
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'shop'"), 4);
+}
+
+#[test]
+fn the_concatenation_is_byte_identical_across_runs() {
+    let project = Project::new(&[("db/schema/b.sql", "SELECT 2;"), ("db/schema/a.sql", "SELECT 1;\r\n")]);
+    assert_exit(&project.run("unused", &["build"]), 0);
+    let generated = project.path().join("db/generated/schema_local.sql");
+    let first = std::fs::read(&generated).unwrap();
+    assert_exit(&project.run("unused", &["build"]), 0);
+    assert_eq!(first, std::fs::read(&generated).unwrap());
+    let text = String::from_utf8(first).unwrap();
+    assert!(text.find("-- file: db/schema/a.sql").unwrap() < text.find("-- file: db/schema/b.sql").unwrap());
+}
+
+/// The pagila schema (a pg_dump output) built through the CLI gives the same catalog as
+/// `psql -1 -f` of the same file.
+#[test]
+fn pagila_builds_to_the_same_catalog_as_psql() {
+    let pagila = std::fs::read_to_string(corpus("pagila/pagila-schema.sql")).expect("../shared/corpus/pagila");
+    let project = Project::new(&[("db/schema/pagila-schema.sql", &pagila)]);
+    let built = empty_database("e2e_pagila_confiture");
+    assert_exit(&project.run(&built, &["build", "--apply"]), 0);
+
+    let reference = empty_database("e2e_pagila_psql");
+    let mut client = postgres::Client::connect(&reference, postgres::NoTls).unwrap();
+    client.batch_execute("CREATE EXTENSION confiture").unwrap();
+    let psql = Command::new("psql")
+        .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(corpus("pagila/pagila-schema.sql"))
+        .arg(&reference)
+        .output()
+        .unwrap();
+    assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
+
+    let (ours, theirs) = (schema_dump(&built), schema_dump(&reference));
+    assert!(ours.contains("CREATE TABLE public.film"), "pagila was not built");
+    assert!(ours == theirs, "pg_dump differs between confiture and psql");
+}
+
+#[test]
+fn the_url_comes_from_flag_then_variable_then_file() {
+    let project = Project::new(&[("db/schema/t.sql", "CREATE TABLE t (id int);")]);
+    let from_file = empty_database("e2e_url_file");
+    let from_variable = empty_database("e2e_url_variable");
+    let output = confiture(
+        &["build", "--apply"],
+        project.path(),
+        &[("CONFITURE_E2E_URL", from_file.as_str()), ("CONFITURE_DATABASE_URL", from_variable.as_str())],
+    );
+    assert_exit(&output, 0);
+    assert_eq!(query_one_i64(&from_variable, "SELECT count(*) FROM confiture.build_history"), 1);
+    assert_exit(&project.run(&from_file, &["build", "--apply"]), 0);
+    assert_eq!(query_one_i64(&from_file, "SELECT count(*) FROM confiture.build_history"), 1);
+}

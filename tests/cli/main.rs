@@ -1,0 +1,9 @@
+//! CLI end to end: the `confiture` binary against a throwaway cluster.
+//! scripts/test.sh starts the cluster and sets CONFITURE_TEST_URL (a superuser URL without a
+//! database name); without it these tests fail rather than skip.
+
+mod support;
+
+mod bad_input;
+mod build;
+mod fresh;
