@@ -48,7 +48,9 @@ pgrx_sudo_flag() { if is_root; then echo ""; else echo "--sudo"; fi; }
 # Build and install the extension (debug profile: the same build the test tiers use).
 install_extension() {
     say "building and installing the extension"
-    (cd "$ROOT" && cargo pgrx install --pg-config "$PG_CONFIG" $(pgrx_sudo_flag) >/dev/null)
+    mkdir -p "$ROOT/target"
+    (cd "$ROOT" && cargo pgrx install --pg-config "$PG_CONFIG" $(pgrx_sudo_flag) >"$ROOT/target/pgrx-install.log" 2>&1) \
+        || { tail -30 "$ROOT/target/pgrx-install.log" >&2; die "cargo pgrx install failed"; }
 }
 
 build_cli() {

@@ -18,7 +18,9 @@ cargo test --quiet -p confiture-cli --bins
 cargo test --quiet -p confiture --lib -- --skip pg_tests::
 
 say "tier 2: in-server tests (cargo pgrx test)"
-RUNAS=(); is_root && RUNAS=(--runas postgres)
+# As root the test server runs as postgres; otherwise as you. Either way --runas makes
+# cargo-pgrx copy the extension into PostgreSQL's directories with sudo.
+if is_root; then RUNAS=(--runas postgres); else RUNAS=(--runas "$(id -un)"); fi
 rm -rf "$TEST_DIR-pgrx"
 mkdir -p target
 if ! cargo pgrx test pg$PG_MAJOR "${RUNAS[@]}" --pgdata "$TEST_DIR-pgrx" >target/pgrx-test.log 2>&1; then

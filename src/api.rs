@@ -10,9 +10,8 @@ use pgrx::prelude::*;
 type TextArray = Vec<Option<String>>;
 
 fn named_sources(sources: Option<TextArray>, names: Option<TextArray>) -> Vec<sources::Source> {
-    sources::named_sources(sources, names).unwrap_or_else(|reason| {
-        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, reason, None, None)
-    })
+    sources::named_sources(sources, names)
+        .unwrap_or_else(|reason| raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, reason, None, None))
 }
 
 /// Apply DDL texts in order inside the caller's transaction; one row describing the build.

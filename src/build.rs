@@ -1,6 +1,7 @@
 //! Build from DDL: apply a project's sources in order, inside the caller's transaction, with
 //! every failure attributed to its file, line and statement.
 
+use crate::errors::raise;
 use crate::schema_hash::schema_hash;
 use crate::server::error_position::{ErrorPosition, ErrorPositionProbe};
 use crate::server::guc_scope::GucScope;
@@ -8,7 +9,6 @@ use crate::server::parser::{split_statements, ParsedStatement, StatementKind, Sy
 use crate::sources::Source;
 use crate::sql_text::{byte_of_char_position, excerpt, line_of_byte, skip_blanks_and_comments};
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
-use crate::errors::raise;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
@@ -101,10 +101,9 @@ fn raise_syntax_error(source: &Source, syntax: SyntaxError) -> ! {
     let text = &source.text;
     let start = skip_blanks_and_comments(text, syntax.statement_from);
     let error_line = line_of_byte(text, syntax.error_at.unwrap_or(start));
-    let (code, message, detail, hint) = parts_of(syntax.error);
+    let (code, message, detail, hint) = parts_of(*syntax.error);
     if let Some(at) = syntax.error_at.filter(|&at| text[at..].starts_with('\\')) {
-        let command: String =
-            text[at..].chars().take_while(|c| !c.is_whitespace()).take(20).collect();
+        let command: String = text[at..].chars().take_while(|c| !c.is_whitespace()).take(20).collect();
         raise(
             PgSqlErrorCode::ERRCODE_SYNTAX_ERROR,
             format!("{}:{}: psql meta-command {} is not SQL", source.name, error_line, command),
@@ -116,7 +115,12 @@ fn raise_syntax_error(source: &Source, syntax: SyntaxError) -> ! {
             ),
         );
     }
-    raise(code, format!("{}:{}: {}", source.name, error_line, message), Some(statement_detail(text, start, detail)), hint);
+    raise(
+        code,
+        format!("{}:{}: {}", source.name, error_line, message),
+        Some(statement_detail(text, start, detail)),
+        hint,
+    );
 }
 
 fn raise_statement_error(
@@ -135,7 +139,12 @@ fn raise_statement_error(
         .find_map(|pos| byte_of_char_position(sql, pos))
         .map_or(line_of_byte(text, start), |at| line_of_byte(text, statement.start + at));
     let (code, message, detail, hint) = parts_of(error);
-    raise(code, format!("{}:{}: {}", source.name, error_line, message), Some(statement_detail(text, start, detail)), hint);
+    raise(
+        code,
+        format!("{}:{}: {}", source.name, error_line, message),
+        Some(statement_detail(text, start, detail)),
+        hint,
+    );
 }
 
 fn statement_detail(text: &str, start: usize, original_detail: Option<String>) -> String {

@@ -1,6 +1,5 @@
 //! The sources of a build as the SQL functions receive them: validated into plain structs.
 
-
 /// One named SQL text: a file of the project, named by its path relative to the project root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
@@ -69,10 +68,7 @@ mod tests {
     #[test]
     fn given_names_are_kept_in_order() {
         let sources = named_sources(some(&["a", "b"]), some(&["x.sql", "y.sql"])).unwrap();
-        assert_eq!(
-            sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-            ["x.sql", "y.sql"]
-        );
+        assert_eq!(sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["x.sql", "y.sql"]);
     }
 
     #[test]
@@ -87,8 +83,7 @@ mod tests {
             "names[2] is NULL or empty"
         );
         assert_eq!(
-            named_sources(Some(vec![Some("a".into()), None]), some(&["x.sql", "y.sql"]))
-                .unwrap_err(),
+            named_sources(Some(vec![Some("a".into()), None]), some(&["x.sql", "y.sql"])).unwrap_err(),
             "y.sql: the source text is NULL"
         );
     }

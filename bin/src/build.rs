@@ -5,9 +5,9 @@ use crate::config::{self, Environment};
 use crate::db::Target;
 use crate::discover::{self, SourceFile};
 use crate::failure::{Failure, Kind, Result};
-use crate::fresh::{self, Recreated};
-use crate::schema_hash::schema_hash;
+use crate::fresh;
 use crate::output::Spinner;
+use crate::schema_hash::schema_hash;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -78,33 +78,66 @@ fn write_output(path: &Path, text: &str) -> Result<()> {
     write().map_err(|error| Failure::new(Kind::Config, format!("cannot write {}: {error}", path.display())))
 }
 
-fn apply(target: &Target, environment: &Environment, sources: &[SourceFile], hash: &str, fresh: bool) -> Result<Applied> {
+fn apply(
+    target: &Target,
+    environment: &Environment,
+    sources: &[SourceFile],
+    hash: &str,
+    fresh: bool,
+) -> Result<Applied> {
     let spinner = Spinner::start(format!("building {} files into {}", sources.len(), target.description));
-    if fresh {
-        let env_file = environment.file.display().to_string();
-        if let Recreated::FromTemplate(template) = fresh::recreate(target, hash, environment.allow_reset, &env_file)? {
+    if !fresh {
+        let (build_id, statements, duration) = build_from(target, sources)?;
+        return Ok(Applied::built(target, build_id, statements, duration, None));
+    }
+    let env_file = environment.file.display().to_string();
+    let staging = fresh::prepare(target, hash, environment.allow_reset, &env_file)?;
+    if let Some(template) = staging.cloned_from.clone() {
+        staging.swap_in().inspect_err(|_| staging.abandon())?;
+        spinner.finish();
+        return Ok(Applied {
+            target: target.description.clone(),
+            method: "template",
+            build_id: None,
+            statements: None,
+            server_duration_ms: None,
+            template: Some(template),
+        });
+    }
+    let built = build_from(&staging.staging, sources).and_then(|(id, statements, duration)| {
+        let template = staging.save_template(hash)?;
+        Ok((id, statements, duration, template))
+    });
+    match built {
+        Ok((build_id, statements, duration, template)) => {
+            staging.swap_in().inspect_err(|_| staging.abandon())?;
             spinner.finish();
-            return Ok(Applied {
-                target: target.description.clone(),
-                method: "template",
-                build_id: None,
-                statements: None,
-                server_duration_ms: None,
-                template: Some(template),
-            });
+            Ok(Applied::built(target, build_id, statements, duration, Some(template)))
+        }
+        Err(failure) => {
+            staging.abandon();
+            Err(failure)
         }
     }
-    let (build_id, statements, duration) = build_from(target, sources)?;
-    let template = if fresh { Some(fresh::save_template(target, hash)?) } else { None };
-    spinner.finish();
-    Ok(Applied {
-        target: target.description.clone(),
-        method: "build",
-        build_id: Some(build_id),
-        statements: Some(statements),
-        server_duration_ms: Some(duration),
-        template,
-    })
+}
+
+impl Applied {
+    fn built(
+        target: &Target,
+        build_id: i64,
+        statements: i32,
+        duration: f64,
+        template: Option<String>,
+    ) -> Self {
+        Self {
+            target: target.description.clone(),
+            method: "build",
+            build_id: Some(build_id),
+            statements: Some(statements),
+            server_duration_ms: Some(duration),
+            template,
+        }
+    }
 }
 
 /// One transaction: create the extension if this database lacks it, then build. A failure

@@ -51,8 +51,9 @@ pub fn load(project: &Path, env: &str) -> Result<Environment> {
         }
     })?;
     let mut environment: Environment = serde_yaml_ng::from_str(&text).map_err(|error| {
-        Failure::new(Kind::Config, format!("{}: {error}", file.display()))
-            .with_hint("Keys: name, database_url, include_dirs, exclude_dirs, allow_reset (docs/configuration.md).")
+        Failure::new(Kind::Config, format!("{}: {error}", file.display())).with_hint(
+            "Keys: name, database_url, include_dirs, exclude_dirs, allow_reset (docs/configuration.md).",
+        )
     })?;
     if environment.include_dirs.is_empty() {
         return Err(Failure::new(Kind::Config, format!("{}: include_dirs is empty", file.display())));
@@ -104,7 +105,10 @@ pub fn database_url(environment: &Environment, flag: Option<&str>) -> Result<Str
 /// Expand `${NAME}` references; returns the first unset name as the error. Only the braced
 /// form is expanded (not `$NAME`, unlike shellexpand), because a password in a URL may
 /// legitimately contain `$`.
-pub fn expand_variables(text: &str, lookup: impl Fn(&str) -> Option<String>) -> std::result::Result<String, String> {
+pub fn expand_variables(
+    text: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> std::result::Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find("${") {
@@ -145,7 +149,10 @@ mod tests {
 
     #[test]
     fn bare_dollars_and_unclosed_braces_stay_literal() {
-        assert_eq!(expand_variables("postgresql://u:pa$USER@h/db", vars).unwrap(), "postgresql://u:pa$USER@h/db");
+        assert_eq!(
+            expand_variables("postgresql://u:pa$USER@h/db", vars).unwrap(),
+            "postgresql://u:pa$USER@h/db"
+        );
         assert_eq!(expand_variables("x${USER", vars).unwrap(), "x${USER");
     }
 

@@ -5,6 +5,7 @@ use postgres::{Client, Config, NoTls};
 use std::str::FromStr;
 
 /// A parsed database URL, with a description that never shows the password.
+#[derive(Clone)]
 pub struct Target {
     pub config: Config,
     pub description: String,
@@ -24,7 +25,11 @@ impl Target {
     }
 
     pub fn database(&self) -> String {
-        self.config.get_dbname().map(str::to_string).or_else(|| self.config.get_user().map(str::to_string)).unwrap_or_default()
+        self.config
+            .get_dbname()
+            .map(str::to_string)
+            .or_else(|| self.config.get_user().map(str::to_string))
+            .unwrap_or_default()
     }
 
     /// The same server, another database (for CREATE/DROP DATABASE).

@@ -17,8 +17,7 @@ pub struct SourceFile {
 }
 
 pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>> {
-    let excluded: Vec<String> =
-        environment.exclude_dirs.iter().map(|dir| normalize(dir)).collect();
+    let excluded: Vec<String> = environment.exclude_dirs.iter().map(|dir| normalize(dir)).collect();
     let mut seen = HashSet::new();
     let mut ordered = Vec::new();
     for include in &environment.include_dirs {
@@ -32,7 +31,10 @@ pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>
         let mut found = Vec::new();
         for entry in walkdir::WalkDir::new(&root).follow_links(true) {
             let entry = entry.map_err(|error| {
-                Failure::new(Kind::Source, format!("cannot read {}: {error}", error.path().unwrap_or(&root).display()))
+                Failure::new(
+                    Kind::Source,
+                    format!("cannot read {}: {error}", error.path().unwrap_or(&root).display()),
+                )
             })?;
             if !entry.file_type().is_file() || entry.path().extension().is_none_or(|ext| ext != "sql") {
                 continue;
@@ -158,7 +160,11 @@ mod tests {
 
     #[test]
     fn excluded_dirs_and_duplicates_are_left_out() {
-        let dir = project(&[("db/schema/a.sql", b"x"), ("db/schema/skip/b.sql", b"x"), ("db/schema/skipped.sql", b"x")]);
+        let dir = project(&[
+            ("db/schema/a.sql", b"x"),
+            ("db/schema/skip/b.sql", b"x"),
+            ("db/schema/skipped.sql", b"x"),
+        ]);
         let names = discover(dir.path(), &env(&["db/schema", "db/schema"], &["./db/schema/skip/"])).unwrap();
         assert_eq!(names, ["db/schema/a.sql", "db/schema/skipped.sql"]);
     }
@@ -181,7 +187,10 @@ mod tests {
         ]);
         let read = |name: &str| read_sources(dir.path(), &[name.to_string()]);
         let latin1 = read("latin1.sql").unwrap_err();
-        assert_eq!((latin1.kind, latin1.message.as_str()), (Kind::Source, "latin1.sql:2: the file is not valid UTF-8"));
+        assert_eq!(
+            (latin1.kind, latin1.message.as_str()),
+            (Kind::Source, "latin1.sql:2: the file is not valid UTF-8")
+        );
         assert_eq!(read("empty.sql").unwrap_err().message, "empty.sql: the file is empty");
         assert_eq!(read("nul.sql").unwrap_err().message, "nul.sql:2: the file contains a NUL byte");
         assert!(read("missing.sql").unwrap_err().message.starts_with("cannot read missing.sql"));

@@ -64,8 +64,10 @@ impl Failure {
                 hint: db.hint().map(str::to_string),
                 sqlstate: Some(db.code().code().to_string()),
             },
-            None => Self::new(Kind::Connection, format!("cannot reach {target}: {error}"))
-                .with_hint("Check that the server is running and that database_url (or --database-url) is right."),
+            None => Self::new(Kind::Connection, format!("cannot reach {target}: {}", with_causes(&error)))
+                .with_hint(
+                    "Check that the server is running and that database_url (or --database-url) is right.",
+                ),
         }
     }
 
@@ -97,6 +99,18 @@ impl fmt::Display for Failure {
         }
         Ok(())
     }
+}
+
+/// "error connecting to server: Connection refused (os error 111)": the message and its causes.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 pub type Result<T> = std::result::Result<T, Failure>;

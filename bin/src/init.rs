@@ -52,7 +52,10 @@ mod tests {
         assert!(first.contains(&"db/environments/local.yaml".to_string()));
         std::fs::write(dir.path().join("db/environments/local.yaml"), "name: mine\n").unwrap();
         assert!(run(dir.path()).unwrap().is_empty());
-        assert_eq!(std::fs::read_to_string(dir.path().join("db/environments/local.yaml")).unwrap(), "name: mine\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("db/environments/local.yaml")).unwrap(),
+            "name: mine\n"
+        );
     }
 
     #[test]

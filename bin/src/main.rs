@@ -79,12 +79,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let created = init::run(&dir)?;
             match cli.format {
                 Format::Json => println!("{}", serde_json::json!({ "project": dir, "created": created })),
-                Format::Table if created.is_empty() => println!("{}: already a confiture project", dir.display()),
-                Format::Table => created.iter().for_each(|path| println!("created {}", dir.join(path).display())),
+                Format::Table if created.is_empty() => {
+                    println!("{}: already a confiture project", dir.display())
+                }
+                Format::Table => {
+                    created.iter().for_each(|path| println!("created {}", dir.join(path).display()))
+                }
             }
         }
         Command::Build { env, apply, fresh, database_url, output } => {
-            let options = build::BuildOptions { env: &env, apply, fresh, database_url: database_url.as_deref(), output };
+            let options = build::BuildOptions {
+                env: &env,
+                apply,
+                fresh,
+                database_url: database_url.as_deref(),
+                output,
+            };
             let report = build::run(&cli.project, &options)?;
             match cli.format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("serializable")),
@@ -109,7 +119,10 @@ fn print_build(report: &build::BuildReport) {
             _ => {
                 rows.push(("build id", applied.build_id.map(|id| id.to_string()).unwrap_or_default()));
                 rows.push(("statements", applied.statements.map(|n| n.to_string()).unwrap_or_default()));
-                rows.push(("server time", applied.server_duration_ms.map(|ms| format!("{ms:.0} ms")).unwrap_or_default()));
+                rows.push((
+                    "server time",
+                    applied.server_duration_ms.map(|ms| format!("{ms:.0} ms")).unwrap_or_default(),
+                ));
             }
         }
         if let Some(template) = &applied.template {

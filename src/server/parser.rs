@@ -31,7 +31,7 @@ pub struct ParsedStatement {
 
 /// A syntax error raised by the parser, with where it happened.
 pub struct SyntaxError {
-    pub error: CaughtError,
+    pub error: Box<CaughtError>,
     /// Byte offset of the error, when PostgreSQL gave a position.
     pub error_at: Option<usize>,
     /// Byte offset just past the last `;` before the error: where the failing statement begins.
@@ -46,7 +46,7 @@ pub fn split_statements(
 ) -> Result<Vec<ParsedStatement>, SyntaxError> {
     let c_text = to_c_string(text);
     let parsed = PgTryBuilder::new(AssertUnwindSafe(|| Ok(raw_statements(&c_text, text.len()))))
-        .catch_others(|error| Err(error))
+        .catch_others(|error| Err(Box::new(error)))
         .execute();
     parsed.map_err(|error| {
         let error_at = cursor_position();

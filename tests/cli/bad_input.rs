@@ -29,7 +29,10 @@ fn a_syntax_error_in_the_500th_file_names_it_and_applies_nothing() {
         project.write(&format!("db/schema/10_tables/{i:04}_t.sql"), &text);
     }
     let message = failing_build("e2e_syntax_500", &project, 6);
-    assert!(message.contains("db/schema/10_tables/0500_t.sql:3: syntax error at or near \"text\""), "{message}");
+    assert!(
+        message.contains("db/schema/10_tables/0500_t.sql:3: syntax error at or near \"text\""),
+        "{message}"
+    );
     assert!(message.contains("In the statement starting at line 1: CREATE TABLE t0500 ("), "{message}");
     assert!(message.contains("SQLSTATE 42601"), "{message}");
 }
@@ -38,10 +41,16 @@ fn a_syntax_error_in_the_500th_file_names_it_and_applies_nothing() {
 fn a_missing_table_is_named_with_file_and_line() {
     let project = Project::new(&[
         ("db/schema/10_a.sql", "CREATE TABLE a (id int PRIMARY KEY);\n"),
-        ("db/schema/20_view.sql", "-- orders by customer\nCREATE VIEW v AS\nSELECT *\nFROM missing_orders;\n"),
+        (
+            "db/schema/20_view.sql",
+            "-- orders by customer\nCREATE VIEW v AS\nSELECT *\nFROM missing_orders;\n",
+        ),
     ]);
     let message = failing_build("e2e_missing_table", &project, 6);
-    assert!(message.contains("db/schema/20_view.sql:4: relation \"missing_orders\" does not exist"), "{message}");
+    assert!(
+        message.contains("db/schema/20_view.sql:4: relation \"missing_orders\" does not exist"),
+        "{message}"
+    );
     assert!(message.contains("SQLSTATE 42P01"), "{message}");
 }
 
@@ -54,22 +63,27 @@ fn a_psql_meta_command_is_refused_by_name() {
 
 #[test]
 fn empty_unreadable_and_non_utf8_files_are_refused_before_connecting() {
-    let empty = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int);"), ("db/schema/10.sql", "\n  \n")]);
+    let empty =
+        Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int);"), ("db/schema/10.sql", "\n  \n")]);
     assert!(failing_build("e2e_empty", &empty, 4).contains("db/schema/10.sql: the file is empty"));
 
     let unreadable = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int);")]);
-    std::os::unix::fs::symlink("/nonexistent/target.sql", unreadable.path().join("db/schema/10.sql")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/target.sql", unreadable.path().join("db/schema/10.sql"))
+        .unwrap();
     let message = failing_build("e2e_unreadable", &unreadable, 4);
     assert!(message.contains("cannot read") && message.contains("10.sql"), "{message}");
 
     let latin1 = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int);")]);
     latin1.write_bytes("db/schema/10.sql", b"-- ok\nCOMMENT ON TABLE a IS 'caf\xe9';\n");
-    assert!(failing_build("e2e_latin1", &latin1, 4).contains("db/schema/10.sql:2: the file is not valid UTF-8"));
+    assert!(
+        failing_build("e2e_latin1", &latin1, 4).contains("db/schema/10.sql:2: the file is not valid UTF-8")
+    );
 }
 
 #[test]
 fn a_file_of_comments_only_is_refused_by_the_server() {
-    let project = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int);"), ("db/schema/10.sql", "-- later\n")]);
+    let project =
+        Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int);"), ("db/schema/10.sql", "-- later\n")]);
     let message = failing_build("e2e_comment_only", &project, 6);
     assert!(message.contains("db/schema/10.sql: the file contains no SQL statement"), "{message}");
 }
@@ -89,7 +103,11 @@ fn an_unset_variable_in_the_url_is_named() {
     let project = Project::new(&[("db/schema/00.sql", "SELECT 1;")]);
     let output = confiture(&["build", "--apply"], project.path(), &[]);
     assert_exit(&output, 3);
-    assert!(stderr(&output).contains("database_url uses ${CONFITURE_E2E_URL}, which is not set"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("database_url uses ${CONFITURE_E2E_URL}, which is not set"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -111,7 +129,11 @@ fn a_database_that_does_not_exist_is_a_connection_error() {
     let project = Project::new(&[("db/schema/00.sql", "SELECT 1;")]);
     let output = project.run(&url_of("e2e_no_such_database"), &["build", "--apply"]);
     assert_exit(&output, 5);
-    assert!(stderr(&output).contains("database \"e2e_no_such_database\" does not exist"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("database \"e2e_no_such_database\" does not exist"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -11,7 +11,11 @@ fn init_scaffolds_a_project_that_builds() {
     for folder in ["db/schema/00_common", "db/schema/10_tables", "db/migrations", "db/seeds"] {
         assert!(dir.path().join(folder).is_dir(), "{folder} missing");
     }
-    std::fs::write(dir.path().join("db/schema/10_tables/10_note.sql"), "CREATE TABLE note (id int PRIMARY KEY);\n").unwrap();
+    std::fs::write(
+        dir.path().join("db/schema/10_tables/10_note.sql"),
+        "CREATE TABLE note (id int PRIMARY KEY);\n",
+    )
+    .unwrap();
     let url = empty_database("e2e_init");
     let output = confiture(&["build", "--apply"], dir.path(), &[("DATABASE_URL", url.as_str())]);
     assert_exit(&output, 0);
@@ -25,7 +29,16 @@ fn quickstart_builds_and_reports_json() {
     let output = tempfile::tempdir().unwrap();
     let generated = output.path().join("schema.sql");
     let run = confiture(
-        &["build", "--apply", "--format", "json", "--database-url", &url, "--output", generated.to_str().unwrap()],
+        &[
+            "build",
+            "--apply",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+            "--output",
+            generated.to_str().unwrap(),
+        ],
         &project,
         &[],
     );
@@ -37,7 +50,8 @@ fn quickstart_builds_and_reports_json() {
     let hash = report["schema_hash"].as_str().unwrap();
     // The CLI's hash is the server's: the same value is recorded and recomputed there.
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    let recorded: String = client.query_one("SELECT schema_hash FROM confiture.build_history", &[]).unwrap().get(0);
+    let recorded: String =
+        client.query_one("SELECT schema_hash FROM confiture.build_history", &[]).unwrap().get(0);
     assert_eq!(recorded, hash);
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'shop'"), 4);
 }
@@ -54,29 +68,51 @@ fn the_concatenation_is_byte_identical_across_runs() {
     assert!(text.find("-- file: db/schema/a.sql").unwrap() < text.find("-- file: db/schema/b.sql").unwrap());
 }
 
-/// The pagila schema (a pg_dump output) built through the CLI gives the same catalog as
-/// `psql -1 -f` of the same file.
-#[test]
-fn pagila_builds_to_the_same_catalog_as_psql() {
-    let pagila = std::fs::read_to_string(corpus("pagila/pagila-schema.sql")).expect("../shared/corpus/pagila");
-    let project = Project::new(&[("db/schema/pagila-schema.sql", &pagila)]);
-    let built = empty_database("e2e_pagila_confiture");
-    assert_exit(&project.run(&built, &["build", "--apply"]), 0);
+/// Build `project` through the CLI into one database and `psql -1 -f` its generated
+/// concatenation into another (with the extension installed first, as the CLI does); the two
+/// `pg_dump --schema-only` outputs must be identical.
+fn assert_same_catalog_as_psql(project: &std::path::Path, name: &str, expected_object: &str) {
+    let built = empty_database(&format!("e2e_{name}_confiture"));
+    let generated = tempfile::tempdir().unwrap();
+    let sql = generated.path().join("schema.sql");
+    let output = confiture(
+        &["build", "--apply", "--database-url", &built, "--output", sql.to_str().unwrap()],
+        project,
+        &[],
+    );
+    assert_exit(&output, 0);
 
-    let reference = empty_database("e2e_pagila_psql");
+    let reference = empty_database(&format!("e2e_{name}_psql"));
     let mut client = postgres::Client::connect(&reference, postgres::NoTls).unwrap();
     client.batch_execute("CREATE EXTENSION confiture").unwrap();
     let psql = Command::new("psql")
         .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f"])
-        .arg(corpus("pagila/pagila-schema.sql"))
+        .arg(&sql)
         .arg(&reference)
         .output()
         .unwrap();
     assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
 
     let (ours, theirs) = (schema_dump(&built), schema_dump(&reference));
-    assert!(ours.contains("CREATE TABLE public.film"), "pagila was not built");
-    assert!(ours == theirs, "pg_dump differs between confiture and psql");
+    assert!(ours.contains(expected_object), "{expected_object} was not built");
+    assert!(ours == theirs, "pg_dump differs between confiture and psql for {name}");
+}
+
+#[test]
+fn pagila_builds_to_the_same_catalog_as_psql() {
+    let pagila =
+        std::fs::read_to_string(corpus("pagila/pagila-schema.sql")).expect("../shared/corpus/pagila");
+    let project = Project::new(&[("db/schema/pagila-schema.sql", &pagila)]);
+    assert_same_catalog_as_psql(project.path(), "pagila", "CREATE TABLE public.film");
+}
+
+#[test]
+fn the_example_project_builds_to_the_same_catalog_as_psql() {
+    assert_same_catalog_as_psql(
+        &repo_root().join("examples/quickstart"),
+        "quickstart",
+        "CREATE TABLE shop.order_line",
+    );
 }
 
 #[test]

@@ -17,7 +17,10 @@ fn fresh_needs_allow_reset_and_touches_nothing_without_it() {
 
 #[test]
 fn fresh_rebuilds_then_clones_the_template_of_an_unchanged_schema() {
-    let project = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int PRIMARY KEY);\nCOMMENT ON TABLE a IS 'v1';\n")]);
+    let project = Project::new(&[(
+        "db/schema/00.sql",
+        "CREATE TABLE a (id int PRIMARY KEY);\nCOMMENT ON TABLE a IS 'v1';\n",
+    )]);
     let url = empty_database("e2e_fresh");
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     client.batch_execute("CREATE TABLE leftover (id int);").unwrap();
@@ -54,13 +57,39 @@ fn fresh_rebuilds_then_clones_the_template_of_an_unchanged_schema() {
 }
 
 #[test]
-fn a_failed_fresh_build_saves_no_template() {
+fn a_failed_fresh_build_leaves_the_target_as_it_was_and_saves_no_template() {
     let project = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int REFERENCES nowhere);")]);
     let url = empty_database("e2e_fresh_failed");
-    let output = project.run(&url, &["build", "--fresh", "--format", "json"]);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute("CREATE TABLE precious (id int); INSERT INTO precious VALUES (42);").unwrap();
+    drop(client);
+    let before = schema_dump(&url);
+    let output = project.run(&url, &["build", "--fresh"]);
     assert_exit(&output, 6);
-    let templates = admin()
-        .query("SELECT datname FROM pg_database WHERE datname LIKE 'e2e_fresh_failed_tpl_%'", &[])
+    assert!(
+        stderr(&output).contains("db/schema/00.sql:1: relation \"nowhere\" does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(before, schema_dump(&url));
+    assert_eq!(query_one_i64(&url, "SELECT sum(id) FROM precious"), 42);
+    let leftovers = admin()
+        .query("SELECT datname FROM pg_database WHERE datname LIKE 'e2e_fresh_failed_%'", &[])
         .unwrap();
-    assert!(templates.is_empty());
+    assert!(leftovers.is_empty(), "staging or template databases were left behind");
+}
+
+#[test]
+fn fresh_is_refused_while_others_use_the_target_and_keeps_it() {
+    let project = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int);")]);
+    let url = empty_database("e2e_fresh_busy");
+    let mut session = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    session.batch_execute("CREATE TABLE precious (id int); INSERT INTO precious VALUES (7);").unwrap();
+    let output = project.run(&url, &["build", "--fresh"]);
+    assert_exit(&output, 6);
+    assert!(stderr(&output).contains("is being accessed by other users"), "{}", stderr(&output));
+    // The other session and its data are untouched.
+    let kept: i32 = session.query_one("SELECT id FROM precious", &[]).unwrap().get(0);
+    assert_eq!(kept, 7);
+    assert!(!database_exists("e2e_fresh_busy_cft_new"));
 }

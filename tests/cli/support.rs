@@ -94,13 +94,7 @@ pub fn stderr(output: &Output) -> String {
 
 /// Assert the exit code, showing the output when it differs.
 pub fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
+    assert_eq!(output.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(output), stderr(output));
 }
 
 /// `pg_dump --schema-only` of a database, for before/after and equivalence comparisons.
