@@ -86,4 +86,5 @@ cluster_stop() {
     rm -rf "$dir"
 }
 
+# cluster_url DIR PORT [DATABASE]: the URL of DATABASE (default postgres) on that cluster.
 cluster_url() { echo "postgresql://postgres@127.0.0.1:$2/${3:-postgres}"; }

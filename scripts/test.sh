@@ -43,7 +43,7 @@ TESTS=$(cd tests/sql && ls *.sql | sed 's/\.sql$//')
     || { cat target/regress/regression.diffs 2>/dev/null | head -100; die "tier 3 failed"; }
 
 say "tier 4: CLI end to end"
-CONFITURE_TEST_URL="$(cluster_url "$TEST_DIR" "$TEST_PORT")" \
+CONFITURE_TEST_URL="postgresql://postgres@127.0.0.1:$TEST_PORT" \
     cargo test --quiet -p confiture-cli --test cli -- --test-threads=2
 
 say "all tiers passed"

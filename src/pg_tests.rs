@@ -72,7 +72,12 @@ mod tests {
             ]
         );
         assert_eq!(&text[statements[0].start..statements[0].end], "CREATE TABLE a (v text DEFAULT ';')");
-        assert_eq!(statements[3].end, text.len());
+        // Locations include what precedes the first token; the `;` is not part of a statement.
+        assert_eq!(&text[statements[3].start..statements[3].end], "\nCOPY a FROM '/tmp/x'");
+        // A last statement without `;` runs to the end of the text.
+        let unterminated =
+            split_statements("SELECT 1; SELECT 2", || None).unwrap_or_else(|_| panic!("parse failed"));
+        assert_eq!(unterminated[1].end, "SELECT 1; SELECT 2".len());
     }
 
     #[pg_test]
