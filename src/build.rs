@@ -205,12 +205,17 @@ fn record_build(hash: &str, sources: &[Source], statements: usize, duration_ms: 
     });
     let (build_id, built_by, built_at) = PgTryBuilder::new(insert)
         .catch_others(|error| {
-            let (code, message, detail, _) = parts_of(error);
+            let (code, message, detail, hint) = parts_of(error);
+            let hint = if code == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE {
+                Some("The role running the build needs: GRANT SELECT, INSERT ON confiture.build_history TO <role>".into())
+            } else {
+                hint
+            };
             raise(
                 code,
                 format!("build rolled back: it could not be recorded in confiture.build_history: {message}"),
                 detail,
-                Some("The role running the build needs: GRANT SELECT, INSERT ON confiture.build_history TO <role>".into()),
+                hint,
             )
         })
         .execute();
