@@ -28,11 +28,12 @@ say "the same again: the schema is unchanged, so the database is a template clon
 say "what the database holds now"
 psql -X "$DATABASE_URL" -c '\dt shop.*' \
     -c 'SELECT build_id, left(schema_hash, 16) AS schema_hash, file_count, statement_count, built_by FROM confiture.build_history'
-say "a file with a mistake: the error names the file and line, and nothing is applied"
+say "a file with a mistake: the error names the file and line, and the database stays as it was"
 BROKEN="$(mktemp -d)"
 cp -r "$PROJECT/db" "$BROKEN/"
 printf 'CREATE TABLE shop.review (\n    review_id bigint PRIMARY KEY,\n    product_id bigint REFERENCES shop.produit (product_id)\n);\n' > "$BROKEN/db/schema/10_tables/40_review.sql"
-"$CONFITURE_BIN" --project "$BROKEN" build --env local --apply || echo "(exit code $?)"
+"$CONFITURE_BIN" --project "$BROKEN" build --env local --fresh || echo "(exit code $?)"
+psql -X -At "$DATABASE_URL" -c "SELECT 'still there: ' || string_agg(tablename, ', ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'shop'"
 rm -rf "$BROKEN"
 cat <<MSG
 
