@@ -1,5 +1,13 @@
 -- Functions that change the database are not executable by PUBLIC: a superuser grants them
--- (docs/privileges.md). Pure functions stay open; so does the schema, so that they resolve.
+-- (docs/build.md, docs/lint.md). Read-only functions stay open; so does the schema, so that
+-- they resolve.
 GRANT USAGE ON SCHEMA confiture TO PUBLIC;
 REVOKE ALL ON FUNCTION build_from(text[], text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION schema_hash(text[], text[]) TO PUBLIC;
+
+-- Linting reads the catalog (readable by every role anyway) and the lint tables.
+GRANT EXECUTE ON FUNCTION lint_schema(jsonb), lint_schema_json(jsonb), lint_rules() TO PUBLIC;
+GRANT SELECT ON lint_settings, lint_waivers, lint_custom_rules TO PUBLIC;
+REVOKE ALL ON FUNCTION register_lint_rule(text, regprocedure, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION unregister_lint_rule(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION register_lint_rule_by_oid(text, oid, text, text, text) FROM PUBLIC;

@@ -3,7 +3,7 @@
 //! in sql/privileges.sql.
 
 use crate::errors::raise;
-use crate::{build, schema_hash, sources};
+use crate::{build, lint, schema_hash, sources};
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 
@@ -48,4 +48,67 @@ fn build_from(
 fn schema_hash(sources: Option<TextArray>, names: default!(Option<TextArray>, "NULL")) -> String {
     let sources = named_sources(sources, names);
     schema_hash::schema_hash(sources.iter().map(|s| (s.name.as_str(), s.text.as_str())))
+}
+
+
+/// Lint the live catalog: one row per finding.
+#[pg_extern(volatile, parallel_unsafe)]
+fn lint_schema(config: default!(Option<pgrx::JsonB>, "'{}'")) -> TableIterator<
+    'static,
+    (
+        name!(rule, String),
+        name!(level, String),
+        name!(category, String),
+        name!(schema_name, Option<String>),
+        name!(object_name, String),
+        name!(object_type, String),
+        name!(message, String),
+        name!(remediation, String),
+        name!(cache_key, String),
+        name!(metadata, pgrx::JsonB),
+        name!(waived, bool),
+    ),
+> {
+    let config = config.map_or(serde_json::json!({}), |c| c.0);
+    let rows = lint::run::lint_schema(config).into_iter().map(|f| {
+        (
+            f.rule,
+            f.level.as_str().to_string(),
+            f.category,
+            f.schema_name,
+            f.object_name,
+            f.object_type,
+            f.message,
+            f.remediation,
+            f.cache_key,
+            pgrx::JsonB(f.metadata),
+            f.waived,
+        )
+    });
+    TableIterator::new(rows.collect::<Vec<_>>())
+}
+
+/// Every rule, built-in and custom, with its default level, category and rationale.
+#[pg_extern(stable, parallel_safe)]
+fn lint_rules() -> TableIterator<
+    'static,
+    (name!(name, String), name!(level, String), name!(category, String), name!(rationale, String), name!(custom, bool)),
+> {
+    let rows: Vec<_> = lint::rules::ALL
+        .iter()
+        .map(|r| (r.name.to_string(), r.level.as_str().to_string(), r.category.to_string(), r.rationale.to_string(), false))
+        .collect();
+    TableIterator::new(rows)
+}
+
+/// Called by confiture.register_lint_rule(name, fn regprocedure, ...) (sql/lint_functions.sql).
+#[pg_extern(volatile, parallel_unsafe)]
+fn register_lint_rule_by_oid(
+    name: &str,
+    function: pg_sys::Oid,
+    level: &str,
+    category: &str,
+    description: Option<&str>,
+) {
+    lint::run::register(name, function, level, category, description);
 }

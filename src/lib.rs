@@ -8,7 +8,9 @@ use pgrx::prelude::*;
 
 mod api;
 mod build;
+mod catalog;
 mod errors;
+mod lint;
 mod schema_hash;
 mod server;
 mod sources;
@@ -17,6 +19,8 @@ mod sql_text;
 ::pgrx::pg_module_magic!();
 
 extension_sql_file!("../sql/build_history.sql", name = "build_history", bootstrap);
+extension_sql_file!("../sql/lint_tables.sql", name = "lint_tables", requires = ["build_history"]);
+extension_sql_file!("../sql/lint_functions.sql", name = "lint_functions", requires = [api::lint_schema, api::register_lint_rule_by_oid]);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;

@@ -5,3 +5,4 @@ pub mod error_position;
 pub mod guc_scope;
 pub mod parser;
 pub mod scratch_context;
+pub mod subtransaction;

@@ -1,0 +1,251 @@
+//! A snapshot of the live catalog as plain Rust data, loaded by one query (`snapshot.sql`) that
+//! returns one JSON document. Everything downstream (lint rules) is pure code over these structs.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub const SNAPSHOT_QUERY: &str = include_str!("snapshot.sql");
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Catalog {
+    #[serde(default)]
+    pub relations: Vec<Relation>,
+    #[serde(default)]
+    pub sequences: Vec<Sequence>,
+    #[serde(default)]
+    pub functions: Vec<Function>,
+    #[serde(default)]
+    pub extensions: Vec<Extension>,
+    #[serde(default)]
+    pub schemas: Vec<Schema>,
+    #[serde(default)]
+    pub reserved_words: Vec<String>,
+    #[serde(skip)]
+    relation_index: HashMap<(String, String), usize>,
+    #[serde(skip)]
+    sequence_index: HashMap<(u32, i16), usize>,
+}
+
+impl Catalog {
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str::<Self>(json).map(Self::indexed)
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = &Relation> {
+        self.relations.iter().filter(|r| r.is_table())
+    }
+
+    pub fn relation(&self, schema: &str, name: &str) -> Option<&Relation> {
+        self.relation_index.get(&(schema.to_string(), name.to_string())).map(|&i| &self.relations[i])
+    }
+
+    /// The sequence a column takes its values from, if any.
+    pub fn sequence_of(&self, table: &Relation, column: &Column) -> Option<&Sequence> {
+        self.sequence_index.get(&(table.oid, column.num)).map(|&i| &self.sequences[i])
+    }
+
+    /// Build the lookup maps; `from_json` does it, tests that build a Catalog by hand call it.
+    pub fn indexed(mut self) -> Self {
+        self.relation_index =
+            self.relations.iter().enumerate().map(|(i, r)| ((r.schema.clone(), r.name.clone()), i)).collect();
+        self.sequence_index = self
+            .sequences
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.columns.iter().map(move |&column| (column, i)))
+            .collect();
+        self
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Relation {
+    pub oid: u32,
+    pub schema: String,
+    pub name: String,
+    /// pg_class.relkind: r table, p partitioned table, v view, m materialized view, f foreign table.
+    pub kind: String,
+    #[serde(default)]
+    pub unlogged: bool,
+    #[serde(default)]
+    pub rls_enabled: bool,
+    #[serde(default)]
+    pub security_invoker: bool,
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub columns: Vec<Column>,
+    #[serde(default)]
+    pub constraints: Vec<Constraint>,
+    #[serde(default)]
+    pub indexes: Vec<Index>,
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+    pub scans: Option<TableScans>,
+    /// For views: the RLS-enabled tables they read.
+    pub reads_rls_tables: Option<Vec<String>>,
+}
+
+impl Relation {
+    pub fn is_table(&self) -> bool {
+        self.kind == "r" || self.kind == "p"
+    }
+
+    pub fn is_view(&self) -> bool {
+        self.kind == "v" || self.kind == "m"
+    }
+
+    pub fn column(&self, num: i16) -> Option<&Column> {
+        self.columns.iter().find(|c| c.num == num)
+    }
+
+    pub fn column_names(&self, nums: &[i16]) -> Vec<String> {
+        nums.iter().map(|n| self.column(*n).map_or_else(|| format!("#{n}"), |c| c.name.clone())).collect()
+    }
+
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| c.kind == "p")
+    }
+}
+
+/// A column. The snapshot sends columns as compact arrays (there are many):
+/// `[num, name, format_type, typname, not_null, identity]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(from = "ColumnRow")]
+pub struct Column {
+    pub num: i16,
+    pub name: String,
+    /// format_type(): `integer`, `character varying(20)`, `timestamp without time zone`, ...
+    pub data_type: String,
+    /// pg_type.typname: `int4`, `varchar`, `timestamp`, ...
+    pub type_name: String,
+    pub not_null: bool,
+    pub identity: bool,
+}
+
+type ColumnRow = (i16, String, String, String, bool, bool);
+
+impl From<ColumnRow> for Column {
+    fn from((num, name, data_type, type_name, not_null, identity): ColumnRow) -> Self {
+        Self { num, name, data_type, type_name, not_null, identity }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Constraint {
+    pub name: String,
+    /// p primary key, u unique, f foreign key, c check.
+    pub kind: String,
+    pub columns: Option<Vec<i16>>,
+    pub ref_schema: Option<String>,
+    pub ref_table: Option<String>,
+    pub ref_columns: Option<Vec<i16>>,
+}
+
+impl Constraint {
+    pub fn column_nums(&self) -> &[i16] {
+        self.columns.as_deref().unwrap_or(&[])
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Index {
+    pub name: String,
+    /// pg_index.indkey: table column numbers, 0 for an expression.
+    pub columns: Vec<i16>,
+    pub key_columns: i16,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default)]
+    pub primary: bool,
+    #[serde(default = "yes")]
+    pub valid: bool,
+    #[serde(default)]
+    pub nulls_not_distinct: bool,
+    pub method: String,
+    #[serde(default)]
+    pub expressions: bool,
+    #[serde(default)]
+    pub partial: bool,
+    /// Method, columns, operator classes, collations, options, expressions and predicate:
+    /// equal shapes index the same thing the same way.
+    pub shape: String,
+    #[serde(default)]
+    pub opclasses: Vec<u32>,
+    #[serde(default)]
+    pub collations: Vec<u32>,
+    pub scans: Option<i64>,
+    /// Backs a primary key, unique or exclusion constraint.
+    #[serde(default)]
+    pub constraint: bool,
+    /// A partition's index attached to its parent's partitioned index (cannot be dropped alone).
+    #[serde(default)]
+    pub attached: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Index {
+    /// The key columns (without INCLUDE columns).
+    pub fn keys(&self) -> &[i16] {
+        let n = (self.key_columns.max(0) as usize).min(self.columns.len());
+        &self.columns[..n]
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    pub command: String,
+    #[serde(default)]
+    pub permissive: bool,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TableScans {
+    pub seq: Option<i64>,
+    pub idx: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Sequence {
+    pub schema: String,
+    pub name: String,
+    pub last_value: Option<i64>,
+    /// (table OID, column number) of the columns taking values from it: its owner (serial,
+    /// identity, OWNED BY) and columns whose default calls nextval() on it.
+    #[serde(default)]
+    pub columns: Vec<(u32, i16)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Function {
+    pub schema: String,
+    pub signature: String,
+    #[serde(default)]
+    pub security_definer: bool,
+    pub config: Option<Vec<String>>,
+    pub language: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    pub schema: String,
+    #[serde(default)]
+    pub relocatable: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Schema {
+    pub name: String,
+    #[serde(default)]
+    pub public_can_create: bool,
+}

@@ -1,0 +1,242 @@
+//! Lint configuration: the `config` argument of lint_schema(), merged over the settings
+//! table. Strict: unknown keys, unknown rule names and wrong types are errors.
+
+use super::Level;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LintConfig {
+    /// Per rule: `{"enabled": false}` and/or `{"level": "info"}`.
+    pub rules: BTreeMap<String, RuleOverride>,
+    /// Schemas whose objects are not linted.
+    pub exclude_schemas: Vec<String>,
+    /// Tables and views not linted: `schema.name` or `name`, `*` matches any characters.
+    pub exclude_tables: Vec<String>,
+    pub naming: NamingConfig,
+    pub tenant: TenantConfig,
+    pub secrets: SecretsConfig,
+    pub indexes: IndexConfig,
+    /// Return waived findings too, with waived = true.
+    pub include_waived: bool,
+    #[serde(skip)]
+    excluded_table_patterns: Vec<regex::Regex>,
+    #[serde(skip)]
+    pub snake_case: Option<regex::Regex>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    pub enabled: Option<bool>,
+    pub level: Option<Level>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NamingConfig {
+    /// What a good table or column name looks like (a regular expression).
+    pub pattern: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TenantConfig {
+    /// The column every multi-tenant table must carry.
+    pub column: String,
+    /// A table whose name contains one of these (case-insensitive) is multi-tenant, unless its
+    /// name is the word itself or its plural (that table is the tenant).
+    pub table_patterns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsConfig {
+    /// A column whose name contains one of these (case-insensitive) holds a secret.
+    pub column_patterns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexConfig {
+    /// unused_index reports only on tables scanned at least this many times since statistics
+    /// were reset: below that, "never used" says nothing.
+    pub unused_min_table_scans: i64,
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        Self {
+            rules: BTreeMap::new(),
+            exclude_schemas: Vec::new(),
+            exclude_tables: Vec::new(),
+            naming: NamingConfig::default(),
+            tenant: TenantConfig::default(),
+            secrets: SecretsConfig::default(),
+            indexes: IndexConfig::default(),
+            include_waived: false,
+            excluded_table_patterns: Vec::new(),
+            snake_case: None,
+        }
+    }
+}
+
+impl Default for NamingConfig {
+    fn default() -> Self {
+        Self { pattern: "^[a-z_][a-z0-9_]*$".into() }
+    }
+}
+
+impl Default for TenantConfig {
+    fn default() -> Self {
+        let words = ["tenant", "organization", "account", "workspace", "company", "customer"];
+        Self { column: "tenant_id".into(), table_patterns: words.iter().map(|w| w.to_string()).collect() }
+    }
+}
+
+impl Default for SecretsConfig {
+    fn default() -> Self {
+        let words = ["password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "access_key"];
+        Self { column_patterns: words.iter().map(|w| w.to_string()).collect() }
+    }
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        Self { unused_min_table_scans: 1000 }
+    }
+}
+
+impl LintConfig {
+    /// Parse and check a configuration; `known_rules` are the built-in and custom rule names.
+    pub fn parse(value: serde_json::Value, known_rules: &[&str]) -> Result<Self, String> {
+        if !value.is_object() {
+            return Err(format!("the lint configuration must be a JSON object, not {value}"));
+        }
+        let mut config: LintConfig =
+            serde_json::from_value(value).map_err(|e| format!("invalid lint configuration: {e}"))?;
+        if let Some(unknown) = config.rules.keys().find(|name| !known_rules.contains(&name.as_str())) {
+            return Err(format!(
+                "invalid lint configuration: unknown rule \"{unknown}\" in rules (see confiture.lint_rules())"
+            ));
+        }
+        config.snake_case = Some(
+            regex::Regex::new(&config.naming.pattern)
+                .map_err(|e| format!("invalid lint configuration: naming.pattern: {e}"))?,
+        );
+        config.excluded_table_patterns = config.exclude_tables.iter().map(|p| glob(p)).collect();
+        if config.tenant.column.is_empty() {
+            return Err("invalid lint configuration: tenant.column is empty".into());
+        }
+        Ok(config)
+    }
+
+    pub fn enabled(&self, rule: &str) -> bool {
+        self.rules.get(rule).and_then(|o| o.enabled).unwrap_or(true)
+    }
+
+    pub fn level(&self, rule: &str, default: Level) -> Level {
+        self.rules.get(rule).and_then(|o| o.level).unwrap_or(default)
+    }
+
+    pub fn excludes(&self, schema: &str, name: &str) -> bool {
+        let qualified = format!("{schema}.{name}");
+        self.exclude_schemas.iter().any(|s| s == schema)
+            || self.excluded_table_patterns.iter().any(|p| p.is_match(&qualified) || p.is_match(name))
+    }
+
+    pub fn is_snake_case(&self, name: &str) -> bool {
+        self.snake_case.as_ref().is_none_or(|re| re.is_match(name))
+    }
+}
+
+/// `*` matches anything; everything else literally; the whole name must match.
+fn glob(pattern: &str) -> regex::Regex {
+    let escaped: Vec<String> = pattern.split('*').map(regex::escape).collect();
+    regex::Regex::new(&format!("^{}$", escaped.join(".*"))).expect("escaped glob is a valid regex")
+}
+
+/// Merge `overlay` into `base`: objects key by key (recursively), anything else replaced.
+pub fn merge(base: serde_json::Value, overlay: serde_json::Value) -> serde_json::Value {
+    match (base, overlay) {
+        (serde_json::Value::Object(mut base), serde_json::Value::Object(overlay)) => {
+            for (key, value) in overlay {
+                let merged = match base.remove(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => value,
+                };
+                base.insert(key, merged);
+            }
+            serde_json::Value::Object(base)
+        }
+        (_, overlay) => overlay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const RULES: &[&str] = &["table_without_comment", "my_rule"];
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let config = LintConfig::parse(json!({}), RULES).unwrap();
+        assert!(config.enabled("table_without_comment"));
+        assert_eq!(config.level("table_without_comment", Level::Info), Level::Info);
+        assert_eq!(config.tenant.column, "tenant_id");
+        assert!(config.is_snake_case("order_line") && !config.is_snake_case("OrderLine"));
+    }
+
+    #[test]
+    fn rules_can_be_disabled_and_relevelled() {
+        let config = LintConfig::parse(
+            json!({"rules": {"table_without_comment": {"enabled": false}, "my_rule": {"level": "error"}}}),
+            RULES,
+        )
+        .unwrap();
+        assert!(!config.enabled("table_without_comment"));
+        assert_eq!(config.level("my_rule", Level::Info), Level::Error);
+    }
+
+    #[test]
+    fn exclusions_match_schemas_and_globs() {
+        let config =
+            LintConfig::parse(json!({"exclude_schemas": ["audit"], "exclude_tables": ["app.tmp_*", "legacy"]}), RULES)
+                .unwrap();
+        assert!(config.excludes("audit", "log"));
+        assert!(config.excludes("app", "tmp_import"));
+        assert!(config.excludes("other", "legacy"));
+        assert!(!config.excludes("app", "orders"));
+        assert!(!config.excludes("app", "legacy_orders"));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let unknown_key = LintConfig::parse(json!({"exclude_schema": ["x"]}), RULES).unwrap_err();
+        assert!(unknown_key.contains("unknown field `exclude_schema`"), "{unknown_key}");
+        let unknown_rule = LintConfig::parse(json!({"rules": {"no_such_rule": {}}}), RULES).unwrap_err();
+        assert!(unknown_rule.contains("unknown rule \"no_such_rule\""), "{unknown_rule}");
+        let wrong_type = LintConfig::parse(json!({"exclude_schemas": "audit"}), RULES).unwrap_err();
+        assert!(wrong_type.contains("invalid type"), "{wrong_type}");
+        let wrong_level = LintConfig::parse(json!({"rules": {"my_rule": {"level": "fatal"}}}), RULES).unwrap_err();
+        assert!(wrong_level.contains("unknown variant `fatal`"), "{wrong_level}");
+        let bad_regex = LintConfig::parse(json!({"naming": {"pattern": "("}}), RULES).unwrap_err();
+        assert!(bad_regex.contains("naming.pattern"), "{bad_regex}");
+        assert!(LintConfig::parse(json!([1]), RULES).unwrap_err().contains("JSON object"));
+    }
+
+    #[test]
+    fn merging_is_deep_for_objects() {
+        let merged = merge(
+            json!({"rules": {"a": {"enabled": false}}, "tenant": {"column": "org_id"}}),
+            json!({"rules": {"b": {"level": "info"}}, "tenant": {"column": "tenant_id"}}),
+        );
+        assert_eq!(
+            merged,
+            json!({"rules": {"a": {"enabled": false}, "b": {"level": "info"}}, "tenant": {"column": "tenant_id"}})
+        );
+    }
+}

@@ -1,0 +1,179 @@
+//! Lint: rules over a catalog snapshot. Pure code: the server layer (`run.rs`) loads the
+//! snapshot, waivers and custom rules, and calls `lint`.
+
+pub mod config;
+pub mod custom;
+pub mod rules;
+pub mod run;
+
+use crate::catalog::{Catalog, Relation};
+use config::LintConfig;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "info",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "error" => Some(Level::Error),
+            "warning" => Some(Level::Warning),
+            "info" => Some(Level::Info),
+            _ => None,
+        }
+    }
+}
+
+/// One finding, as `confiture.lint_schema()` returns it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub level: Level,
+    pub category: String,
+    pub schema_name: Option<String>,
+    pub object_name: String,
+    pub object_type: String,
+    pub message: String,
+    pub remediation: String,
+    /// Stable across rebuilds (names, not OIDs): what a waiver refers to.
+    pub cache_key: String,
+    pub metadata: serde_json::Value,
+    pub waived: bool,
+}
+
+/// A built-in rule: what it checks, why, and the function that checks it.
+pub struct Rule {
+    pub name: &'static str,
+    pub category: &'static str,
+    pub level: Level,
+    pub rationale: &'static str,
+    pub remediation: &'static str,
+    pub check: fn(&Context, &mut Report),
+}
+
+/// What a rule sees: the catalog, the configuration, and the exclusions applied.
+pub struct Context<'a> {
+    pub catalog: &'a Catalog,
+    pub config: &'a LintConfig,
+}
+
+impl<'a> Context<'a> {
+    /// Tables (plain and partitioned) not excluded by the configuration.
+    pub fn tables(&self) -> impl Iterator<Item = &'a Relation> + '_ {
+        self.catalog.tables().filter(|t| !self.config.excludes(&t.schema, &t.name))
+    }
+
+    /// Views and materialized views not excluded by the configuration.
+    pub fn views(&self) -> impl Iterator<Item = &'a Relation> + '_ {
+        self.catalog.relations.iter().filter(|r| r.is_view() && !self.config.excludes(&r.schema, &r.name))
+    }
+
+    pub fn schema_excluded(&self, schema: &str) -> bool {
+        self.config.exclude_schemas.iter().any(|s| s == schema)
+    }
+}
+
+/// Collects one rule's findings.
+pub struct Report<'r> {
+    rule: &'r Rule,
+    level: Level,
+    findings: Vec<Finding>,
+}
+
+/// Where a finding is: a schema (if any), an object and its type, and an optional detail that
+/// makes the cache key unique (a column, an index, a policy).
+pub struct Site<'s> {
+    pub schema: Option<&'s str>,
+    pub object: &'s str,
+    pub object_type: &'static str,
+    pub detail: Option<&'s str>,
+}
+
+impl Site<'_> {
+    fn key(&self, rule: &str) -> String {
+        let mut key = format!("{rule}:");
+        if let Some(schema) = self.schema {
+            key.push_str(schema);
+            key.push('.');
+        }
+        key.push_str(self.object);
+        if let Some(detail) = self.detail {
+            key.push('.');
+            key.push_str(detail);
+        }
+        key
+    }
+}
+
+impl Report<'_> {
+    pub fn add(&mut self, site: Site, message: String, metadata: serde_json::Value) {
+        self.findings.push(Finding {
+            rule: self.rule.name.to_string(),
+            level: self.level,
+            category: self.rule.category.to_string(),
+            schema_name: site.schema.map(str::to_string),
+            object_name: site.object.to_string(),
+            object_type: site.object_type.to_string(),
+            message,
+            remediation: self.rule.remediation.to_string(),
+            cache_key: site.key(self.rule.name),
+            metadata,
+            waived: false,
+        });
+    }
+
+    /// A finding on a table (or a column of it, with `detail`).
+    pub fn on_relation(&mut self, relation: &Relation, detail: Option<&str>, message: String, metadata: serde_json::Value) {
+        let object_type = match relation.kind.as_str() {
+            "v" => "view",
+            "m" => "materialized view",
+            "f" => "foreign table",
+            _ => "table",
+        };
+        self.add(
+            Site { schema: Some(&relation.schema), object: &relation.name, object_type, detail },
+            message,
+            metadata,
+        );
+    }
+}
+
+/// Run every enabled built-in rule; findings sorted by level, schema, object, rule.
+pub fn lint(catalog: &Catalog, config: &LintConfig) -> Vec<Finding> {
+    let context = Context { catalog, config };
+    let mut findings = Vec::new();
+    for rule in rules::ALL {
+        if !config.enabled(rule.name) {
+            continue;
+        }
+        let mut report = Report { rule, level: config.level(rule.name, rule.level), findings: Vec::new() };
+        (rule.check)(&context, &mut report);
+        findings.append(&mut report.findings);
+    }
+    sort(&mut findings);
+    findings
+}
+
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.level, &a.schema_name, &a.object_name, &a.rule, &a.cache_key)
+            .cmp(&(b.level, &b.schema_name, &b.object_name, &b.rule, &b.cache_key))
+    });
+}
+
+pub fn rule(name: &str) -> Option<&'static Rule> {
+    rules::ALL.iter().find(|r| r.name == name)
+}

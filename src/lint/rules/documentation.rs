@@ -1,0 +1,33 @@
+use crate::lint::{Context, Level, Report, Rule};
+use serde_json::json;
+
+pub const TABLE_WITHOUT_COMMENT: Rule = Rule {
+    name: "table_without_comment",
+    category: "documentation",
+    level: Level::Info,
+    rationale: "A COMMENT travels with the table (psql \\d+, pg_dump, every schema browser): the cheapest documentation there is.",
+    remediation: "COMMENT ON TABLE ... IS 'what one row is';",
+    check: |ctx: &Context, report: &mut Report| {
+        let blank = |c: &Option<String>| c.as_deref().is_none_or(|c| c.trim().is_empty());
+        for table in ctx.tables().filter(|t| blank(&t.comment)) {
+            report.on_relation(table, None, format!("table {} has no comment", table.qualified()), json!({}));
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::testing::*;
+    use serde_json::json;
+
+    #[test]
+    fn tables_without_a_comment_are_found() {
+        let mut bare = table("bare", &[("id", "int8", "bigint", true)]);
+        bare["comment"] = json!(null);
+        let mut blank = table("blank", &[("id", "int8", "bigint", true)]);
+        blank["comment"] = json!("  ");
+        let documented = table("documented", &[("id", "int8", "bigint", true)]);
+        let catalog = catalog(json!({"relations": [bare, blank, documented]}));
+        assert_eq!(findings_of("table_without_comment", &catalog), ["app.bare", "app.blank"]);
+    }
+}

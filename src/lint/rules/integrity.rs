@@ -1,0 +1,355 @@
+use crate::catalog::Column;
+use crate::lint::{Context, Level, Report, Rule};
+use serde_json::json;
+
+/// Report every column of a table whose type `matches`.
+fn columns_of_type(ctx: &Context, report: &mut Report, matches: fn(&Column) -> bool, what: &str) {
+    for table in ctx.tables() {
+        for column in table.columns.iter().filter(|c| matches(c)) {
+            report.on_relation(
+                table,
+                Some(&column.name),
+                format!("column {}.{} is {what} ({})", table.qualified(), column.name, column.data_type),
+                json!({"column": column.name, "type": column.data_type}),
+            );
+        }
+    }
+}
+
+pub const TABLE_WITHOUT_PRIMARY_KEY: Rule = Rule {
+    name: "table_without_primary_key",
+    category: "integrity",
+    level: Level::Error,
+    rationale: "Without a primary key rows cannot be addressed reliably, logical replication cannot update or delete them, and duplicates creep in.",
+    remediation: "ALTER TABLE ... ADD PRIMARY KEY (...), or add an identity column: id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY.",
+    check: |ctx, report| {
+        for table in ctx.tables().filter(|t| t.primary_key().is_none()) {
+            report.on_relation(table, None, format!("table {} has no primary key", table.qualified()), json!({}));
+        }
+    },
+};
+
+pub const FOREIGN_KEY_TYPE_MISMATCH: Rule = Rule {
+    name: "foreign_key_type_mismatch",
+    category: "integrity",
+    level: Level::Warning,
+    rationale: "A foreign key column of another type than the key it references (integer -> bigint) needs casts on every join and breaks when the referenced key outgrows it.",
+    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE <the referenced column's type>.",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for fk in table.constraints.iter().filter(|c| c.kind == "f") {
+                let (Some(schema), Some(name)) = (&fk.ref_schema, &fk.ref_table) else { continue };
+                let Some(referenced) = ctx.catalog.relation(schema, name) else { continue };
+                let pairs = fk.column_nums().iter().zip(fk.ref_columns.as_deref().unwrap_or(&[]));
+                for (&own, &theirs) in pairs {
+                    let (Some(own), Some(theirs)) = (table.column(own), referenced.column(theirs)) else { continue };
+                    if own.data_type != theirs.data_type {
+                        report.on_relation(
+                            table,
+                            Some(&format!("{}.{}", fk.name, own.name)),
+                            format!(
+                                "foreign key {} on {}: column {} is {} but {}.{} is {}",
+                                fk.name, table.qualified(), own.name, own.data_type, referenced.qualified(), theirs.name, theirs.data_type
+                            ),
+                            json!({"constraint": fk.name, "column": own.name, "type": own.data_type, "referenced_type": theirs.data_type}),
+                        );
+                    }
+                }
+            }
+        }
+    },
+};
+
+pub const UNIQUE_NULLABLE_COLUMNS: Rule = Rule {
+    name: "unique_nullable_columns",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "NULLs are distinct from each other, so a unique constraint over a nullable column allows any number of rows with NULL there.",
+    remediation: "Make the columns NOT NULL, or declare the constraint UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+).",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            let nullable = |num: &i16| table.column(*num).is_some_and(|c| !c.not_null);
+            for index in table.indexes.iter().filter(|i| i.unique && !i.primary && !i.partial && !i.nulls_not_distinct) {
+                let nullable_columns: Vec<String> = table.column_names(
+                    &index.keys().iter().copied().filter(|n| *n != 0 && nullable(n)).collect::<Vec<_>>(),
+                );
+                if !nullable_columns.is_empty() {
+                    report.on_relation(
+                        table,
+                        Some(&index.name),
+                        format!("unique index {} on {} allows duplicates through nullable {}", index.name, table.qualified(), nullable_columns.join(", ")),
+                        json!({"index": index.name, "nullable_columns": nullable_columns}),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub const TIMESTAMP_WITHOUT_TIME_ZONE: Rule = Rule {
+    name: "timestamp_without_time_zone",
+    category: "integrity",
+    level: Level::Warning,
+    rationale: "timestamp without time zone records a wall-clock reading whose meaning depends on the writer's time zone; timestamptz records an instant.",
+    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE timestamptz USING ... AT TIME ZONE '<the zone the values were written in>'.",
+    check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "timestamp", "timestamp without time zone"),
+};
+
+pub const CHAR_N_COLUMN: Rule = Rule {
+    name: "char_n_column",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "char(n) pads values with spaces and compares ignoring them; it is never faster than text or varchar.",
+    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE text (add a CHECK on length if the limit matters).",
+    check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "bpchar", "char(n)"),
+};
+
+
+pub const SERIAL_INSTEAD_OF_IDENTITY: Rule = Rule {
+    name: "serial_instead_of_identity",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "serial is a default plus a separately owned sequence: privileges, copies and dumps treat them apart. Identity columns are the SQL-standard, self-contained form.",
+    remediation: "Convert the column to GENERATED BY DEFAULT AS IDENTITY (drop the default, ALTER COLUMN ... ADD GENERATED ... AS IDENTITY, set the sequence's value).",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for column in table.columns.iter().filter(|c| !c.identity) {
+                if let Some(sequence) = ctx.catalog.sequence_of(table, column) {
+                    report.on_relation(
+                        table,
+                        Some(&column.name),
+                        format!("column {}.{} is a serial, not an identity column", table.qualified(), column.name),
+                        json!({"column": column.name, "sequence": format!("{}.{}", sequence.schema, sequence.name)}),
+                    );
+                }
+            }
+        }
+    },
+};
+
+fn small_integer_max(column: &Column) -> Option<i64> {
+    match column.type_name.as_str() {
+        "int2" => Some(i16::MAX as i64),
+        "int4" => Some(i32::MAX as i64),
+        _ => None,
+    }
+}
+
+pub const INT4_SEQUENCE_NEAR_EXHAUSTION: Rule = Rule {
+    name: "int4_sequence_near_exhaustion",
+    category: "integrity",
+    level: Level::Error,
+    rationale: "When the sequence of an integer key passes the column's maximum, every insert fails; past half the range the migration to bigint should already be planned.",
+    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE bigint (rewrites the table: plan it), along with the columns that reference it.",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for column in &table.columns {
+                let Some(max) = small_integer_max(column) else { continue };
+                let Some(sequence) = ctx.catalog.sequence_of(table, column) else { continue };
+                let Some(last) = sequence.last_value else { continue };
+                if last > max / 2 {
+                    let used = (last as f64 / max as f64 * 1000.0).round() / 10.0;
+                    report.on_relation(
+                        table,
+                        Some(&column.name),
+                        format!("column {}.{} ({}) has used {used}% of its range (last value {last})", table.qualified(), column.name, column.data_type),
+                        json!({"column": column.name, "sequence": format!("{}.{}", sequence.schema, sequence.name),
+                               "last_value": last, "max_value": max, "percent_used": used}),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub const INT4_PRIMARY_KEY: Rule = Rule {
+    name: "int4_primary_key",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "An integer key runs out at 2.1 billion; changing it to bigint later rewrites the table and every table that references it.",
+    remediation: "Use bigint for surrogate keys (id bigint GENERATED ALWAYS AS IDENTITY).",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            let Some(pk) = table.primary_key() else { continue };
+            let [num] = pk.column_nums() else { continue };
+            let Some(column) = table.column(*num) else { continue };
+            if small_integer_max(column).is_some() {
+                report.on_relation(
+                    table,
+                    Some(&column.name),
+                    format!("primary key {}.{} is {}", table.qualified(), column.name, column.data_type),
+                    json!({"column": column.name, "type": column.data_type}),
+                );
+            }
+        }
+    },
+};
+
+pub const REG_TYPE_COLUMN: Rule = Rule {
+    name: "reg_type_column",
+    category: "integrity",
+    level: Level::Warning,
+    rationale: "Columns of the reg* OID-alias types (regproc, regoper, regconfig, ...) store OIDs that pg_upgrade cannot carry over: such tables block an upgrade.",
+    remediation: "Store the object's name as text instead (regclass, regrole and regtype are fine).",
+    check: |ctx, report| {
+        const BLOCKERS: &[&str] =
+            &["regproc", "regprocedure", "regoper", "regoperator", "regconfig", "regdictionary", "regnamespace", "regcollation"];
+        columns_of_type(ctx, report, |c| BLOCKERS.contains(&c.type_name.as_str()), "an OID-alias type that blocks pg_upgrade")
+    },
+};
+
+pub const MONEY_COLUMN: Rule = Rule {
+    name: "money_column",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "money formats and parses with lc_monetary, so the same value reads differently on another server, and it has a fixed fractional precision.",
+    remediation: "Use numeric(p, s), with the currency in its own column if needed.",
+    check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "money", "money"),
+};
+
+pub const INVALID_INDEX: Rule = Rule {
+    name: "invalid_index",
+    category: "integrity",
+    level: Level::Error,
+    rationale: "An index left invalid by a failed CREATE INDEX CONCURRENTLY is maintained on every write but never used, and a unique one does not protect anything.",
+    remediation: "DROP INDEX CONCURRENTLY the index and create it again, or REINDEX INDEX CONCURRENTLY.",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for index in table.indexes.iter().filter(|i| !i.valid) {
+                report.on_relation(
+                    table,
+                    Some(&index.name),
+                    format!("index {} on {} is invalid", index.name, table.qualified()),
+                    json!({"index": index.name}),
+                );
+            }
+        }
+    },
+};
+
+pub const UNLOGGED_TABLE: Rule = Rule {
+    name: "unlogged_table",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "An unlogged table is emptied after a crash and is not replicated to standbys.",
+    remediation: "ALTER TABLE ... SET LOGGED, unless losing its rows is acceptable (caches, staging).",
+    check: |ctx, report| {
+        for table in ctx.tables().filter(|t| t.unlogged) {
+            report.on_relation(table, None, format!("table {} is unlogged", table.qualified()), json!({}));
+        }
+    },
+};
+
+pub const JSON_COLUMN: Rule = Rule {
+    name: "json_column",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "json stores the text as written and re-parses it on every access; jsonb is parsed once, can be indexed and compared.",
+    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE jsonb (unless key order or duplicate keys must be kept).",
+    check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "json", "json rather than jsonb"),
+};
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::testing::*;
+    use serde_json::json;
+
+    fn with_pk(mut table: serde_json::Value, columns: &[i16]) -> serde_json::Value {
+        table["constraints"] = json!([{"name": "pk", "kind": "p", "columns": columns}]);
+        table
+    }
+
+    #[test]
+    fn tables_without_primary_key() {
+        let catalog = catalog(json!({"relations": [
+            with_pk(table("keyed", &[("id", "int8", "bigint", true)]), &[1]),
+            table("loose", &[("id", "int8", "bigint", true)]),
+            {"oid": 3, "schema": "app", "name": "a_view", "kind": "v"},
+        ]}));
+        assert_eq!(findings_of("table_without_primary_key", &catalog), ["app.loose"]);
+    }
+
+    #[test]
+    fn foreign_key_types_must_match() {
+        let mut child = table("child", &[("id", "int8", "bigint", true), ("parent_id", "int4", "integer", false), ("other_id", "int8", "bigint", false)]);
+        child["constraints"] = json!([
+            {"name": "child_parent_fk", "kind": "f", "columns": [2], "ref_schema": "app", "ref_table": "parent", "ref_columns": [1]},
+            {"name": "child_other_fk", "kind": "f", "columns": [3], "ref_schema": "app", "ref_table": "parent", "ref_columns": [1]},
+        ]);
+        let catalog = catalog(json!({"relations": [table("parent", &[("id", "int8", "bigint", true)]), child]}));
+        assert_eq!(findings_of("foreign_key_type_mismatch", &catalog), ["app.child.child_parent_fk.parent_id"]);
+    }
+
+    #[test]
+    fn unique_indexes_over_nullable_columns() {
+        let mut t = table("t", &[("id", "int8", "bigint", true), ("email", "text", "text", false), ("code", "text", "text", true)]);
+        t["indexes"] = json!([
+            {"name": "t_pkey", "columns": [1], "key_columns": 1, "unique": true, "primary": true, "method": "btree", "shape": ""},
+            {"name": "t_email_key", "columns": [2], "key_columns": 1, "unique": true, "method": "btree", "shape": ""},
+            {"name": "t_code_key", "columns": [3], "key_columns": 1, "unique": true, "method": "btree", "shape": ""},
+            {"name": "t_email_nnd", "columns": [2], "key_columns": 1, "unique": true, "nulls_not_distinct": true, "method": "btree", "shape": ""},
+            {"name": "t_email_partial", "columns": [2], "key_columns": 1, "unique": true, "partial": true, "method": "btree", "shape": ""},
+        ]);
+        assert_eq!(findings_of("unique_nullable_columns", &catalog(json!({"relations": [t]}))), ["app.t.t_email_key"]);
+    }
+
+    #[test]
+    fn column_type_rules() {
+        let t = table("t", &[
+            ("at", "timestamp", "timestamp without time zone", false),
+            ("at_tz", "timestamptz", "timestamp with time zone", false),
+            ("code", "bpchar", "character(3)", false),
+            ("name", "varchar", "character varying(20)", false),
+            ("fn", "regproc", "regproc", false),
+            ("cls", "regclass", "regclass", false),
+            ("price", "money", "money", false),
+            ("doc", "json", "json", false),
+            ("docb", "jsonb", "jsonb", false),
+        ]);
+        let catalog = catalog(json!({"relations": [t]}));
+        assert_eq!(findings_of("timestamp_without_time_zone", &catalog), ["app.t.at"]);
+        assert_eq!(findings_of("char_n_column", &catalog), ["app.t.code"]);
+        assert_eq!(findings_of("reg_type_column", &catalog), ["app.t.fn"]);
+        assert_eq!(findings_of("money_column", &catalog), ["app.t.price"]);
+        assert_eq!(findings_of("json_column", &catalog), ["app.t.doc"]);
+    }
+
+    #[test]
+    fn serials_and_sequences_near_exhaustion() {
+        let mut t = table("t", &[("id", "int4", "integer", true), ("big", "int8", "bigint", true), ("ident", "int4", "integer", true), ("legacy", "int4", "integer", true), ("plain", "int4", "integer", true)]);
+        t["columns"][2][5] = json!(true);
+        let catalog = catalog(json!({"relations": [t], "sequences": [
+            {"schema": "app", "name": "t_id_seq", "last_value": 1_500_000_000i64, "columns": [[1, 1]]},
+            {"schema": "app", "name": "t_big_seq", "last_value": 3_000_000_000i64, "columns": [[1, 2]]},
+            {"schema": "app", "name": "t_ident_seq", "last_value": 10, "columns": [[1, 3]]},
+            // Not owned by the column (no OWNED BY); linked through the column's nextval() default.
+            {"schema": "app", "name": "legacy_seq", "last_value": 2_000_000_000i64, "columns": [[1, 4]]},
+            {"schema": "app", "name": "unused_seq", "last_value": 2_000_000_000i64, "columns": []},
+        ]}));
+        assert_eq!(findings_of("serial_instead_of_identity", &catalog), ["app.t.big", "app.t.id", "app.t.legacy"]);
+        assert_eq!(findings_of("int4_sequence_near_exhaustion", &catalog), ["app.t.id", "app.t.legacy"]);
+    }
+
+    #[test]
+    fn integer_primary_keys() {
+        let catalog = catalog(json!({"relations": [
+            with_pk(table("small", &[("id", "int4", "integer", true)]), &[1]),
+            with_pk(table("big", &[("id", "int8", "bigint", true)]), &[1]),
+            with_pk(table("pair", &[("a", "int4", "integer", true), ("b", "int4", "integer", true)]), &[1, 2]),
+        ]}));
+        assert_eq!(findings_of("int4_primary_key", &catalog), ["app.small.id"]);
+    }
+
+    #[test]
+    fn invalid_indexes_and_unlogged_tables() {
+        let mut t = table("t", &[("id", "int8", "bigint", true)]);
+        t["unlogged"] = json!(true);
+        t["indexes"] = json!([
+            {"name": "t_broken", "columns": [1], "key_columns": 1, "valid": false, "method": "btree", "shape": ""},
+            {"name": "t_fine", "columns": [1], "key_columns": 1, "method": "btree", "shape": ""},
+        ]);
+        let catalog = catalog(json!({"relations": [t, table("logged", &[("id", "int8", "bigint", true)])]}));
+        assert_eq!(findings_of("invalid_index", &catalog), ["app.t.t_broken"]);
+        assert_eq!(findings_of("unlogged_table", &catalog), ["app.t"]);
+    }
+}

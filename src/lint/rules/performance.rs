@@ -1,0 +1,193 @@
+use crate::catalog::{Index, Relation};
+use crate::lint::{Level, Rule};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// Whether some valid index of `table` starts with exactly `columns` (in any order).
+fn leading_columns_covered(table: &Relation, columns: &[i16]) -> bool {
+    let wanted: BTreeSet<i16> = columns.iter().copied().collect();
+    table.indexes.iter().filter(|i| i.valid && !i.partial).any(|index| {
+        let keys = index.keys();
+        keys.len() >= wanted.len() && keys[..wanted.len()].iter().copied().collect::<BTreeSet<_>>() == wanted
+    })
+}
+
+pub const FOREIGN_KEY_WITHOUT_INDEX: Rule = Rule {
+    name: "foreign_key_without_index",
+    category: "performance",
+    level: Level::Warning,
+    rationale: "Without an index on the referencing columns, every delete or key update in the referenced table scans the whole referencing table, under lock.",
+    remediation: "CREATE INDEX CONCURRENTLY ON the table (the foreign key's columns).",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for fk in table.constraints.iter().filter(|c| c.kind == "f") {
+                if !leading_columns_covered(table, fk.column_nums()) {
+                    let columns = table.column_names(fk.column_nums());
+                    report.on_relation(
+                        table,
+                        Some(&fk.name),
+                        format!("foreign key {} on {} ({}) has no index", fk.name, table.qualified(), columns.join(", ")),
+                        json!({"constraint": fk.name, "columns": columns}),
+                    );
+                }
+            }
+        }
+    },
+};
+
+
+/// Which of two same-shape indexes to keep: constraint-backed, then attached to a partitioned
+/// parent (it cannot be dropped alone), then unique, then first by name.
+fn keep_rank(index: &Index) -> (bool, bool, bool) {
+    (!index.constraint, !index.attached, !index.unique)
+}
+
+pub const DUPLICATE_INDEX: Rule = Rule {
+    name: "duplicate_index",
+    category: "performance",
+    level: Level::Warning,
+    rationale: "Two indexes on the same columns, the same way, cost two writes per change and twice the memory, for one benefit.",
+    remediation: "DROP INDEX CONCURRENTLY the duplicate (keep the one that backs a constraint).",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for index in &table.indexes {
+                let kept = table.indexes.iter().find(|other| {
+                    other.name != index.name
+                        && other.shape == index.shape
+                        && (keep_rank(other), &other.name) < (keep_rank(index), &index.name)
+                });
+                if let Some(kept) = kept {
+                    report.on_relation(
+                        table,
+                        Some(&index.name),
+                        format!("index {} on {} duplicates {}", index.name, table.qualified(), kept.name),
+                        json!({"index": index.name, "duplicate_of": kept.name}),
+                    );
+                }
+            }
+        }
+    },
+};
+
+fn plain_btree(index: &Index) -> bool {
+    index.method == "btree" && !index.expressions && !index.partial && index.valid
+}
+
+pub const REDUNDANT_INDEX: Rule = Rule {
+    name: "redundant_index",
+    category: "performance",
+    level: Level::Info,
+    rationale: "A btree index on (a) is redundant next to one on (a, b): the longer one serves the same lookups.",
+    remediation: "DROP INDEX CONCURRENTLY the shorter index, after checking that no query needs its smaller size.",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for index in table.indexes.iter().filter(|i| plain_btree(i) && !i.unique && !i.constraint) {
+                let keys = index.keys();
+                let longer = table.indexes.iter().find(|other| {
+                    plain_btree(other)
+                        && other.keys().len() > keys.len()
+                        && other.keys().starts_with(keys)
+                        && other.opclasses.get(..keys.len()) == index.opclasses.get(..keys.len())
+                        && other.collations.get(..keys.len()) == index.collations.get(..keys.len())
+                });
+                if let Some(longer) = longer {
+                    report.on_relation(
+                        table,
+                        Some(&index.name),
+                        format!("index {} on {} is a prefix of {}", index.name, table.qualified(), longer.name),
+                        json!({"index": index.name, "covered_by": longer.name}),
+                    );
+                }
+            }
+        }
+    },
+};
+
+pub const UNUSED_INDEX: Rule = Rule {
+    name: "unused_index",
+    category: "performance",
+    level: Level::Info,
+    rationale: "An index never scanned, on a table that is read a lot, costs writes and memory for nothing. Statistics are per server: check the standbys before dropping.",
+    remediation: "DROP INDEX CONCURRENTLY it, after checking standbys and rare jobs (month-end reports) that might use it.",
+    check: |ctx, report| {
+        let threshold = ctx.config.indexes.unused_min_table_scans;
+        for table in ctx.tables() {
+            let Some(scans) = &table.scans else { continue };
+            let table_scans = scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0);
+            if table_scans < threshold {
+                continue;
+            }
+            for index in table.indexes.iter().filter(|i| i.scans == Some(0) && !i.unique && !i.constraint) {
+                report.on_relation(
+                    table,
+                    Some(&index.name),
+                    format!("index {} on {} was never used in {table_scans} scans of the table", index.name, table.qualified()),
+                    json!({"index": index.name, "table_scans": table_scans}),
+                );
+            }
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::testing::*;
+    use serde_json::json;
+
+    /// A plain btree index; its shape is built from the columns, as the snapshot's would be.
+    fn index(name: &str, columns: &[i16]) -> serde_json::Value {
+        json!({"name": name, "columns": columns, "key_columns": columns.len(), "method": "btree",
+               "shape": format!("btree {columns:?} 3124"), "opclasses": vec![3124; columns.len()], "collations": vec![0; columns.len()]})
+    }
+
+    #[test]
+    fn foreign_keys_need_a_leading_index() {
+        let mut t = table("t", &[("id", "int8", "bigint", true), ("a_id", "int8", "bigint", false), ("b_id", "int8", "bigint", false), ("c_id", "int8", "bigint", false)]);
+        t["constraints"] = json!([
+            {"name": "t_a_fk", "kind": "f", "columns": [2], "ref_schema": "app", "ref_table": "t", "ref_columns": [1]},
+            {"name": "t_b_fk", "kind": "f", "columns": [3], "ref_schema": "app", "ref_table": "t", "ref_columns": [1]},
+            {"name": "t_c_fk", "kind": "f", "columns": [4], "ref_schema": "app", "ref_table": "t", "ref_columns": [1]},
+        ]);
+        // a_id leads an index; b_id is only second in one; c_id has none.
+        t["indexes"] = json!([index("t_a_b", &[2, 3])]);
+        assert_eq!(findings_of("foreign_key_without_index", &catalog(json!({"relations": [t]}))), ["app.t.t_b_fk", "app.t.t_c_fk"]);
+    }
+
+    #[test]
+    fn duplicates_keep_the_constraint_index() {
+        let mut t = table("t", &[("id", "int8", "bigint", true), ("email", "text", "text", true)]);
+        let mut key = index("t_email_key", &[2]);
+        key["unique"] = json!(true);
+        key["constraint"] = json!(true);
+        let mut again = index("a_email_unique", &[2]);
+        again["unique"] = json!(true);
+        t["indexes"] = json!([key, again, index("t_id_idx", &[1])]);
+        assert_eq!(findings_of("duplicate_index", &catalog(json!({"relations": [t]}))), ["app.t.a_email_unique"]);
+    }
+
+    #[test]
+    fn prefixes_of_longer_indexes_are_redundant() {
+        let mut t = table("t", &[("a", "int4", "integer", true), ("b", "int4", "integer", true)]);
+        t["indexes"] = json!([
+            index("t_a", &[1]),
+            index("t_a_b", &[1, 2]),
+            index("t_b", &[2]),
+        ]);
+        assert_eq!(findings_of("redundant_index", &catalog(json!({"relations": [t]}))), ["app.t.t_a"]);
+    }
+
+    #[test]
+    fn unused_indexes_only_on_busy_tables() {
+        let mut busy = table("busy", &[("a", "int4", "integer", true)]);
+        busy["scans"] = json!({"seq": 400, "idx": 900});
+        let mut idle_index = index("busy_a", &[1]);
+        idle_index["scans"] = json!(0);
+        busy["indexes"] = json!([idle_index.clone()]);
+        let mut quiet = table("quiet", &[("a", "int4", "integer", true)]);
+        quiet["scans"] = json!({"seq": 3, "idx": 0});
+        quiet["indexes"] = json!([idle_index]);
+        let catalog = catalog(json!({"relations": [busy, quiet]}));
+        assert_eq!(findings_of("unused_index", &catalog), ["app.busy.busy_a"]);
+        assert!(findings_with("unused_index", &catalog, json!({"indexes": {"unused_min_table_scans": 5000}})).is_empty());
+    }
+}

@@ -1,0 +1,174 @@
+//! The server side of lint: load settings, custom rules, waivers and the catalog snapshot,
+//! run the rules, apply waivers.
+
+use super::config::{merge, LintConfig};
+use super::custom::{check_name, check_shape, CustomRow, CustomRule, FunctionShape};
+use super::{lint, rule, rules, sort, Finding, Level};
+use crate::catalog::{Catalog, SNAPSHOT_QUERY};
+use crate::errors::raise;
+use crate::server::subtransaction::in_subtransaction;
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::panic::CaughtError;
+use pgrx::prelude::*;
+use pgrx::{JsonB, PgSqlErrorCode};
+use std::collections::HashSet;
+
+fn invalid(message: String) -> ! {
+    raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, message, None, None)
+}
+
+fn spi_failed(what: &str, error: pgrx::spi::Error) -> ! {
+    raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("confiture lint: {what}: {error}"), None, None)
+}
+
+fn custom_rules() -> Vec<CustomRule> {
+    Spi::connect(|client| {
+        let rows = client.select(
+            "SELECT name, function::oid, level, category FROM confiture.lint_custom_rules ORDER BY name",
+            None,
+            &[],
+        )?;
+        rows.map(|row| {
+            Ok(CustomRule {
+                name: row.get::<String>(1)?.unwrap_or_default(),
+                function_oid: row.get::<pg_sys::Oid>(2)?.map(|o| o.to_u32()).unwrap_or_default(),
+                level: row.get::<String>(3)?.as_deref().and_then(Level::parse).unwrap_or(Level::Warning),
+                category: row.get::<String>(4)?.unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, pgrx::spi::Error>>()
+    })
+    .unwrap_or_else(|e| spi_failed("reading confiture.lint_custom_rules", e))
+}
+
+fn settings() -> serde_json::Value {
+    Spi::get_one::<JsonB>("SELECT (SELECT config FROM confiture.lint_settings WHERE name = 'default')")
+        .unwrap_or_else(|e| spi_failed("reading confiture.lint_settings", e))
+        .map_or(serde_json::json!({}), |j| j.0)
+}
+
+fn waived_keys() -> HashSet<String> {
+    Spi::connect(|client| {
+        client
+            .select("SELECT cache_key FROM confiture.lint_waivers", None, &[])?
+            .map(|row| row.get::<String>(1).map(Option::unwrap_or_default))
+            .collect::<Result<HashSet<_>, _>>()
+    })
+    .unwrap_or_else(|e| spi_failed("reading confiture.lint_waivers", e))
+}
+
+fn snapshot() -> Catalog {
+    let json = Spi::get_one::<String>(SNAPSHOT_QUERY)
+        .unwrap_or_else(|e| spi_failed("reading the catalog", e))
+        .unwrap_or_default();
+    Catalog::from_json(&json).unwrap_or_else(|e| {
+        raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("confiture lint: unexpected catalog snapshot: {e}"), None, None)
+    })
+}
+
+pub fn lint_schema(config: serde_json::Value) -> Vec<Finding> {
+    let custom = custom_rules();
+    let mut known: Vec<&str> = rules::ALL.iter().map(|r| r.name).collect();
+    known.extend(custom.iter().map(|r| r.name.as_str()));
+    let config = LintConfig::parse(merge(settings(), config), &known).unwrap_or_else(|e| invalid(e));
+    let catalog = snapshot();
+    let mut findings = lint(&catalog, &config);
+    for rule in custom.iter().filter(|r| config.enabled(&r.name)) {
+        let level = config.rules.get(&rule.name).and_then(|o| o.level);
+        findings.extend(run_custom_rule(rule, level));
+    }
+    let waived = waived_keys();
+    for finding in &mut findings {
+        finding.waived = waived.contains(&finding.cache_key);
+    }
+    if !config.include_waived {
+        findings.retain(|f| !f.waived);
+    }
+    sort(&mut findings);
+    findings
+}
+
+/// Run one custom rule in its own subtransaction: an error becomes a finding about the rule.
+fn run_custom_rule(rule: &CustomRule, level: Option<Level>) -> Vec<Finding> {
+    let outcome = in_subtransaction(|| {
+        Spi::connect(|client| -> Result<Option<String>, pgrx::spi::Error> {
+            let oid = pg_sys::Oid::from(rule.function_oid);
+            let query: Option<String> = client
+                .select(
+                    "SELECT format('SELECT coalesce(jsonb_agg(to_jsonb(r)), ''[]'')::text FROM %I.%I() AS r', n.nspname, p.proname) \
+                     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1",
+                    None,
+                    &[DatumWithOid::from(oid)],
+                )?
+                .first()
+                .get(1)?;
+            match query {
+                Some(query) => client.select(&query, None, &[])?.first().get::<String>(1),
+                None => Ok(None),
+            }
+        })
+    });
+    match outcome {
+        Ok(Ok(Some(json))) => match serde_json::from_str::<Vec<CustomRow>>(&json) {
+            Ok(rows) => rows.into_iter().map(|row| rule.finding(row, level)).collect(),
+            Err(e) => vec![rule.failure(&format!("unexpected rows: {e}"), "XX000")],
+        },
+        Ok(Ok(None)) => vec![rule.failure("its function no longer exists", "42883")],
+        Ok(Err(e)) => vec![rule.failure(&e.to_string(), "XX000")],
+        Err(CaughtError::PostgresError(e) | CaughtError::ErrorReport(e)) => {
+            vec![rule.failure(e.message(), e.sql_error_code().to_string().as_str())]
+        }
+        Err(CaughtError::RustPanic { ereport, .. }) => vec![rule.failure(ereport.message(), "XX000")],
+    }
+}
+
+/// What confiture.register_lint_rule() stores, after every check passed.
+pub fn register(name: &str, function: pg_sys::Oid, level: &str, category: &str, description: Option<&str>) {
+    check_name(name, rule(name).is_some()).unwrap_or_else(|e| invalid(e));
+    if Level::parse(level).is_none() {
+        invalid(format!("level must be error, warning or info, not \"{level}\""));
+    }
+    let shape = function_shape(function).unwrap_or_else(|| invalid(format!("no function with OID {}", function.to_u32())));
+    check_shape(&shape).unwrap_or_else(|e| invalid(e));
+    Spi::run_with_args(
+        "INSERT INTO confiture.lint_custom_rules (name, function, level, category, description) \
+         VALUES ($1, $2::oid::regprocedure, $3, $4, $5) \
+         ON CONFLICT (name) DO UPDATE SET function = EXCLUDED.function, level = EXCLUDED.level, \
+           category = EXCLUDED.category, description = EXCLUDED.description",
+        &[
+            DatumWithOid::from(name),
+            DatumWithOid::from(function),
+            DatumWithOid::from(level),
+            DatumWithOid::from(category),
+            DatumWithOid::from(description),
+        ],
+    )
+    .unwrap_or_else(|e| spi_failed("saving the rule", e));
+}
+
+fn function_shape(function: pg_sys::Oid) -> Option<FunctionShape> {
+    const QUERY: &str = "SELECT p.oid::regprocedure::text, p.proretset, p.pronargs::int4, \
+        CASE WHEN p.proallargtypes IS NOT NULL THEN \
+          (SELECT json_agg(json_build_array(a.name, format_type(a.typ, NULL)) ORDER BY a.ord) \
+             FROM unnest(p.proargnames, p.proargmodes::text[], p.proallargtypes) WITH ORDINALITY AS a(name, mode, typ, ord) \
+            WHERE a.mode IN ('o', 'b', 't')) \
+        WHEN t.typtype = 'c' THEN \
+          (SELECT json_agg(json_build_array(att.attname, format_type(att.atttypid, NULL)) ORDER BY att.attnum) \
+             FROM pg_attribute att WHERE att.attrelid = t.typrelid AND att.attnum > 0 AND NOT att.attisdropped) \
+        END::text \
+        FROM pg_proc p JOIN pg_type t ON t.oid = p.prorettype WHERE p.oid = $1";
+    Spi::connect(|client| {
+        let row = client.select(QUERY, None, &[DatumWithOid::from(function)])?.first();
+        if row.is_empty() {
+            return Ok(None);
+        }
+        let columns: Option<String> = row.get(4)?;
+        Ok::<_, pgrx::spi::Error>(Some(FunctionShape {
+            signature: row.get::<String>(1)?.unwrap_or_default(),
+            returns_set: row.get::<bool>(2)?.unwrap_or(false),
+            argument_count: row.get::<i32>(3)?.unwrap_or(0),
+            columns: columns.and_then(|c| serde_json::from_str(&c).ok()),
+        }))
+    })
+    .unwrap_or_else(|e| spi_failed("reading the function", e))
+}
