@@ -16,3 +16,22 @@ pub fn raise(code: PgSqlErrorCode, message: String, detail: Option<String>, hint
     report.report(PgLogLevel::ERROR);
     unreachable!("an ERROR report does not return")
 }
+
+/// The five-character SQLSTATE ("P0001") of a pgrx error code, as psql and drivers show it.
+pub fn sqlstate(code: PgSqlErrorCode) -> String {
+    // PostgreSQL packs the five characters six bits each (MAKE_SQLSTATE / unpack_sql_state).
+    let packed = code as i32;
+    (0..5).map(|i| char::from(((packed >> (6 * i)) & 0x3F) as u8 + b'0')).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlstates_unpack_to_their_five_characters() {
+        assert_eq!(sqlstate(PgSqlErrorCode::ERRCODE_RAISE_EXCEPTION), "P0001");
+        assert_eq!(sqlstate(PgSqlErrorCode::ERRCODE_SYNTAX_ERROR), "42601");
+        assert_eq!(sqlstate(PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE), "42P01");
+    }
+}

@@ -5,7 +5,7 @@ use super::config::{merge, LintConfig};
 use super::custom::{check_name, check_shape, CustomRow, CustomRule, FunctionShape};
 use super::{lint, rule, rules, sort, Finding, Level};
 use crate::catalog::{Catalog, SNAPSHOT_QUERY};
-use crate::errors::raise;
+use crate::errors::{raise, sqlstate};
 use crate::server::subtransaction::in_subtransaction;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::CaughtError;
@@ -93,15 +93,13 @@ fn run_custom_rule(rule: &CustomRule, level: Option<Level>) -> Vec<Finding> {
     let outcome = in_subtransaction(|| {
         Spi::connect(|client| -> Result<Option<String>, pgrx::spi::Error> {
             let oid = pg_sys::Oid::from(rule.function_oid);
-            let query: Option<String> = client
-                .select(
-                    "SELECT format('SELECT coalesce(jsonb_agg(to_jsonb(r)), ''[]'')::text FROM %I.%I() AS r', n.nspname, p.proname) \
-                     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1",
-                    None,
-                    &[DatumWithOid::from(oid)],
-                )?
-                .first()
-                .get(1)?;
+            let found = client.select(
+                "SELECT format('SELECT coalesce(jsonb_agg(to_jsonb(r)), ''[]'')::text FROM %I.%I() AS r', n.nspname, p.proname) \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1",
+                None,
+                &[DatumWithOid::from(oid)],
+            )?;
+            let query: Option<String> = if found.is_empty() { None } else { found.first().get(1)? };
             match query {
                 Some(query) => client.select(&query, None, &[])?.first().get::<String>(1),
                 None => Ok(None),
@@ -116,7 +114,7 @@ fn run_custom_rule(rule: &CustomRule, level: Option<Level>) -> Vec<Finding> {
         Ok(Ok(None)) => vec![rule.failure("its function no longer exists", "42883")],
         Ok(Err(e)) => vec![rule.failure(&e.to_string(), "XX000")],
         Err(CaughtError::PostgresError(e) | CaughtError::ErrorReport(e)) => {
-            vec![rule.failure(e.message(), e.sql_error_code().to_string().as_str())]
+            vec![rule.failure(e.message(), &sqlstate(e.sql_error_code()))]
         }
         Err(CaughtError::RustPanic { ereport, .. }) => vec![rule.failure(ereport.message(), "XX000")],
     }
