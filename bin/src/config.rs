@@ -20,6 +20,9 @@ pub struct Environment {
     /// Whether `build --fresh` may drop and recreate this environment's database.
     #[serde(default)]
     pub allow_reset: bool,
+    /// Configuration for `confiture lint`, passed to confiture.lint_schema() (docs/lint.md).
+    #[serde(default)]
+    pub lint: Option<serde_json::Value>,
     /// The file it was read from, for messages.
     #[serde(skip)]
     pub file: PathBuf,

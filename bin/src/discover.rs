@@ -131,6 +131,7 @@ mod tests {
             include_dirs: include.iter().map(|s| s.to_string()).collect(),
             exclude_dirs: exclude.iter().map(|s| s.to_string()).collect(),
             allow_reset: false,
+            lint: None,
             file: "db/environments/test.yaml".into(),
         }
     }

@@ -7,6 +7,7 @@ mod discover;
 mod failure;
 mod fresh;
 mod init;
+mod lint;
 mod output;
 #[path = "../../src/schema_hash.rs"]
 mod schema_hash;
@@ -55,16 +56,34 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Lint the environment's database with confiture.lint_schema().
+    Lint {
+        /// The environment: db/environments/<env>.yaml (its `lint:` section is the configuration).
+        #[arg(long, default_value = "local")]
+        env: String,
+        /// Overrides the environment's database_url and CONFITURE_DATABASE_URL.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Exit with code 1 when a finding reaches this level.
+        #[arg(long, value_enum, default_value_t = lint::FailOn::Error)]
+        fail_on: lint::FailOn,
+        /// Also show waived findings (marked as such; they never fail the run).
+        #[arg(long)]
+        include_waived: bool,
+    },
 }
+
+/// Exit code of a check that ran and found what --fail-on asks to fail on (docs/exit-codes.md).
+const CHECK_FAILED: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = cli.format;
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(failure) => {
             match format {
-                Format::Json => println!("{}", failure.to_json()),
+                Format::Json | Format::Sarif => println!("{}", failure.to_json()),
                 Format::Table => eprintln!("{failure}"),
             }
             ExitCode::from(failure.kind.exit_code())
@@ -72,13 +91,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(cli: Cli) -> Result<u8, Failure> {
+    if cli.format == Format::Sarif && !matches!(cli.command, Command::Lint { .. }) {
+        return Err(Failure::new(failure::Kind::Config, "--format sarif is only for confiture lint"));
+    }
     match cli.command {
         Command::Init { dir } => {
             let dir = dir.unwrap_or(cli.project);
             let created = init::run(&dir)?;
             match cli.format {
-                Format::Json => println!("{}", serde_json::json!({ "project": dir, "created": created })),
+                Format::Json | Format::Sarif => println!("{}", serde_json::json!({ "project": dir, "created": created })),
                 Format::Table if created.is_empty() => {
                     println!("{}: already a confiture project", dir.display())
                 }
@@ -97,12 +119,29 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             let report = build::run(&cli.project, &options)?;
             match cli.format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report).expect("serializable")),
+                Format::Json | Format::Sarif => println!("{}", serde_json::to_string_pretty(&report).expect("serializable")),
                 Format::Table => print_build(&report),
             }
         }
+        Command::Lint { env, database_url, fail_on, include_waived } => {
+            let options = lint::LintOptions { env: &env, database_url: database_url.as_deref(), include_waived };
+            let report = lint::run(&cli.project, &options)?;
+            match cli.format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
+                Format::Sarif => println!("{}", serde_json::to_string_pretty(&lint::sarif(&cli.project, &report)).expect("serializable")),
+                Format::Table => {
+                    if !report.findings.is_empty() {
+                        println!("{}", lint::table(&report.findings));
+                    }
+                    println!("{}", lint::summary(&report.findings));
+                }
+            }
+            if lint::fails(&report.findings, fail_on) {
+                return Ok(CHECK_FAILED);
+            }
+        }
     }
-    Ok(())
+    Ok(0)
 }
 
 fn print_build(report: &build::BuildReport) {

@@ -9,6 +9,8 @@ use std::time::Duration;
 pub enum Format {
     Table,
     Json,
+    /// SARIF 2.1.0, for code-scanning tools (lint only).
+    Sarif,
 }
 
 /// Key/value rows as an aligned two-column table.

@@ -142,7 +142,7 @@ SELECT json_build_object(
     ) sq),
   'functions', (SELECT coalesce(json_agg(json_build_object(
       -- name(argument types): stable whatever the search_path, unlike regprocedure's text.
-      'schema', n.nspname, 'signature', format('%s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)),
+      'schema', n.nspname, 'signature', format('%s(%s)', p.proname, oidvectortypes(p.proargtypes)),
       'security_definer', p.prosecdef, 'config', p.proconfig, 'language', l.lanname)
       ORDER BY n.nspname, p.proname), '[]')
     FROM pg_proc p

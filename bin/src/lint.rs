@@ -1,0 +1,267 @@
+//! `confiture lint`: run confiture.lint_schema() on the environment's database and report.
+
+use crate::config::{self, Environment};
+use crate::db::Target;
+use crate::discover;
+use crate::failure::{Failure, Result};
+use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub level: String,
+    pub category: String,
+    pub schema_name: Option<String>,
+    pub object_name: String,
+    pub object_type: String,
+    pub message: String,
+    pub remediation: String,
+    pub cache_key: String,
+    pub metadata: serde_json::Value,
+    pub waived: bool,
+}
+
+impl Finding {
+    pub fn object(&self) -> String {
+        match &self.schema_name {
+            Some(schema) => format!("{schema}.{}", self.object_name),
+            None => self.object_name.clone(),
+        }
+    }
+}
+
+pub struct LintOptions<'a> {
+    pub env: &'a str,
+    pub database_url: Option<&'a str>,
+    pub include_waived: bool,
+}
+
+pub struct LintReport {
+    pub environment: Environment,
+    pub findings: Vec<Finding>,
+}
+
+pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
+    let environment = config::load(project, options.env)?;
+    let url = config::database_url(&environment, options.database_url)?;
+    let target = Target::parse(&url)?;
+    let mut lint_config = environment.lint.clone().unwrap_or_else(|| serde_json::json!({}));
+    if options.include_waived {
+        lint_config["include_waived"] = serde_json::Value::Bool(true);
+    }
+    let mut client = target.connect()?;
+    let rows = client
+        .query(
+            "SELECT rule, level, category, schema_name, object_name, object_type, message, remediation, \
+                    cache_key, metadata::text, waived \
+             FROM confiture.lint_schema($1::text::jsonb)",
+            &[&lint_config.to_string()],
+        )
+        .map_err(|e| {
+            let mut failure = Failure::from_postgres(e, &target.description);
+            if failure.sqlstate.as_deref() == Some("3F000") || failure.sqlstate.as_deref() == Some("42883") {
+                failure.hint = Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
+            }
+            failure
+        })?;
+    let findings = rows
+        .iter()
+        .map(|row| Finding {
+            rule: row.get(0),
+            level: row.get(1),
+            category: row.get(2),
+            schema_name: row.get(3),
+            object_name: row.get(4),
+            object_type: row.get(5),
+            message: row.get(6),
+            remediation: row.get(7),
+            cache_key: row.get(8),
+            metadata: serde_json::from_str(row.get::<_, &str>(9)).unwrap_or_default(),
+            waived: row.get(10),
+        })
+        .collect();
+    Ok(LintReport { environment, findings })
+}
+
+fn rank(level: &str) -> u8 {
+    match level {
+        "error" => 0,
+        "warning" => 1,
+        _ => 2,
+    }
+}
+
+/// Whether a finding reaches the --fail-on threshold (waived findings never do).
+pub fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Error => 0,
+        FailOn::Warning => 1,
+        FailOn::Info => 2,
+        FailOn::Never => return false,
+    };
+    findings.iter().any(|f| !f.waived && rank(&f.level) <= threshold)
+}
+
+pub fn summary(findings: &[Finding]) -> String {
+    let count = |level: &str| findings.iter().filter(|f| f.level == level && !f.waived).count();
+    let waived = findings.iter().filter(|f| f.waived).count();
+    let mut text = format!(
+        "{} findings: {} errors, {} warnings, {} info",
+        findings.len() - waived,
+        count("error"),
+        count("warning"),
+        count("info")
+    );
+    if waived > 0 {
+        text.push_str(&format!(" ({waived} waived shown)"));
+    }
+    text
+}
+
+pub fn table(findings: &[Finding]) -> String {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec!["level", "rule", "object", "message"]);
+    if table.width().is_none() {
+        table.set_width(140); // not a terminal: wrap at a width that reads well in CI logs
+    }
+    for finding in findings {
+        let level = if finding.waived { format!("{} (waived)", finding.level) } else { finding.level.clone() };
+        table.add_row(vec![level, finding.rule.clone(), finding.object(), finding.message.clone()]);
+    }
+    table.to_string()
+}
+
+/// SARIF 2.1.0 for code-scanning tools. Each result carries the object as a logical location
+/// and, as physical location, the first schema file line that creates an object of that name
+/// (best effort; the environment file when none does), since code-scanning UIs want a file.
+pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
+    let sources = discover::discover(project, &report.environment)
+        .and_then(|names| discover::read_sources(project, &names))
+        .unwrap_or_default();
+    let env_file = report
+        .environment
+        .file
+        .strip_prefix(project)
+        .unwrap_or(&report.environment.file)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let mut rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    rules.sort();
+    rules.dedup();
+    let rule_entries: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|rule| {
+            let first = report.findings.iter().find(|f| f.rule == *rule).expect("rule has a finding");
+            serde_json::json!({
+                "id": rule,
+                "name": rule,
+                "shortDescription": {"text": rule.replace('_', " ")},
+                "help": {"text": first.remediation},
+                "properties": {"category": first.category},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = report
+        .findings
+        .iter()
+        .map(|finding| {
+            let (uri, line) = locate(&sources, &finding.object_name).unwrap_or((env_file.clone(), 1));
+            serde_json::json!({
+                "ruleId": finding.rule,
+                "level": match finding.level.as_str() { "error" => "error", "warning" => "warning", _ => "note" },
+                "message": {"text": finding.message},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}},
+                    "logicalLocations": [{"name": finding.object_name, "fullyQualifiedName": finding.object(), "kind": finding.object_type}],
+                }],
+                "partialFingerprints": {"confiture/cacheKey/v1": finding.cache_key},
+                "suppressions": if finding.waived { serde_json::json!([{"kind": "external"}]) } else { serde_json::json!([]) },
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "confiture", "version": env!("CARGO_PKG_VERSION"), "rules": rule_entries}},
+            "results": results,
+        }],
+    })
+}
+
+/// The first line of a source file that says CREATE and names `object` (as a whole word).
+fn locate(sources: &[discover::SourceFile], object: &str) -> Option<(String, usize)> {
+    let object = object.split('(').next().unwrap_or(object).to_lowercase();
+    let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
+    for source in sources {
+        for (number, line) in source.text.lines().enumerate() {
+            let lower = line.to_lowercase();
+            if !lower.contains("create") {
+                continue;
+            }
+            let found = lower.match_indices(&object).any(|(at, _)| {
+                let before = lower[..at].chars().next_back();
+                let after = lower[at + object.len()..].chars().next();
+                !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+            });
+            if found {
+                return Some((source.name.clone(), number + 1));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(level: &str, waived: bool) -> Finding {
+        Finding {
+            rule: "r".into(),
+            level: level.into(),
+            category: "c".into(),
+            schema_name: Some("app".into()),
+            object_name: "orders".into(),
+            object_type: "table".into(),
+            message: "m".into(),
+            remediation: "fix".into(),
+            cache_key: "r:app.orders".into(),
+            metadata: serde_json::json!({}),
+            waived,
+        }
+    }
+
+    #[test]
+    fn thresholds() {
+        let warnings = [finding("warning", false), finding("info", false)];
+        assert!(!fails(&warnings, FailOn::Error));
+        assert!(fails(&warnings, FailOn::Warning));
+        assert!(fails(&warnings, FailOn::Info));
+        assert!(!fails(&warnings, FailOn::Never));
+        assert!(!fails(&[finding("error", true)], FailOn::Info), "waived findings never fail");
+    }
+
+    #[test]
+    fn objects_are_located_in_their_creating_file() {
+        let sources = [
+            discover::SourceFile { name: "db/schema/a.sql".into(), text: "-- orders\nCREATE TABLE app.orders_archive ();\n".into() },
+            discover::SourceFile { name: "db/schema/b.sql".into(), text: "\n\nCREATE TABLE app.Orders (\n id int);".into() },
+        ];
+        assert_eq!(locate(&sources, "orders"), Some(("db/schema/b.sql".into(), 3)));
+        assert_eq!(locate(&sources, "missing"), None);
+    }
+}
