@@ -73,6 +73,19 @@ enum Command {
     },
 }
 
+/// Print a line to stdout; when the reader has gone (`confiture lint | head`), stop quietly
+/// instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        if let Err(error) = writeln!(std::io::stdout(), $($arg)*) {
+            if error.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 /// Exit code of a check that ran and found what --fail-on asks to fail on (docs/exit-codes.md).
 const CHECK_FAILED: u8 = 1;
 
@@ -83,7 +96,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             match format {
-                Format::Json | Format::Sarif => println!("{}", failure.to_json()),
+                Format::Json | Format::Sarif => out!("{}", failure.to_json()),
                 Format::Table => eprintln!("{failure}"),
             }
             ExitCode::from(failure.kind.exit_code())
@@ -100,12 +113,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let dir = dir.unwrap_or(cli.project);
             let created = init::run(&dir)?;
             match cli.format {
-                Format::Json | Format::Sarif => println!("{}", serde_json::json!({ "project": dir, "created": created })),
+                Format::Json | Format::Sarif => out!("{}", serde_json::json!({ "project": dir, "created": created })),
                 Format::Table if created.is_empty() => {
-                    println!("{}: already a confiture project", dir.display())
+                    out!("{}: already a confiture project", dir.display())
                 }
                 Format::Table => {
-                    created.iter().for_each(|path| println!("created {}", dir.join(path).display()))
+                    created.iter().for_each(|path| out!("created {}", dir.join(path).display()))
                 }
             }
         }
@@ -119,7 +132,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             };
             let report = build::run(&cli.project, &options)?;
             match cli.format {
-                Format::Json | Format::Sarif => println!("{}", serde_json::to_string_pretty(&report).expect("serializable")),
+                Format::Json | Format::Sarif => out!("{}", serde_json::to_string_pretty(&report).expect("serializable")),
                 Format::Table => print_build(&report),
             }
         }
@@ -127,13 +140,13 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let options = lint::LintOptions { env: &env, database_url: database_url.as_deref(), include_waived };
             let report = lint::run(&cli.project, &options)?;
             match cli.format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
-                Format::Sarif => println!("{}", serde_json::to_string_pretty(&lint::sarif(&cli.project, &report)).expect("serializable")),
+                Format::Json => out!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
+                Format::Sarif => out!("{}", serde_json::to_string_pretty(&lint::sarif(&cli.project, &report)).expect("serializable")),
                 Format::Table => {
                     if !report.findings.is_empty() {
-                        println!("{}", lint::table(&report.findings));
+                        out!("{}", lint::table(&report.findings));
                     }
-                    println!("{}", lint::summary(&report.findings));
+                    out!("{}", lint::summary(&report.findings));
                 }
             }
             if lint::fails(&report.findings, fail_on) {
@@ -168,5 +181,5 @@ fn print_build(report: &build::BuildReport) {
             rows.push(("template", template.clone()));
         }
     }
-    println!("{}", key_values(&rows));
+    out!("{}", key_values(&rows));
 }
