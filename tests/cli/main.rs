@@ -7,3 +7,4 @@ mod support;
 mod bad_input;
 mod build;
 mod fresh;
+mod lint;
