@@ -50,10 +50,11 @@ fn schema_hash(sources: Option<TextArray>, names: default!(Option<TextArray>, "N
     schema_hash::schema_hash(sources.iter().map(|s| (s.name.as_str(), s.text.as_str())))
 }
 
-
 /// Lint the live catalog: one row per finding.
 #[pg_extern(volatile, parallel_unsafe)]
-fn lint_schema(config: default!(Option<pgrx::JsonB>, "'{}'")) -> TableIterator<
+fn lint_schema(
+    config: default!(Option<pgrx::JsonB>, "'{}'"),
+) -> TableIterator<
     'static,
     (
         name!(rule, String),
@@ -92,11 +93,25 @@ fn lint_schema(config: default!(Option<pgrx::JsonB>, "'{}'")) -> TableIterator<
 #[pg_extern(stable, parallel_safe)]
 fn lint_rules() -> TableIterator<
     'static,
-    (name!(name, String), name!(level, String), name!(category, String), name!(rationale, String), name!(custom, bool)),
+    (
+        name!(name, String),
+        name!(level, String),
+        name!(category, String),
+        name!(rationale, String),
+        name!(custom, bool),
+    ),
 > {
     let rows: Vec<_> = lint::rules::ALL
         .iter()
-        .map(|r| (r.name.to_string(), r.level.as_str().to_string(), r.category.to_string(), r.rationale.to_string(), false))
+        .map(|r| {
+            (
+                r.name.to_string(),
+                r.level.as_str().to_string(),
+                r.category.to_string(),
+                r.rationale.to_string(),
+                false,
+            )
+        })
         .collect();
     TableIterator::new(rows)
 }

@@ -20,7 +20,11 @@ mod sql_text;
 
 extension_sql_file!("../sql/build_history.sql", name = "build_history", bootstrap);
 extension_sql_file!("../sql/lint_tables.sql", name = "lint_tables", requires = ["build_history"]);
-extension_sql_file!("../sql/lint_functions.sql", name = "lint_functions", requires = [api::lint_schema, api::register_lint_rule_by_oid]);
+extension_sql_file!(
+    "../sql/lint_functions.sql",
+    name = "lint_functions",
+    requires = [api::lint_schema, api::register_lint_rule_by_oid]
+);
 
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;

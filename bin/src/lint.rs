@@ -70,7 +70,8 @@ pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
         .map_err(|e| {
             let mut failure = Failure::from_postgres(e, &target.description);
             if failure.sqlstate.as_deref() == Some("3F000") || failure.sqlstate.as_deref() == Some("42883") {
-                failure.hint = Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
+                failure.hint =
+                    Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
             }
             failure
         })?;
@@ -138,7 +139,8 @@ pub fn table(findings: &[Finding]) -> String {
         table.set_width(140); // not a terminal: wrap at a width that reads well in CI logs
     }
     for finding in findings {
-        let level = if finding.waived { format!("{} (waived)", finding.level) } else { finding.level.clone() };
+        let level =
+            if finding.waived { format!("{} (waived)", finding.level) } else { finding.level.clone() };
         table.add_row(vec![level, finding.rule.clone(), finding.object(), finding.message.clone()]);
     }
     table.to_string()
@@ -258,8 +260,14 @@ mod tests {
     #[test]
     fn objects_are_located_in_their_creating_file() {
         let sources = [
-            discover::SourceFile { name: "db/schema/a.sql".into(), text: "-- orders\nCREATE TABLE app.orders_archive ();\n".into() },
-            discover::SourceFile { name: "db/schema/b.sql".into(), text: "\n\nCREATE TABLE app.Orders (\n id int);".into() },
+            discover::SourceFile {
+                name: "db/schema/a.sql".into(),
+                text: "-- orders\nCREATE TABLE app.orders_archive ();\n".into(),
+            },
+            discover::SourceFile {
+                name: "db/schema/b.sql".into(),
+                text: "\n\nCREATE TABLE app.Orders (\n id int);".into(),
+            },
         ];
         assert_eq!(locate(&sources, "orders"), Some(("db/schema/b.sql".into(), 3)));
         assert_eq!(locate(&sources, "missing"), None);

@@ -113,13 +113,13 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let dir = dir.unwrap_or(cli.project);
             let created = init::run(&dir)?;
             match cli.format {
-                Format::Json | Format::Sarif => out!("{}", serde_json::json!({ "project": dir, "created": created })),
+                Format::Json | Format::Sarif => {
+                    out!("{}", serde_json::json!({ "project": dir, "created": created }))
+                }
                 Format::Table if created.is_empty() => {
                     out!("{}: already a confiture project", dir.display())
                 }
-                Format::Table => {
-                    created.iter().for_each(|path| out!("created {}", dir.join(path).display()))
-                }
+                Format::Table => created.iter().for_each(|path| out!("created {}", dir.join(path).display())),
             }
         }
         Command::Build { env, apply, fresh, database_url, output } => {
@@ -132,16 +132,24 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             };
             let report = build::run(&cli.project, &options)?;
             match cli.format {
-                Format::Json | Format::Sarif => out!("{}", serde_json::to_string_pretty(&report).expect("serializable")),
+                Format::Json | Format::Sarif => {
+                    out!("{}", serde_json::to_string_pretty(&report).expect("serializable"))
+                }
                 Format::Table => print_build(&report),
             }
         }
         Command::Lint { env, database_url, fail_on, include_waived } => {
-            let options = lint::LintOptions { env: &env, database_url: database_url.as_deref(), include_waived };
+            let options =
+                lint::LintOptions { env: &env, database_url: database_url.as_deref(), include_waived };
             let report = lint::run(&cli.project, &options)?;
             match cli.format {
-                Format::Json => out!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
-                Format::Sarif => out!("{}", serde_json::to_string_pretty(&lint::sarif(&cli.project, &report)).expect("serializable")),
+                Format::Json => {
+                    out!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable"))
+                }
+                Format::Sarif => out!(
+                    "{}",
+                    serde_json::to_string_pretty(&lint::sarif(&cli.project, &report)).expect("serializable")
+                ),
                 Format::Table => {
                     if !report.findings.is_empty() {
                         out!("{}", lint::table(&report.findings));

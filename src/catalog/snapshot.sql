@@ -16,8 +16,9 @@ WITH user_relation AS (
 constraint_index AS MATERIALIZED (
     SELECT conindid FROM pg_constraint WHERE conindid <> 0
 ),
--- One grouped pass per catalog table, joined to the relations below (not one subquery per
--- relation: on 1000 tables that is several times faster). Columns are compact arrays:
+-- One grouped pass per catalog table, joined to the relations below, never one subquery per
+-- relation: right after a large build, before autovacuum has analyzed the catalogs, the
+-- planner's row estimates are far off and per-relation subqueries took seconds. Columns are compact arrays:
 -- [num, name, format_type, typname, not_null, identity].
 user_column AS MATERIALIZED (
     SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.attidentity
@@ -65,6 +66,23 @@ relation_indexes AS (
     WHERE i.indrelid IN (SELECT oid FROM user_relation)
     GROUP BY i.indrelid
 ),
+-- Index scans per table, for unused_index's "is this table read at all".
+relation_index_scans AS (
+    SELECT i.indrelid, sum(pg_stat_get_numscans(i.indexrelid))::bigint AS scans
+    FROM pg_index i
+    WHERE i.indrelid IN (SELECT oid FROM user_relation)
+    GROUP BY i.indrelid
+),
+-- Views reading tables with row-level security, found from those (few) tables.
+view_rls_reads AS (
+    SELECT w.ev_class AS view_oid, json_agg(DISTINCT format('%I.%I', tn.nspname, t.relname)) AS tables
+    FROM pg_class t
+    JOIN pg_namespace tn ON tn.oid = t.relnamespace
+    JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid AND d.classid = 'pg_rewrite'::regclass
+    JOIN pg_rewrite w ON w.oid = d.objid AND w.ev_class <> t.oid
+    WHERE t.relrowsecurity
+    GROUP BY w.ev_class
+),
 -- Which columns take values from which sequence: owners (serial, identity, OWNED BY) and
 -- columns whose default calls nextval() on it.
 sequence_link AS (
@@ -104,22 +122,16 @@ SELECT json_build_object(
       'indexes', coalesce(ridx.list, '[]'),
       'policies', coalesce(rpol.list, '[]'),
       'scans', CASE WHEN r.relkind IN ('r', 'p', 'm')
-                    THEN json_build_object('seq', pg_stat_get_numscans(r.oid), 'idx',
-                                           (SELECT sum(pg_stat_get_numscans(x.indexrelid))::bigint
-                                              FROM pg_index x WHERE x.indrelid = r.oid)) END,
-      'reads_rls_tables', CASE WHEN r.relkind IN ('v', 'm') THEN (
-          SELECT coalesce(json_agg(DISTINCT format('%I.%I', tn.nspname, t.relname)), '[]')
-          FROM pg_rewrite w
-          JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid
-          JOIN pg_class t ON t.oid = d.refobjid AND t.relrowsecurity AND t.oid <> r.oid
-          JOIN pg_namespace tn ON tn.oid = t.relnamespace
-          WHERE w.ev_class = r.oid) END
+                    THEN json_build_object('seq', pg_stat_get_numscans(r.oid), 'idx', coalesce(rsc.scans, 0)) END,
+      'reads_rls_tables', CASE WHEN r.relkind IN ('v', 'm') THEN coalesce(vrr.tables, '[]') END
     ) ORDER BY r.nspname, r.relname), '[]')
     FROM user_relation r
     LEFT JOIN relation_columns rcol ON rcol.attrelid = r.oid
     LEFT JOIN relation_constraints rcon ON rcon.conrelid = r.oid
     LEFT JOIN relation_indexes ridx ON ridx.indrelid = r.oid
-    LEFT JOIN relation_policies rpol ON rpol.polrelid = r.oid),
+    LEFT JOIN relation_policies rpol ON rpol.polrelid = r.oid
+    LEFT JOIN relation_index_scans rsc ON rsc.indrelid = r.oid
+    LEFT JOIN view_rls_reads vrr ON vrr.view_oid = r.oid),
   -- Each sequence with the columns that take values from it (sequence_link). last_value is read
   -- (which opens the sequence) only where a rule needs it: for sequences feeding int2/int4 columns.
   'sequences', (SELECT coalesce(json_agg(json_build_object(

@@ -97,7 +97,8 @@ impl Default for TenantConfig {
 
 impl Default for SecretsConfig {
     fn default() -> Self {
-        let words = ["password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "access_key"];
+        let words =
+            ["password", "passwd", "secret", "token", "api_key", "apikey", "private_key", "access_key"];
         Self { column_patterns: words.iter().map(|w| w.to_string()).collect() }
     }
 }
@@ -203,9 +204,11 @@ mod tests {
 
     #[test]
     fn exclusions_match_schemas_and_globs() {
-        let config =
-            LintConfig::parse(json!({"exclude_schemas": ["audit"], "exclude_tables": ["app.tmp_*", "legacy"]}), RULES)
-                .unwrap();
+        let config = LintConfig::parse(
+            json!({"exclude_schemas": ["audit"], "exclude_tables": ["app.tmp_*", "legacy"]}),
+            RULES,
+        )
+        .unwrap();
         assert!(config.excludes("audit", "log"));
         assert!(config.excludes("app", "tmp_import"));
         assert!(config.excludes("other", "legacy"));
@@ -221,7 +224,8 @@ mod tests {
         assert!(unknown_rule.contains("unknown rule \"no_such_rule\""), "{unknown_rule}");
         let wrong_type = LintConfig::parse(json!({"exclude_schemas": "audit"}), RULES).unwrap_err();
         assert!(wrong_type.contains("invalid type"), "{wrong_type}");
-        let wrong_level = LintConfig::parse(json!({"rules": {"my_rule": {"level": "fatal"}}}), RULES).unwrap_err();
+        let wrong_level =
+            LintConfig::parse(json!({"rules": {"my_rule": {"level": "fatal"}}}), RULES).unwrap_err();
         assert!(wrong_level.contains("unknown variant `fatal`"), "{wrong_level}");
         let bad_regex = LintConfig::parse(json!({"naming": {"pattern": "("}}), RULES).unwrap_err();
         assert!(bad_regex.contains("naming.pattern"), "{bad_regex}");

@@ -51,14 +51,21 @@ pub fn check_name(name: &str, built_in: bool) -> Result<(), String> {
 
 pub fn check_shape(shape: &FunctionShape) -> Result<(), String> {
     let expected = "RETURNS TABLE (object_name text, message text[, level text, schema_name text, object_type text, remediation text, cache_key text, metadata jsonb])";
-    let wrong = |why: String| Err(format!("{} cannot be a lint rule: {why}; it must take no argument and {expected}", shape.signature));
+    let wrong = |why: String| {
+        Err(format!(
+            "{} cannot be a lint rule: {why}; it must take no argument and {expected}",
+            shape.signature
+        ))
+    };
     if shape.argument_count != 0 {
         return wrong(format!("it takes {} argument(s)", shape.argument_count));
     }
     if !shape.returns_set {
         return wrong("it does not return a set".into());
     }
-    let Some(columns) = &shape.columns else { return wrong("it returns SETOF record without named columns".into()) };
+    let Some(columns) = &shape.columns else {
+        return wrong("it returns SETOF record without named columns".into());
+    };
     for (name, data_type) in columns {
         match COLUMNS.iter().find(|(known, _, _)| known == name) {
             None => return wrong(format!("it returns an unknown column \"{name}\"")),
@@ -98,7 +105,9 @@ impl CustomRule {
         };
         Finding {
             rule: self.name.clone(),
-            level: level_override.or_else(|| row.level.as_deref().and_then(Level::parse)).unwrap_or(self.level),
+            level: level_override
+                .or_else(|| row.level.as_deref().and_then(Level::parse))
+                .unwrap_or(self.level),
             category: self.category.clone(),
             schema_name: row.schema_name,
             object_type: row.object_type.unwrap_or_else(|| "object".into()),
@@ -121,7 +130,8 @@ impl CustomRule {
             object_name: self.name.clone(),
             object_type: "lint rule".into(),
             message: format!("custom rule {} failed: {message}", self.name),
-            remediation: "Fix the rule's function (run it alone to see the error), or disable the rule.".into(),
+            remediation: "Fix the rule's function (run it alone to see the error), or disable the rule."
+                .into(),
             cache_key: format!("{}:failed", self.name),
             metadata: serde_json::json!({"sqlstate": sqlstate}),
             waived: false,
@@ -155,9 +165,12 @@ mod tests {
         assert!(err(shape(1, true, Some(&[]))).contains("takes 1 argument(s)"));
         assert!(err(shape(0, false, Some(&[]))).contains("does not return a set"));
         assert!(err(shape(0, true, None)).contains("SETOF record"));
-        assert!(err(shape(0, true, Some(&[("object_name", "text")]))).contains("does not return column \"message\""));
-        assert!(err(shape(0, true, Some(&[("object_name", "text"), ("message", "integer")]))).contains("is integer, not text"));
-        assert!(err(shape(0, true, Some(&[("object_name", "text"), ("message", "text"), ("x", "text")]))).contains("unknown column \"x\""));
+        assert!(err(shape(0, true, Some(&[("object_name", "text")])))
+            .contains("does not return column \"message\""));
+        assert!(err(shape(0, true, Some(&[("object_name", "text"), ("message", "integer")])))
+            .contains("is integer, not text"));
+        assert!(err(shape(0, true, Some(&[("object_name", "text"), ("message", "text"), ("x", "text")])))
+            .contains("unknown column \"x\""));
     }
 
     #[test]
@@ -170,13 +183,25 @@ mod tests {
 
     #[test]
     fn rows_become_findings_with_defaults() {
-        let rule = CustomRule { name: "my_rule".into(), function_oid: 1, level: Level::Warning, category: "custom".into() };
-        let row: CustomRow = serde_json::from_value(serde_json::json!({"object_name": "t", "message": "m", "schema_name": "app"})).unwrap();
+        let rule = CustomRule {
+            name: "my_rule".into(),
+            function_oid: 1,
+            level: Level::Warning,
+            category: "custom".into(),
+        };
+        let row: CustomRow = serde_json::from_value(
+            serde_json::json!({"object_name": "t", "message": "m", "schema_name": "app"}),
+        )
+        .unwrap();
         let finding = rule.finding(row, None);
         assert_eq!((finding.level, finding.cache_key.as_str()), (Level::Warning, "my_rule:app.t"));
-        let row: CustomRow = serde_json::from_value(serde_json::json!({"object_name": "t", "message": "m", "level": "error"})).unwrap();
+        let row: CustomRow =
+            serde_json::from_value(serde_json::json!({"object_name": "t", "message": "m", "level": "error"}))
+                .unwrap();
         assert_eq!(rule.finding(row, None).level, Level::Error);
-        let row: CustomRow = serde_json::from_value(serde_json::json!({"object_name": "t", "message": "m", "level": "error"})).unwrap();
+        let row: CustomRow =
+            serde_json::from_value(serde_json::json!({"object_name": "t", "message": "m", "level": "error"}))
+                .unwrap();
         assert_eq!(rule.finding(row, Some(Level::Info)).level, Level::Info);
     }
 }

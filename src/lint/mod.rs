@@ -136,7 +136,13 @@ impl Report<'_> {
     }
 
     /// A finding on a table (or a column of it, with `detail`).
-    pub fn on_relation(&mut self, relation: &Relation, detail: Option<&str>, message: String, metadata: serde_json::Value) {
+    pub fn on_relation(
+        &mut self,
+        relation: &Relation,
+        detail: Option<&str>,
+        message: String,
+        metadata: serde_json::Value,
+    ) {
         let object_type = match relation.kind.as_str() {
             "v" => "view",
             "m" => "materialized view",
@@ -169,8 +175,13 @@ pub fn lint(catalog: &Catalog, config: &LintConfig) -> Vec<Finding> {
 
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (a.level, &a.schema_name, &a.object_name, &a.rule, &a.cache_key)
-            .cmp(&(b.level, &b.schema_name, &b.object_name, &b.rule, &b.cache_key))
+        (a.level, &a.schema_name, &a.object_name, &a.rule, &a.cache_key).cmp(&(
+            b.level,
+            &b.schema_name,
+            &b.object_name,
+            &b.rule,
+            &b.cache_key,
+        ))
     });
 }
 

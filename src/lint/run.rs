@@ -62,7 +62,12 @@ fn snapshot() -> Catalog {
         .unwrap_or_else(|e| spi_failed("reading the catalog", e))
         .unwrap_or_default();
     Catalog::from_json(&json).unwrap_or_else(|e| {
-        raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("confiture lint: unexpected catalog snapshot: {e}"), None, None)
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("confiture lint: unexpected catalog snapshot: {e}"),
+            None,
+            None,
+        )
     })
 }
 
@@ -126,7 +131,8 @@ pub fn register(name: &str, function: pg_sys::Oid, level: &str, category: &str, 
     if Level::parse(level).is_none() {
         invalid(format!("level must be error, warning or info, not \"{level}\""));
     }
-    let shape = function_shape(function).unwrap_or_else(|| invalid(format!("no function with OID {}", function.to_u32())));
+    let shape = function_shape(function)
+        .unwrap_or_else(|| invalid(format!("no function with OID {}", function.to_u32())));
     check_shape(&shape).unwrap_or_else(|e| invalid(e));
     Spi::run_with_args(
         "INSERT INTO confiture.lint_custom_rules (name, function, level, category, description) \

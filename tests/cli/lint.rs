@@ -29,7 +29,11 @@ fn the_classic_rules_match_the_generated_manifest() {
     let url = empty_database("e2e_lint_manifest");
     let build = confiture(&["build", "--apply", "--database-url", &url], dir.path(), &[]);
     assert_exit(&build, 0);
-    let lint = confiture(&["lint", "--database-url", &url, "--format", "json", "--fail-on", "never"], dir.path(), &[]);
+    let lint = confiture(
+        &["lint", "--database-url", &url, "--format", "json", "--fail-on", "never"],
+        dir.path(),
+        &[],
+    );
     assert_exit(&lint, 0);
     let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&lint)).unwrap();
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
@@ -39,7 +43,11 @@ fn the_classic_rules_match_the_generated_manifest() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
     for (rule, key) in CLASSIC {
-        assert_eq!(counts.get(rule).copied().unwrap_or(0), manifest[key].as_u64().unwrap(), "{rule} vs manifest {key}");
+        assert_eq!(
+            counts.get(rule).copied().unwrap_or(0),
+            manifest[key].as_u64().unwrap(),
+            "{rule} vs manifest {key}"
+        );
     }
 }
 
@@ -87,22 +95,30 @@ fn sarif_output_names_rules_objects_and_files() {
     let run = &sarif["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "confiture");
     let results = run["results"].as_array().unwrap();
-    let pk = results.iter().find(|r| r["ruleId"] == "table_without_primary_key").expect("a primary key finding");
+    let pk =
+        results.iter().find(|r| r["ruleId"] == "table_without_primary_key").expect("a primary key finding");
     assert_eq!(pk["level"], "error");
     let location = &pk["locations"][0];
     assert_eq!(location["physicalLocation"]["artifactLocation"]["uri"], "db/schema/00.sql");
     assert_eq!(location["physicalLocation"]["region"]["startLine"], 3);
     assert_eq!(location["logicalLocations"][0]["fullyQualifiedName"], "app.AuditLog");
     assert_eq!(pk["partialFingerprints"]["confiture/cacheKey/v1"], "table_without_primary_key:app.AuditLog");
-    let rule_ids: Vec<&str> =
-        run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let rule_ids: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
     assert!(rule_ids.contains(&"table_without_primary_key"));
 }
 
 #[test]
 fn a_bad_lint_configuration_is_named() {
     let (project, url) = linted_project("e2e_lint_bad_config");
-    project.write("db/environments/local.yaml", "name: local\ndatabase_url: ${CONFITURE_E2E_URL}\nlint:\n  exclude_schema: [app]\n");
+    project.write(
+        "db/environments/local.yaml",
+        "name: local\ndatabase_url: ${CONFITURE_E2E_URL}\nlint:\n  exclude_schema: [app]\n",
+    );
     let output = project.run(&url, &["lint"]);
     assert_exit(&output, 6);
     assert!(stderr(&output).contains("unknown field `exclude_schema`"), "{}", stderr(&output));

@@ -99,11 +99,11 @@ pub const CHAR_N_COLUMN: Rule = Rule {
     name: "char_n_column",
     category: "integrity",
     level: Level::Info,
-    rationale: "char(n) pads values with spaces and compares ignoring them; it is never faster than text or varchar.",
+    rationale:
+        "char(n) pads values with spaces and compares ignoring them; it is never faster than text or varchar.",
     remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE text (add a CHECK on length if the limit matters).",
     check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "bpchar", "char(n)"),
 };
-
 
 pub const SERIAL_INSTEAD_OF_IDENTITY: Rule = Rule {
     name: "serial_instead_of_identity",
@@ -271,18 +271,36 @@ mod tests {
 
     #[test]
     fn foreign_key_types_must_match() {
-        let mut child = table("child", &[("id", "int8", "bigint", true), ("parent_id", "int4", "integer", false), ("other_id", "int8", "bigint", false)]);
+        let mut child = table(
+            "child",
+            &[
+                ("id", "int8", "bigint", true),
+                ("parent_id", "int4", "integer", false),
+                ("other_id", "int8", "bigint", false),
+            ],
+        );
         child["constraints"] = json!([
             {"name": "child_parent_fk", "kind": "f", "columns": [2], "ref_schema": "app", "ref_table": "parent", "ref_columns": [1]},
             {"name": "child_other_fk", "kind": "f", "columns": [3], "ref_schema": "app", "ref_table": "parent", "ref_columns": [1]},
         ]);
-        let catalog = catalog(json!({"relations": [table("parent", &[("id", "int8", "bigint", true)]), child]}));
-        assert_eq!(findings_of("foreign_key_type_mismatch", &catalog), ["app.child.child_parent_fk.parent_id"]);
+        let catalog =
+            catalog(json!({"relations": [table("parent", &[("id", "int8", "bigint", true)]), child]}));
+        assert_eq!(
+            findings_of("foreign_key_type_mismatch", &catalog),
+            ["app.child.child_parent_fk.parent_id"]
+        );
     }
 
     #[test]
     fn unique_indexes_over_nullable_columns() {
-        let mut t = table("t", &[("id", "int8", "bigint", true), ("email", "text", "text", false), ("code", "text", "text", true)]);
+        let mut t = table(
+            "t",
+            &[
+                ("id", "int8", "bigint", true),
+                ("email", "text", "text", false),
+                ("code", "text", "text", true),
+            ],
+        );
         t["indexes"] = json!([
             {"name": "t_pkey", "columns": [1], "key_columns": 1, "unique": true, "primary": true, "method": "btree", "shape": ""},
             {"name": "t_email_key", "columns": [2], "key_columns": 1, "unique": true, "method": "btree", "shape": ""},
@@ -290,22 +308,28 @@ mod tests {
             {"name": "t_email_nnd", "columns": [2], "key_columns": 1, "unique": true, "nulls_not_distinct": true, "method": "btree", "shape": ""},
             {"name": "t_email_partial", "columns": [2], "key_columns": 1, "unique": true, "partial": true, "method": "btree", "shape": ""},
         ]);
-        assert_eq!(findings_of("unique_nullable_columns", &catalog(json!({"relations": [t]}))), ["app.t.t_email_key"]);
+        assert_eq!(
+            findings_of("unique_nullable_columns", &catalog(json!({"relations": [t]}))),
+            ["app.t.t_email_key"]
+        );
     }
 
     #[test]
     fn column_type_rules() {
-        let t = table("t", &[
-            ("at", "timestamp", "timestamp without time zone", false),
-            ("at_tz", "timestamptz", "timestamp with time zone", false),
-            ("code", "bpchar", "character(3)", false),
-            ("name", "varchar", "character varying(20)", false),
-            ("fn", "regproc", "regproc", false),
-            ("cls", "regclass", "regclass", false),
-            ("price", "money", "money", false),
-            ("doc", "json", "json", false),
-            ("docb", "jsonb", "jsonb", false),
-        ]);
+        let t = table(
+            "t",
+            &[
+                ("at", "timestamp", "timestamp without time zone", false),
+                ("at_tz", "timestamptz", "timestamp with time zone", false),
+                ("code", "bpchar", "character(3)", false),
+                ("name", "varchar", "character varying(20)", false),
+                ("fn", "regproc", "regproc", false),
+                ("cls", "regclass", "regclass", false),
+                ("price", "money", "money", false),
+                ("doc", "json", "json", false),
+                ("docb", "jsonb", "jsonb", false),
+            ],
+        );
         let catalog = catalog(json!({"relations": [t]}));
         assert_eq!(findings_of("timestamp_without_time_zone", &catalog), ["app.t.at"]);
         assert_eq!(findings_of("char_n_column", &catalog), ["app.t.code"]);
@@ -316,7 +340,16 @@ mod tests {
 
     #[test]
     fn serials_and_sequences_near_exhaustion() {
-        let mut t = table("t", &[("id", "int4", "integer", true), ("big", "int8", "bigint", true), ("ident", "int4", "integer", true), ("legacy", "int4", "integer", true), ("plain", "int4", "integer", true)]);
+        let mut t = table(
+            "t",
+            &[
+                ("id", "int4", "integer", true),
+                ("big", "int8", "bigint", true),
+                ("ident", "int4", "integer", true),
+                ("legacy", "int4", "integer", true),
+                ("plain", "int4", "integer", true),
+            ],
+        );
         t["columns"][2][5] = json!(true);
         let catalog = catalog(json!({"relations": [t], "sequences": [
             {"schema": "app", "name": "t_id_seq", "last_value": 1_500_000_000i64, "columns": [[1, 1]]},
@@ -326,7 +359,10 @@ mod tests {
             {"schema": "app", "name": "legacy_seq", "last_value": 2_000_000_000i64, "columns": [[1, 4]]},
             {"schema": "app", "name": "unused_seq", "last_value": 2_000_000_000i64, "columns": []},
         ]}));
-        assert_eq!(findings_of("serial_instead_of_identity", &catalog), ["app.t.big", "app.t.id", "app.t.legacy"]);
+        assert_eq!(
+            findings_of("serial_instead_of_identity", &catalog),
+            ["app.t.big", "app.t.id", "app.t.legacy"]
+        );
         assert_eq!(findings_of("int4_sequence_near_exhaustion", &catalog), ["app.t.id", "app.t.legacy"]);
     }
 

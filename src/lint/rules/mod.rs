@@ -95,7 +95,11 @@ mod tests {
         for rule in ALL {
             assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()));
             assert!(!rule.rationale.is_empty() && !rule.remediation.is_empty());
-            assert!(docs.contains(&format!("### {}", rule.name)), "{} is not documented in docs/lint.md", rule.name);
+            assert!(
+                docs.contains(&format!("### {}", rule.name)),
+                "{} is not documented in docs/lint.md",
+                rule.name
+            );
         }
     }
 }

@@ -9,7 +9,12 @@ pub const TABLE_NAME_NOT_SNAKE_CASE: Rule = Rule {
     remediation: "Rename the table: ALTER TABLE ... RENAME TO lower_snake_case_name.",
     check: |ctx, report| {
         for table in ctx.tables().filter(|t| !ctx.config.is_snake_case(&t.name)) {
-            report.on_relation(table, None, format!("table {} is not snake_case", table.qualified()), json!({}));
+            report.on_relation(
+                table,
+                None,
+                format!("table {} is not snake_case", table.qualified()),
+                json!({}),
+            );
         }
     },
 };
@@ -38,13 +43,19 @@ pub const RESERVED_WORD_NAME: Rule = Rule {
     name: "reserved_word_name",
     category: "naming",
     level: Level::Warning,
-    rationale: "A table or column named after an SQL reserved word (user, order, table...) must always be quoted.",
+    rationale:
+        "A table or column named after an SQL reserved word (user, order, table...) must always be quoted.",
     remediation: "Rename it (for example order -> order_no, user -> app_user).",
     check: |ctx, report| {
         let reserved = |name: &str| ctx.catalog.reserved_words.iter().any(|w| w == name);
         for table in ctx.tables() {
             if reserved(&table.name) {
-                report.on_relation(table, None, format!("table {} is named after a reserved word", table.qualified()), json!({}));
+                report.on_relation(
+                    table,
+                    None,
+                    format!("table {} is named after a reserved word", table.qualified()),
+                    json!({}),
+                );
             }
             for column in table.columns.iter().filter(|c| reserved(&c.name)) {
                 report.on_relation(
@@ -76,7 +87,11 @@ mod tests {
     #[test]
     fn the_pattern_is_configurable() {
         let catalog = catalog(json!({"relations": [table("Customer", &[("id", "int8", "bigint", true)])]}));
-        let none = findings_with("table_name_not_snake_case", &catalog, json!({"naming": {"pattern": "^[A-Za-z_]+$"}}));
+        let none = findings_with(
+            "table_name_not_snake_case",
+            &catalog,
+            json!({"naming": {"pattern": "^[A-Za-z_]+$"}}),
+        );
         assert!(none.is_empty());
     }
 

@@ -35,7 +35,6 @@ pub const FOREIGN_KEY_WITHOUT_INDEX: Rule = Rule {
     },
 };
 
-
 /// Which of two same-shape indexes to keep: constraint-backed, then attached to a partitioned
 /// parent (it cannot be dropped alone), then unique, then first by name.
 fn keep_rank(index: &Index) -> (bool, bool, bool) {
@@ -77,8 +76,10 @@ pub const REDUNDANT_INDEX: Rule = Rule {
     name: "redundant_index",
     category: "performance",
     level: Level::Info,
-    rationale: "A btree index on (a) is redundant next to one on (a, b): the longer one serves the same lookups.",
-    remediation: "DROP INDEX CONCURRENTLY the shorter index, after checking that no query needs its smaller size.",
+    rationale:
+        "A btree index on (a) is redundant next to one on (a, b): the longer one serves the same lookups.",
+    remediation:
+        "DROP INDEX CONCURRENTLY the shorter index, after checking that no query needs its smaller size.",
     check: |ctx, report| {
         for table in ctx.tables() {
             for index in table.indexes.iter().filter(|i| plain_btree(i) && !i.unique && !i.constraint) {
@@ -94,7 +95,12 @@ pub const REDUNDANT_INDEX: Rule = Rule {
                     report.on_relation(
                         table,
                         Some(&index.name),
-                        format!("index {} on {} is a prefix of {}", index.name, table.qualified(), longer.name),
+                        format!(
+                            "index {} on {} is a prefix of {}",
+                            index.name,
+                            table.qualified(),
+                            longer.name
+                        ),
                         json!({"index": index.name, "covered_by": longer.name}),
                     );
                 }
@@ -142,7 +148,15 @@ mod tests {
 
     #[test]
     fn foreign_keys_need_a_leading_index() {
-        let mut t = table("t", &[("id", "int8", "bigint", true), ("a_id", "int8", "bigint", false), ("b_id", "int8", "bigint", false), ("c_id", "int8", "bigint", false)]);
+        let mut t = table(
+            "t",
+            &[
+                ("id", "int8", "bigint", true),
+                ("a_id", "int8", "bigint", false),
+                ("b_id", "int8", "bigint", false),
+                ("c_id", "int8", "bigint", false),
+            ],
+        );
         t["constraints"] = json!([
             {"name": "t_a_fk", "kind": "f", "columns": [2], "ref_schema": "app", "ref_table": "t", "ref_columns": [1]},
             {"name": "t_b_fk", "kind": "f", "columns": [3], "ref_schema": "app", "ref_table": "t", "ref_columns": [1]},
@@ -150,7 +164,10 @@ mod tests {
         ]);
         // a_id leads an index; b_id is only second in one; c_id has none.
         t["indexes"] = json!([index("t_a_b", &[2, 3])]);
-        assert_eq!(findings_of("foreign_key_without_index", &catalog(json!({"relations": [t]}))), ["app.t.t_b_fk", "app.t.t_c_fk"]);
+        assert_eq!(
+            findings_of("foreign_key_without_index", &catalog(json!({"relations": [t]}))),
+            ["app.t.t_b_fk", "app.t.t_c_fk"]
+        );
     }
 
     #[test]
@@ -162,17 +179,16 @@ mod tests {
         let mut again = index("a_email_unique", &[2]);
         again["unique"] = json!(true);
         t["indexes"] = json!([key, again, index("t_id_idx", &[1])]);
-        assert_eq!(findings_of("duplicate_index", &catalog(json!({"relations": [t]}))), ["app.t.a_email_unique"]);
+        assert_eq!(
+            findings_of("duplicate_index", &catalog(json!({"relations": [t]}))),
+            ["app.t.a_email_unique"]
+        );
     }
 
     #[test]
     fn prefixes_of_longer_indexes_are_redundant() {
         let mut t = table("t", &[("a", "int4", "integer", true), ("b", "int4", "integer", true)]);
-        t["indexes"] = json!([
-            index("t_a", &[1]),
-            index("t_a_b", &[1, 2]),
-            index("t_b", &[2]),
-        ]);
+        t["indexes"] = json!([index("t_a", &[1]), index("t_a_b", &[1, 2]), index("t_b", &[2]),]);
         assert_eq!(findings_of("redundant_index", &catalog(json!({"relations": [t]}))), ["app.t.t_a"]);
     }
 
@@ -188,6 +204,11 @@ mod tests {
         quiet["indexes"] = json!([idle_index]);
         let catalog = catalog(json!({"relations": [busy, quiet]}));
         assert_eq!(findings_of("unused_index", &catalog), ["app.busy.busy_a"]);
-        assert!(findings_with("unused_index", &catalog, json!({"indexes": {"unused_min_table_scans": 5000}})).is_empty());
+        assert!(findings_with(
+            "unused_index",
+            &catalog,
+            json!({"indexes": {"unused_min_table_scans": 5000}})
+        )
+        .is_empty());
     }
 }

@@ -201,7 +201,11 @@ mod tests {
             table("invoice", &[("id", "int8", "bigint", true)]),
         ]}));
         assert_eq!(findings_of("tenant_table_without_tenant_column", &catalog), ["app.tenant_account_0003"]);
-        let custom = findings_with("tenant_table_without_tenant_column", &catalog, json!({"tenant": {"table_patterns": ["invoice_"]}}));
+        let custom = findings_with(
+            "tenant_table_without_tenant_column",
+            &catalog,
+            json!({"tenant": {"table_patterns": ["invoice_"]}}),
+        );
         assert!(custom.is_empty());
     }
 
@@ -213,7 +217,10 @@ mod tests {
             ("password_hash", "bytea", "bytea", false),
             ("name", "text", "text", false),
         ])]}));
-        assert_eq!(findings_of("secret_column_plain_text", &catalog), ["app.users.API_Key", "app.users.password"]);
+        assert_eq!(
+            findings_of("secret_column_plain_text", &catalog),
+            ["app.users.API_Key", "app.users.password"]
+        );
     }
 
     #[test]

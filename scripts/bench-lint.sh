@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmark: lint a generated 1000-table project with confiture (in the server) and with the
+# original Python confiture (`pip install fraiseql-confiture`, which lints the project's files),
+# side by side; plus confiture on pagila. Prints medians and the ratio.
+#   scripts/bench-lint.sh [TABLES] [RUNS]      (defaults: 1000 tables, 5 runs)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+TABLES="${1:-1000}"
+RUNS="${2:-5}"
+BENCH_DIR="${CONFITURE_BENCH_DIR:-/tmp/confiture-bench-lint}"
+BENCH_PORT="${CONFITURE_BENCH_PORT:-54332}"
+VENV="$ROOT/target/bench-venv"
+export PGOPTIONS='-c client_min_messages=warning'
+
+ensure_toolchain
+install_extension
+build_cli
+if [ ! -x "$VENV/bin/confiture" ]; then
+    say "installing the Python confiture (fraiseql-confiture) into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet fraiseql-confiture
+fi
+PY_VERSION=$("$VENV/bin/pip" show fraiseql-confiture | awk '/^Version/ {print $2}')
+trap 'cluster_stop "$BENCH_DIR"' EXIT
+cluster_stop "$BENCH_DIR"
+cluster_start "$BENCH_DIR" "$BENCH_PORT"
+url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
+
+PROJECT="$BENCH_DIR/project"
+python3 "$ROOT/../shared/corpus/gen_schema.py" --tables "$TABLES" --migrations 0 --out "$PROJECT" >/dev/null
+# Both tools read the same environment file; Python confiture insists on a literal URL.
+sed -i "s|^database_url: .*|database_url: $(url generated)|" "$PROJECT/db/environments/local.yaml"
+psql -X -q "$(url postgres)" -c "CREATE DATABASE generated" -c "CREATE DATABASE pagila"
+"$CONFITURE_BIN" --project "$PROJECT" build --env local --apply >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 "$(url pagila)" -c "CREATE EXTENSION confiture" -f "$ROOT/../shared/corpus/pagila/pagila-schema.sql" >/dev/null
+
+seconds() {
+    local start=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    local code=$?
+    # lint exits 1 when it has findings; anything else is a failure of the run.
+    [ "$code" -le 1 ] || { echo "benchmark step failed ($code): $*" >&2; kill -TERM $$; exit 1; }
+    echo "scale=4; ($(date +%s%N) - $start) / 1000000000" | bc
+}
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+ours=(); theirs=(); pagila=()
+for run in $(seq "$RUNS"); do
+    ours+=("$(seconds "$CONFITURE_BIN" --project "$PROJECT" lint --env local --format json --fail-on never)")
+    theirs+=("$(cd "$PROJECT" && seconds "$VENV/bin/confiture" lint --env local --format json --fail-on never)")
+    pagila+=("$(seconds "$CONFITURE_BIN" --project "$PROJECT" lint --database-url "$(url pagila)" --format json --fail-on never)")
+done
+O=$(printf '%s\n' "${ours[@]}" | median)
+T=$(printf '%s\n' "${theirs[@]}" | median)
+P=$(printf '%s\n' "${pagila[@]}" | median)
+FINDINGS=$("$CONFITURE_BIN" --project "$PROJECT" lint --env local --format json --fail-on never | grep -c '"cache_key"')
+cat <<REPORT
+Lint benchmark: $TABLES generated tables ($FINDINGS findings), median of $RUNS runs, whole commands
+| what                                                        | seconds | ratio |
+|-------------------------------------------------------------|---------|-------|
+| Python confiture $PY_VERSION: confiture lint (project files)     | $T | 1x |
+| confiture lint (the server lints its catalog)               | $O | $(printf '%.0fx faster' "$(echo "$T / $O" | bc -l)") |
+| confiture lint on pagila (22 tables, partitions, functions) | $P | |
+REPORT
