@@ -11,7 +11,7 @@ BENCH_PORT="${CONFITURE_BENCH_PORT:-54331}"
 export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
-install_extension
+install_extension --release
 build_cli
 trap 'cluster_stop "$BENCH_DIR"' EXIT
 cluster_stop "$BENCH_DIR"

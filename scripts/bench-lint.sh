@@ -13,7 +13,7 @@ VENV="$ROOT/target/bench-venv"
 export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
-install_extension
+install_extension --release
 build_cli
 if [ ! -x "$VENV/bin/confiture" ]; then
     say "installing the Python confiture (fraiseql-confiture) into $VENV"

@@ -45,11 +45,12 @@ ensure_toolchain() {
 # cargo-pgrx writes into PostgreSQL's system directories: as root directly, otherwise via sudo.
 pgrx_sudo_flag() { if is_root; then echo ""; else echo "--sudo"; fi; }
 
-# Build and install the extension (debug profile: the same build the test tiers use).
+# Build and install the extension: debug by default (the build the test tiers share);
+# `install_extension --release` for benchmarks (the build users deploy; ~5 minutes the first time).
 install_extension() {
-    say "building and installing the extension"
+    say "building and installing the extension ${1:-}"
     mkdir -p "$ROOT/target"
-    (cd "$ROOT" && cargo pgrx install --pg-config "$PG_CONFIG" $(pgrx_sudo_flag) >"$ROOT/target/pgrx-install.log" 2>&1) \
+    (cd "$ROOT" && cargo pgrx install ${1:-} --pg-config "$PG_CONFIG" $(pgrx_sudo_flag) >"$ROOT/target/pgrx-install.log" 2>&1) \
         || { tail -30 "$ROOT/target/pgrx-install.log" >&2; die "cargo pgrx install failed"; }
 }
 
