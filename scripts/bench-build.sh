@@ -12,7 +12,7 @@ export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
 install_extension --release
-build_cli
+build_cli --release
 trap 'cluster_stop "$BENCH_DIR"' EXIT
 cluster_stop "$BENCH_DIR"
 cluster_start "$BENCH_DIR" "$BENCH_PORT"

@@ -14,7 +14,7 @@ export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
 install_extension --release
-build_cli
+build_cli --release
 if [ ! -x "$VENV/bin/confiture" ]; then
     say "installing the Python confiture (fraiseql-confiture) into $VENV"
     python3 -m venv "$VENV"

@@ -54,10 +54,11 @@ install_extension() {
         || { tail -30 "$ROOT/target/pgrx-install.log" >&2; die "cargo pgrx install failed"; }
 }
 
+# Build the CLI: debug by default; `build_cli --release` for benchmarks (as `cargo install --path bin`).
 build_cli() {
-    say "building the CLI"
-    (cd "$ROOT" && cargo build --quiet -p confiture-cli)
-    CONFITURE_BIN="$ROOT/target/debug/confiture"
+    say "building the CLI ${1:-}"
+    (cd "$ROOT" && cargo build --quiet ${1:-} -p confiture-cli)
+    if [ "${1:-}" = "--release" ]; then CONFITURE_BIN="$ROOT/target/release/confiture"; else CONFITURE_BIN="$ROOT/target/debug/confiture"; fi
 }
 
 # cluster_start DIR PORT: a throwaway cluster in DIR listening on 127.0.0.1:PORT, superuser

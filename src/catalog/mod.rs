@@ -1,10 +1,9 @@
-//! A snapshot of the live catalog as plain Rust data, loaded by one query (`snapshot.sql`) that
-//! returns one JSON document. Everything downstream (lint rules) is pure code over these structs.
+//! A snapshot of the live catalog as plain Rust data, loaded by `server::catalog_loader` (the
+//! queries in `sql/`). Everything downstream (lint rules) is pure code over these structs; unit
+//! tests write catalogs as JSON (serde).
 
 use serde::Deserialize;
 use std::collections::HashMap;
-
-pub const SNAPSHOT_QUERY: &str = include_str!("snapshot.sql");
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Catalog {
@@ -27,8 +26,15 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str::<Self>(json).map(Self::indexed)
+    pub fn new(
+        relations: Vec<Relation>,
+        sequences: Vec<Sequence>,
+        functions: Vec<Function>,
+        extensions: Vec<Extension>,
+        schemas: Vec<Schema>,
+        reserved_words: Vec<String>,
+    ) -> Self {
+        Self { relations, sequences, functions, extensions, schemas, reserved_words, ..Self::default() }.indexed()
     }
 
     pub fn tables(&self) -> impl Iterator<Item = &Relation> {
@@ -44,7 +50,7 @@ impl Catalog {
         self.sequence_index.get(&(table.oid, column.num)).map(|&i| &self.sequences[i])
     }
 
-    /// Build the lookup maps; `from_json` does it, tests that build a Catalog by hand call it.
+    /// Build the lookup maps (the loader does, and tests that build a Catalog by hand).
     pub fn indexed(mut self) -> Self {
         self.relation_index =
             self.relations.iter().enumerate().map(|(i, r)| ((r.schema.clone(), r.name.clone()), i)).collect();
@@ -170,8 +176,8 @@ pub struct Index {
     pub expressions: bool,
     #[serde(default)]
     pub partial: bool,
-    /// Method, columns, operator classes, collations, options, expressions and predicate:
-    /// equal shapes index the same thing the same way.
+    /// Options, expressions and predicate (as stored parse trees): with the method, columns,
+    /// operator classes and collations, what the index computes.
     pub shape: String,
     #[serde(default)]
     pub opclasses: Vec<u32>,

@@ -4,7 +4,8 @@
 use super::config::{merge, LintConfig};
 use super::custom::{check_name, check_shape, CustomRow, CustomRule, FunctionShape};
 use super::{lint, rule, rules, sort, Finding, Level};
-use crate::catalog::{Catalog, SNAPSHOT_QUERY};
+use crate::catalog::Catalog;
+use crate::server::catalog_loader;
 use crate::errors::{raise, sqlstate};
 use crate::server::subtransaction::in_subtransaction;
 use pgrx::datum::DatumWithOid;
@@ -58,17 +59,7 @@ fn waived_keys() -> HashSet<String> {
 }
 
 fn snapshot() -> Catalog {
-    let json = Spi::get_one::<String>(SNAPSHOT_QUERY)
-        .unwrap_or_else(|e| spi_failed("reading the catalog", e))
-        .unwrap_or_default();
-    Catalog::from_json(&json).unwrap_or_else(|e| {
-        raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("confiture lint: unexpected catalog snapshot: {e}"),
-            None,
-            None,
-        )
-    })
+    catalog_loader::load().unwrap_or_else(|e| spi_failed("reading the catalog", e))
 }
 
 pub fn lint_schema(config: serde_json::Value) -> Vec<Finding> {

@@ -1,6 +1,7 @@
 //! The few places that talk to PostgreSQL internals directly. Each wrapper owns one concern and
 //! restores the server state it touched, also when an error unwinds through it.
 
+pub mod catalog_loader;
 pub mod error_position;
 pub mod guc_scope;
 pub mod parser;

@@ -35,6 +35,16 @@ pub const FOREIGN_KEY_WITHOUT_INDEX: Rule = Rule {
     },
 };
 
+/// Whether two indexes compute the same thing the same way (UNIQUE aside).
+fn same_computation(a: &Index, b: &Index) -> bool {
+    a.method == b.method
+        && a.columns == b.columns
+        && a.key_columns == b.key_columns
+        && a.opclasses == b.opclasses
+        && a.collations == b.collations
+        && a.shape == b.shape
+}
+
 /// Which of two same-shape indexes to keep: constraint-backed, then attached to a partitioned
 /// parent (it cannot be dropped alone), then unique, then first by name.
 fn keep_rank(index: &Index) -> (bool, bool, bool) {
@@ -52,7 +62,7 @@ pub const DUPLICATE_INDEX: Rule = Rule {
             for index in &table.indexes {
                 let kept = table.indexes.iter().find(|other| {
                     other.name != index.name
-                        && other.shape == index.shape
+                        && same_computation(index, other)
                         && (keep_rank(other), &other.name) < (keep_rank(index), &index.name)
                 });
                 if let Some(kept) = kept {

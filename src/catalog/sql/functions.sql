@@ -1,0 +1,11 @@
+-- SECURITY DEFINER functions (the only ones a rule reads), named name(argument types): stable
+-- whatever the search_path.
+SELECT n.nspname::text, format('%s(%s)', p.proname, oidvectortypes(p.proargtypes)), p.prosecdef, p.proconfig, l.lanname::text
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_language l ON l.oid = p.prolang
+WHERE p.prosecdef
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND p.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass AND deptype = 'e')
+ORDER BY 1, 2

@@ -1,0 +1,17 @@
+-- Tables, views, materialized views and foreign tables to lint: not in system schemas, not in
+-- confiture's own schema, not members of an extension.
+SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
+       c.relpersistence = 'u',
+       c.relrowsecurity,
+       coalesce(c.reloptions @> ARRAY['security_invoker=true'], false)
+           OR coalesce(c.reloptions @> ARRAY['security_invoker=on'], false),
+       ds.description,
+       pg_stat_get_numscans(c.oid)
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND c.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype = 'e')
+ORDER BY n.nspname, c.relname

@@ -1,0 +1,1 @@
+SELECT word FROM pg_get_keywords() WHERE catcode = 'R'

@@ -1,0 +1,7 @@
+-- User schemas, and whether PUBLIC may create objects in them.
+SELECT n.nspname::text, has_schema_privilege('public', n.oid, 'CREATE')
+FROM pg_namespace n
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture')
+  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+  AND n.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_namespace'::regclass AND deptype = 'e')
+ORDER BY 1
