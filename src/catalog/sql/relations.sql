@@ -5,11 +5,13 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        c.relrowsecurity,
        coalesce(c.reloptions @> ARRAY['security_invoker=true'], false)
            OR coalesce(c.reloptions @> ARRAY['security_invoker=on'], false),
-       ds.description,
+       -- An index probe per relation: a join was planned as a nested loop over the whole of
+       -- pg_description on databases whose catalog statistics are stale (fresh builds).
+       (SELECT ds.description FROM pg_description ds
+         WHERE ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0),
        pg_stat_get_numscans(c.oid)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
