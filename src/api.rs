@@ -51,6 +51,7 @@ fn schema_hash(sources: Option<TextArray>, names: default!(Option<TextArray>, "N
 }
 
 /// Lint the live catalog: one row per finding.
+#[allow(clippy::type_complexity)] // pgrx needs the row type written out to name the columns
 #[pg_extern(volatile, parallel_unsafe)]
 fn lint_schema(
     config: default!(Option<pgrx::JsonB>, "'{}'"),

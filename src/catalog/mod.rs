@@ -34,7 +34,8 @@ impl Catalog {
         schemas: Vec<Schema>,
         reserved_words: Vec<String>,
     ) -> Self {
-        Self { relations, sequences, functions, extensions, schemas, reserved_words, ..Self::default() }.indexed()
+        Self { relations, sequences, functions, extensions, schemas, reserved_words, ..Self::default() }
+            .indexed()
     }
 
     pub fn tables(&self) -> impl Iterator<Item = &Relation> {

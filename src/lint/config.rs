@@ -5,7 +5,7 @@ use super::Level;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LintConfig {
     /// Per rule: `{"enabled": false}` and/or `{"level": "info"}`.
@@ -63,23 +63,6 @@ pub struct IndexConfig {
     /// unused_index reports only on tables scanned at least this many times since statistics
     /// were reset: below that, "never used" says nothing.
     pub unused_min_table_scans: i64,
-}
-
-impl Default for LintConfig {
-    fn default() -> Self {
-        Self {
-            rules: BTreeMap::new(),
-            exclude_schemas: Vec::new(),
-            exclude_tables: Vec::new(),
-            naming: NamingConfig::default(),
-            tenant: TenantConfig::default(),
-            secrets: SecretsConfig::default(),
-            indexes: IndexConfig::default(),
-            include_waived: false,
-            excluded_table_patterns: Vec::new(),
-            snake_case: None,
-        }
-    }
 }
 
 impl Default for NamingConfig {

@@ -5,8 +5,8 @@ use super::config::{merge, LintConfig};
 use super::custom::{check_name, check_shape, CustomRow, CustomRule, FunctionShape};
 use super::{lint, rule, rules, sort, Finding, Level};
 use crate::catalog::Catalog;
-use crate::server::catalog_loader;
 use crate::errors::{raise, sqlstate};
+use crate::server::catalog_loader;
 use crate::server::subtransaction::in_subtransaction;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::CaughtError;
@@ -102,7 +102,7 @@ fn run_custom_rule(rule: &CustomRule, level: Option<Level>) -> Vec<Finding> {
             }
         })
     });
-    match outcome {
+    match outcome.map_err(|boxed| *boxed) {
         Ok(Ok(Some(json))) => match serde_json::from_str::<Vec<CustomRow>>(&json) {
             Ok(rows) => rows.into_iter().map(|row| rule.finding(row, level)).collect(),
             Err(e) => vec![rule.failure(&format!("unexpected rows: {e}"), "XX000")],

@@ -31,7 +31,8 @@ fn rows<T>(
     relations: Option<&[pg_sys::Oid]>,
     mut map: impl FnMut(&SpiHeapTupleData) -> spi::Result<T>,
 ) -> spi::Result<Vec<T>> {
-    let args: Vec<DatumWithOid> = relations.map(|oids| vec![DatumWithOid::from(oids.to_vec())]).unwrap_or_default();
+    let args: Vec<DatumWithOid> =
+        relations.map(|oids| vec![DatumWithOid::from(oids.to_vec())]).unwrap_or_default();
     let table = client.select(query, None, &args)?;
     let mut out = Vec::with_capacity(table.len());
     for row in table {
@@ -156,18 +157,20 @@ pub fn load() -> spi::Result<Catalog> {
                 relations[i].indexes.push(index);
             }
         }
-        for (owner, policy) in rows(client, include_str!("../catalog/sql/policies.sql"), Some(&oids), |row| {
-            Ok((
-                oid(row, 1)?,
-                Policy {
-                    name: text(row, 2)?,
-                    command: text(row, 3)?,
-                    permissive: flag(row, 4)?,
-                    using: row.get::<String>(5)?,
-                    with_check: row.get::<String>(6)?,
-                },
-            ))
-        })? {
+        for (owner, policy) in
+            rows(client, include_str!("../catalog/sql/policies.sql"), Some(&oids), |row| {
+                Ok((
+                    oid(row, 1)?,
+                    Policy {
+                        name: text(row, 2)?,
+                        command: text(row, 3)?,
+                        permissive: flag(row, 4)?,
+                        using: row.get::<String>(5)?,
+                        with_check: row.get::<String>(6)?,
+                    },
+                ))
+            })?
+        {
             if let Some(i) = attach(owner) {
                 relations[i].policies.push(policy);
             }
@@ -211,7 +214,8 @@ pub fn load() -> spi::Result<Catalog> {
         let schemas = rows(client, include_str!("../catalog/sql/schemas.sql"), None, |row| {
             Ok(Schema { name: text(row, 1)?, public_can_create: flag(row, 2)? })
         })?;
-        let reserved_words = rows(client, include_str!("../catalog/sql/reserved_words.sql"), None, |row| text(row, 1))?;
+        let reserved_words =
+            rows(client, include_str!("../catalog/sql/reserved_words.sql"), None, |row| text(row, 1))?;
 
         Ok(Catalog::new(relations, sequences, functions, extensions, schemas, reserved_words))
     })

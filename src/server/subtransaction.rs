@@ -10,7 +10,7 @@ use std::panic::AssertUnwindSafe;
 /// transaction); if `f` raises an error it is rolled back and the error returned. Either way the
 /// memory context and resource owner are those of the caller again. `f` must open and close any
 /// SPI connection it uses itself.
-pub fn in_subtransaction<R>(f: impl FnOnce() -> R) -> Result<R, CaughtError> {
+pub fn in_subtransaction<R>(f: impl FnOnce() -> R) -> Result<R, Box<CaughtError>> {
     // SAFETY: we are in a backend inside a transaction (a SQL function is running). The saved
     // context and owner outlive the subtransaction: they belong to the caller.
     let (context, owner) = unsafe { (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner) };
@@ -19,7 +19,8 @@ pub fn in_subtransaction<R>(f: impl FnOnce() -> R) -> Result<R, CaughtError> {
         // Run in the caller's memory context, as PL/pgSQL does, so results survive the release.
         pg_sys::CurrentMemoryContext = context;
     }
-    let outcome = PgTryBuilder::new(AssertUnwindSafe(|| Ok(f()))).catch_others(Err).execute();
+    let outcome =
+        PgTryBuilder::new(AssertUnwindSafe(|| Ok(f()))).catch_others(|e| Err(Box::new(e))).execute();
     // SAFETY: the subtransaction begun above is the current one: `f` either finished normally
     // (and closed what it opened) or raised an error that pgrx caught and flushed.
     unsafe {
