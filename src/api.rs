@@ -3,7 +3,7 @@
 //! in sql/privileges.sql.
 
 use crate::errors::raise;
-use crate::{build, lint, schema_hash, sources};
+use crate::{build, lint, migrate, schema_hash, sources};
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 
@@ -127,4 +127,78 @@ fn register_lint_rule_by_oid(
     description: Option<&str>,
 ) {
     lint::run::register(name, function, level, category, description);
+}
+
+/// Store a migration's texts (idempotent for identical text); refuses a changed applied one.
+#[pg_extern(volatile, parallel_unsafe)]
+fn register_migration(
+    version: &str,
+    name: &str,
+    up_sql: &str,
+    down_sql: default!(Option<&str>, "NULL"),
+) -> &'static str {
+    migrate::run::register(version, name, up_sql, down_sql)
+}
+
+fn migration_rows(outcomes: Vec<migrate::run::Outcome>) -> Vec<(String, String, String, f64, i32, i64)> {
+    outcomes
+        .into_iter()
+        .map(|o| (o.version, o.name, o.status.to_string(), o.duration_ms, o.statements, o.rows_affected))
+        .collect()
+}
+
+/// Apply the registered, unapplied migrations in version order (up to `target`).
+#[pg_extern(volatile, parallel_unsafe)]
+fn migrate_up(
+    target: default!(Option<&str>, "NULL"),
+) -> TableIterator<
+    'static,
+    (
+        name!(version, String),
+        name!(name, String),
+        name!(status, String),
+        name!(duration_ms, f64),
+        name!(statements, i32),
+        name!(rows_affected, i64),
+    ),
+> {
+    TableIterator::new(migration_rows(migrate::run::up(target)))
+}
+
+/// Run the down scripts of the `steps` newest applied migrations.
+#[pg_extern(volatile, parallel_unsafe)]
+fn migrate_down(
+    steps: default!(i32, 1),
+) -> TableIterator<
+    'static,
+    (
+        name!(version, String),
+        name!(name, String),
+        name!(status, String),
+        name!(duration_ms, f64),
+        name!(statements, i32),
+        name!(rows_affected, i64),
+    ),
+> {
+    TableIterator::new(migration_rows(migrate::run::down(steps)))
+}
+
+/// Each migration: applied, pending, drifted or missing. `versions`/`checksums` (the CLI's files)
+/// show drift before anything is registered.
+#[pg_extern(stable, parallel_safe)]
+fn migration_status(
+    versions: default!(Option<Vec<String>>, "NULL"),
+    checksums: default!(Option<Vec<String>>, "NULL"),
+) -> TableIterator<'static, (name!(version, String), name!(name, String), name!(state, String))> {
+    let offered: Vec<(String, String)> =
+        versions.unwrap_or_default().into_iter().zip(checksums.unwrap_or_default()).collect();
+    TableIterator::new(
+        migrate::run::status(&offered).into_iter().map(|(v, n, s)| (v, n, s.to_string())).collect::<Vec<_>>(),
+    )
+}
+
+/// Accept a changed text for an applied migration, on purpose (recorded in the history).
+#[pg_extern(volatile, parallel_unsafe)]
+fn accept_checksum(version: &str, up_sql: &str) -> String {
+    migrate::run::accept(version, up_sql)
 }

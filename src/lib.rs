@@ -11,7 +11,9 @@ mod build;
 mod catalog;
 mod errors;
 mod lint;
+mod migrate;
 mod schema_hash;
+mod script;
 mod server;
 mod sources;
 mod sql_text;
@@ -20,6 +22,7 @@ mod sql_text;
 
 extension_sql_file!("../sql/build_history.sql", name = "build_history", bootstrap);
 extension_sql_file!("../sql/lint_tables.sql", name = "lint_tables", requires = ["build_history"]);
+extension_sql_file!("../sql/migrations.sql", name = "migrations", requires = ["build_history"]);
 extension_sql_file!(
     "../sql/lint_functions.sql",
     name = "lint_functions",

@@ -34,9 +34,32 @@ where
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// A migration's checksum: SHA-256 of its text with CRLF collapsed to LF, as 64 hex digits.
+pub fn text_checksum(text: &str) -> String {
+    let mut hasher = Sha256::new();
+    let mut pieces = text.split("\r\n");
+    if let Some(first) = pieces.next() {
+        hasher.update(first.as_bytes());
+    }
+    for piece in pieces {
+        hasher.update(b"\n");
+        hasher.update(piece.as_bytes());
+    }
+    hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_checksums_ignore_line_endings() {
+        // printf 'SELECT 1;\n' | sha256sum
+        let expected = "b4e0497804e46e0a0b0b8c31975b062152d551bac49c3c2e80932567b4085dcd";
+        assert_eq!(text_checksum("SELECT 1;\n"), expected);
+        assert_eq!(text_checksum("SELECT 1;\r\n"), expected);
+        assert_ne!(text_checksum("SELECT 2;\n"), expected);
+    }
 
     #[test]
     fn empty_input_is_the_sha256_of_nothing() {

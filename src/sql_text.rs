@@ -71,7 +71,6 @@ pub fn excerpt(text: &str, start: usize) -> String {
 }
 
 /// True when nothing but blanks and comments remain in `text`.
-#[cfg(test)]
 pub fn is_blank(text: &str) -> bool {
     skip_blanks_and_comments(text, 0) == text.len()
 }

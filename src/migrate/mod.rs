@@ -1,0 +1,223 @@
+//! Incremental migrations. Pure part: version order, statuses, what to run. The server side is
+//! `run.rs`.
+
+pub mod run;
+
+use std::cmp::Ordering;
+
+/// Versions are digit strings (14-digit timestamps from `confiture migrate new`); shorter
+/// versions sort first, so 1, 2, 10 and 20260101120000 come in that order.
+pub fn version_order(a: &str, b: &str) -> Ordering {
+    (a.len(), a).cmp(&(b.len(), b))
+}
+
+pub fn check_version(version: &str) -> Result<(), String> {
+    if !version.is_empty() && version.len() <= 20 && version.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!("migration version \"{version}\" must be 1 to 20 digits (confiture migrate new uses a 14-digit timestamp)"))
+    }
+}
+
+/// A registered migration, as the planner needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Registered {
+    pub version: String,
+    pub name: String,
+    pub checksum: String,
+    pub has_down: bool,
+}
+
+/// An applied migration (a row of migration_history).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    pub version: String,
+    pub name: String,
+    pub checksum: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Applied, and the text registered (or offered) now is the one that was applied.
+    Applied,
+    /// Registered, not applied.
+    Pending,
+    /// Applied with another text than the one registered or offered now.
+    Drifted,
+    /// Applied, but no longer registered or offered.
+    Missing,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Drifted => "drifted",
+            State::Missing => "missing",
+        }
+    }
+}
+
+/// Every known version with its state, in version order. `offered` checksums (from the CLI's
+/// files) take precedence over the registered ones: they show drift before anything is registered.
+pub fn statuses(
+    registered: &[Registered],
+    applied: &[Applied],
+    offered: &[(String, String)],
+) -> Vec<(String, String, State)> {
+    let mut versions: Vec<&str> = registered.iter().map(|r| r.version.as_str()).collect();
+    versions.extend(applied.iter().map(|a| a.version.as_str()));
+    versions.extend(offered.iter().map(|(v, _)| v.as_str()));
+    versions.sort_by(|a, b| version_order(a, b));
+    versions.dedup();
+    versions
+        .into_iter()
+        .map(|version| {
+            let current =
+                offered.iter().find(|(v, _)| v == version).map(|(_, c)| c.as_str()).or_else(|| {
+                    registered.iter().find(|r| r.version == version).map(|r| r.checksum.as_str())
+                });
+            let name = registered
+                .iter()
+                .find(|r| r.version == version)
+                .map(|r| r.name.clone())
+                .or_else(|| applied.iter().find(|a| a.version == version).map(|a| a.name.clone()))
+                .unwrap_or_default();
+            let state = match (applied.iter().find(|a| a.version == version), current) {
+                (Some(a), Some(c)) if a.checksum == c => State::Applied,
+                (Some(_), Some(_)) => State::Drifted,
+                (Some(_), None) => State::Missing,
+                (None, _) => State::Pending,
+            };
+            (version.to_string(), name, state)
+        })
+        .collect()
+}
+
+/// The registered, unapplied migrations to run, in order, up to `target` (inclusive).
+pub fn pending<'r>(
+    registered: &'r [Registered],
+    applied: &[Applied],
+    target: Option<&str>,
+) -> Result<Vec<&'r Registered>, String> {
+    if let Some(target) = target {
+        if !registered.iter().any(|r| r.version == target) && !applied.iter().any(|a| a.version == target) {
+            return Err(format!("target version {target} is not a registered migration"));
+        }
+    }
+    let mut todo: Vec<&Registered> = registered
+        .iter()
+        .filter(|r| !applied.iter().any(|a| a.version == r.version))
+        .filter(|r| target.is_none_or(|t| version_order(&r.version, t) != Ordering::Greater))
+        .collect();
+    todo.sort_by(|a, b| version_order(&a.version, &b.version));
+    Ok(todo)
+}
+
+/// The `steps` newest applied migrations, newest first, to run down. Refuses when one of them
+/// has no down script (or is no longer registered), before anything runs.
+pub fn down_plan<'r>(
+    registered: &'r [Registered],
+    applied: &[Applied],
+    steps: i32,
+) -> Result<Vec<&'r Registered>, String> {
+    if steps < 1 {
+        return Err(format!("steps must be at least 1, not {steps}"));
+    }
+    let mut newest: Vec<&Applied> = applied.iter().collect();
+    newest.sort_by(|a, b| version_order(&b.version, &a.version));
+    newest
+        .into_iter()
+        .take(steps as usize)
+        .map(|a| match registered.iter().find(|r| r.version == a.version) {
+            Some(r) if r.has_down => Ok(r),
+            Some(r) => {
+                Err(format!("migration {}_{} has no down script: nothing was rolled back", r.version, r.name))
+            }
+            None => Err(format!(
+                "migration {}_{} is applied but no longer registered: nothing was rolled back",
+                a.version, a.name
+            )),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(version: &str, down: bool) -> Registered {
+        Registered {
+            version: version.into(),
+            name: format!("m{version}"),
+            checksum: format!("c{version}"),
+            has_down: down,
+        }
+    }
+
+    fn app(version: &str, checksum: &str) -> Applied {
+        Applied { version: version.into(), name: format!("m{version}"), checksum: checksum.into() }
+    }
+
+    #[test]
+    fn shorter_versions_sort_first() {
+        let mut versions = vec!["20260101120000", "10", "2", "1", "20251231235959"];
+        versions.sort_by(|a, b| version_order(a, b));
+        assert_eq!(versions, ["1", "2", "10", "20251231235959", "20260101120000"]);
+    }
+
+    #[test]
+    fn versions_are_digits() {
+        assert!(check_version("20260101120000").is_ok());
+        assert!(check_version("1a").is_err());
+        assert!(check_version("").is_err());
+        assert!(check_version(&"9".repeat(21)).is_err());
+    }
+
+    #[test]
+    fn pending_runs_in_order_up_to_the_target() {
+        let registered = [reg("10", true), reg("2", true), reg("3", true), reg("1", true)];
+        let applied = [app("1", "c1")];
+        let all: Vec<&str> =
+            pending(&registered, &applied, None).unwrap().iter().map(|r| r.version.as_str()).collect();
+        assert_eq!(all, ["2", "3", "10"]);
+        let some: Vec<&str> =
+            pending(&registered, &applied, Some("3")).unwrap().iter().map(|r| r.version.as_str()).collect();
+        assert_eq!(some, ["2", "3"]);
+        assert!(pending(&registered, &applied, Some("99"))
+            .unwrap_err()
+            .contains("not a registered migration"));
+    }
+
+    #[test]
+    fn statuses_show_drift_and_missing() {
+        let registered = [reg("1", true), reg("2", true), reg("3", true)];
+        let applied = [app("1", "c1"), app("2", "old"), app("4", "c4")];
+        let states: Vec<(String, State)> =
+            statuses(&registered, &applied, &[]).into_iter().map(|(v, _, s)| (v, s)).collect();
+        assert_eq!(
+            states,
+            [
+                ("1".into(), State::Applied),
+                ("2".into(), State::Drifted),
+                ("3".into(), State::Pending),
+                ("4".into(), State::Missing)
+            ]
+        );
+        // A file offered by the CLI with another text shows drift before it is registered.
+        let offered = [("1".to_string(), "edited".to_string())];
+        assert_eq!(statuses(&registered, &applied, &offered)[0].2, State::Drifted);
+    }
+
+    #[test]
+    fn down_runs_newest_first_and_refuses_missing_down_scripts() {
+        let registered = [reg("1", true), reg("2", false), reg("3", true)];
+        let applied = [app("1", "c1"), app("3", "c3"), app("2", "c2")];
+        let one: Vec<&str> =
+            down_plan(&registered, &applied, 1).unwrap().iter().map(|r| r.version.as_str()).collect();
+        assert_eq!(one, ["3"]);
+        assert!(down_plan(&registered, &applied, 2).unwrap_err().contains("m2 has no down script"));
+        assert!(down_plan(&registered, &applied, 0).is_err());
+    }
+}
