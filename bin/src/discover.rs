@@ -70,7 +70,7 @@ pub fn read_sources(project: &Path, names: &[String]) -> Result<Vec<SourceFile>>
     names.iter().map(|name| read_source(project, name)).collect()
 }
 
-fn read_source(project: &Path, name: &str) -> Result<SourceFile> {
+pub fn read_source(project: &Path, name: &str) -> Result<SourceFile> {
     let bytes = std::fs::read(project.join(name))
         .map_err(|error| Failure::new(Kind::Source, format!("cannot read {name}: {error}")))?;
     let text = String::from_utf8(bytes).map_err(|error| {

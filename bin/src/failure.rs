@@ -12,6 +12,8 @@ pub enum Kind {
     Connection,
     /// 6: the database refused the work (SQL error in the build, missing extension, privileges).
     Database,
+    /// 7: an applied migration's file changed (checksum drift), or an applied one is missing.
+    Drift,
 }
 
 impl Kind {
@@ -21,6 +23,7 @@ impl Kind {
             Kind::Source => 4,
             Kind::Connection => 5,
             Kind::Database => 6,
+            Kind::Drift => 7,
         }
     }
 
@@ -30,6 +33,7 @@ impl Kind {
             Kind::Source => "source",
             Kind::Connection => "connection",
             Kind::Database => "database",
+            Kind::Drift => "drift",
         }
     }
 }

@@ -8,6 +8,7 @@ mod failure;
 mod fresh;
 mod init;
 mod lint;
+mod migrate;
 mod output;
 #[path = "../../src/schema_hash.rs"]
 mod schema_hash;
@@ -56,6 +57,11 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Apply, roll back, inspect or create migrations (db/migrations/).
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
     /// Lint the environment's database with confiture.lint_schema().
     Lint {
         /// The environment: db/environments/<env>.yaml (its `lint:` section is the configuration).
@@ -89,6 +95,146 @@ macro_rules! out {
 /// Exit code of a check that ran and found what --fail-on asks to fail on (docs/exit-codes.md).
 const CHECK_FAILED: u8 = 1;
 
+#[derive(clap::Args)]
+struct MigrateTarget {
+    /// The environment: db/environments/<env>.yaml.
+    #[arg(long, default_value = "local")]
+    env: String,
+    /// Overrides the environment's database_url and CONFITURE_DATABASE_URL.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Register every file and apply the pending migrations, in one transaction.
+    Up {
+        #[command(flatten)]
+        target: MigrateTarget,
+        /// Stop after this version.
+        #[arg(long)]
+        target_version: Option<String>,
+    },
+    /// Run the down scripts of the newest applied migrations.
+    Down {
+        #[command(flatten)]
+        target: MigrateTarget,
+        /// How many migrations to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: i32,
+    },
+    /// Each migration's state: applied, pending, drifted, missing. Exit 0 up to date, 1 pending, 7 drift.
+    Status {
+        #[command(flatten)]
+        target: MigrateTarget,
+    },
+    /// Accept an applied migration's changed file on purpose (recorded in the history).
+    Accept {
+        #[command(flatten)]
+        target: MigrateTarget,
+        /// The migration's version.
+        version: String,
+    },
+    /// Create db/migrations/{timestamp}_{name}.up.sql and .down.sql.
+    New {
+        /// lower_snake_case name.
+        name: String,
+    },
+}
+
+fn print_steps(steps: &[migrate::Step], format: Format, what: &str) {
+    match format {
+        Format::Json | Format::Sarif => {
+            out!("{}", serde_json::to_string_pretty(steps).expect("serializable"))
+        }
+        Format::Table if steps.is_empty() => out!("nothing to {what}: up to date"),
+        Format::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(vec![
+                "version",
+                "name",
+                "status",
+                "ms",
+                "statements",
+                "rows",
+            ]);
+            for step in steps {
+                table.add_row(vec![
+                    step.version.clone(),
+                    step.name.clone(),
+                    step.status.clone(),
+                    format!("{:.1}", step.duration_ms),
+                    step.statements.to_string(),
+                    step.rows_affected.to_string(),
+                ]);
+            }
+            out!("{table}");
+            out!("{} migrations {}", steps.len(), if what == "apply" { "applied" } else { "rolled back" });
+        }
+    }
+}
+
+fn run_migrate(project: &std::path::Path, format: Format, action: MigrateAction) -> Result<u8, Failure> {
+    match action {
+        MigrateAction::Up { target, target_version } => {
+            let steps =
+                migrate::up(project, &target.env, target.database_url.as_deref(), target_version.as_deref())?;
+            print_steps(&steps, format, "apply");
+        }
+        MigrateAction::Down { target, steps } => {
+            let steps = migrate::down(project, &target.env, target.database_url.as_deref(), steps)?;
+            print_steps(&steps, format, "roll back");
+        }
+        MigrateAction::Status { target } => {
+            let rows = migrate::status(project, &target.env, target.database_url.as_deref())?;
+            match format {
+                Format::Json | Format::Sarif => {
+                    out!("{}", serde_json::to_string_pretty(&rows).expect("serializable"))
+                }
+                Format::Table => {
+                    let mut table = comfy_table::Table::new();
+                    table
+                        .load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
+                        .set_header(vec!["version", "name", "state"]);
+                    for row in &rows {
+                        table.add_row(vec![row.version.clone(), row.name.clone(), row.state.clone()]);
+                    }
+                    out!("{table}");
+                    let count = |state: &str| rows.iter().filter(|r| r.state == state).count();
+                    out!(
+                        "{} applied, {} pending, {} drifted, {} missing",
+                        count("applied"),
+                        count("pending"),
+                        count("drifted"),
+                        count("missing")
+                    );
+                }
+            }
+            if rows.iter().any(|r| r.state == "drifted" || r.state == "missing") {
+                return Ok(failure::Kind::Drift.exit_code());
+            }
+            if rows.iter().any(|r| r.state == "pending") {
+                return Ok(CHECK_FAILED);
+            }
+        }
+        MigrateAction::Accept { target, version } => {
+            let checksum = migrate::accept(project, &target.env, target.database_url.as_deref(), &version)?;
+            match format {
+                Format::Table => out!("accepted migration {version}: checksum {checksum}"),
+                _ => out!("{}", serde_json::json!({"version": version, "checksum": checksum})),
+            }
+        }
+        MigrateAction::New { name } => {
+            let created = migrate::new(project, &name)?;
+            match format {
+                Format::Table => created.iter().for_each(|path| out!("created {path}")),
+                _ => out!("{}", serde_json::json!({"created": created})),
+            }
+        }
+    }
+    Ok(0)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = cli.format;
@@ -106,6 +252,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, Failure> {
     if cli.format == Format::Sarif && !matches!(cli.command, Command::Lint { .. }) {
+        // SARIF describes findings; only lint has them.
         return Err(Failure::new(failure::Kind::Config, "--format sarif is only for confiture lint"));
     }
     match cli.command {
@@ -138,6 +285,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 Format::Table => print_build(&report),
             }
         }
+        Command::Migrate { action } => return run_migrate(&cli.project, cli.format, action),
         Command::Lint { env, database_url, fail_on, include_waived } => {
             let options =
                 lint::LintOptions { env: &env, database_url: database_url.as_deref(), include_waived };
