@@ -8,3 +8,4 @@ mod bad_input;
 mod build;
 mod fresh;
 mod lint;
+mod migrate;

@@ -1,0 +1,176 @@
+//! confiture migrate end to end.
+
+use crate::support::*;
+use std::process::Command;
+
+fn with_migrations(files: &[(&str, &str)]) -> Project {
+    let project = Project::new(&[("db/schema/00.sql", "CREATE TABLE t (id bigint PRIMARY KEY);\n")]);
+    for (name, text) in files {
+        project.write(&format!("db/migrations/{name}"), text);
+    }
+    project
+}
+
+#[test]
+fn the_generated_200_migrations_apply_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let generated = Command::new("python3")
+        .arg(corpus("gen_schema.py"))
+        .args(["--tables", "1000", "--migrations", "200", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(generated.status.success());
+    let url = empty_database("e2e_migrate_200");
+    assert_exit(&confiture(&["build", "--apply", "--database-url", &url], dir.path(), &[]), 0);
+    let up = confiture(&["--format", "json", "migrate", "up", "--database-url", &url], dir.path(), &[]);
+    assert_exit(&up, 0);
+    let steps: Vec<serde_json::Value> = serde_json::from_str(&stdout(&up)).unwrap();
+    assert_eq!(steps.len(), 200);
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 200);
+    let status =
+        confiture(&["--format", "json", "migrate", "status", "--database-url", &url], dir.path(), &[]);
+    assert_exit(&status, 0);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&status)).unwrap();
+    assert!(rows.iter().all(|r| r["state"] == "applied"));
+    let again = confiture(&["--format", "json", "migrate", "up", "--database-url", &url], dir.path(), &[]);
+    assert_exit(&again, 0);
+    assert_eq!(stdout(&again).trim(), "[]");
+}
+
+#[test]
+fn four_concurrent_runs_apply_each_migration_once() {
+    let files: Vec<(String, String)> = (1..=50)
+        .map(|i| {
+            (
+                format!("{i:03}_add_{i}.up.sql"),
+                format!("ALTER TABLE t ADD COLUMN c{i} int;\nSELECT pg_sleep(0.002);\n"),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let project = with_migrations(&refs);
+    let url = empty_database("e2e_migrate_concurrent");
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    // Four processes started at once, all waiting on the advisory lock in turn.
+    let processes: Vec<std::process::Child> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_confiture"))
+                .arg("--project")
+                .arg(project.path())
+                .args(["--format", "json", "migrate", "up"])
+                .env("CONFITURE_E2E_URL", &url)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<std::process::Output> =
+        processes.into_iter().map(|p| p.wait_with_output().unwrap()).collect();
+    let mut applied = 0;
+    for output in &outputs {
+        assert_exit(output, 0);
+        let steps: Vec<serde_json::Value> = serde_json::from_str(&stdout(output)).unwrap();
+        applied += steps.len();
+    }
+    assert_eq!(applied, 50, "every migration applied exactly once across the processes");
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 50);
+    assert_eq!(
+        query_one_i64(&url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name LIKE 'c%'"),
+        50
+    );
+}
+
+#[test]
+fn a_failing_migration_leaves_no_trace() {
+    let project = with_migrations(&[
+        ("1_first.up.sql", "ALTER TABLE t ADD COLUMN a int;\n"),
+        ("2_broken.up.sql", "ALTER TABLE t ADD COLUMN b int;\nALTER TABLE t ADD COLUMN c int;\nALTER TABLE nope ADD COLUMN d int;\n"),
+    ]);
+    let url = empty_database("e2e_migrate_failure");
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    let before = schema_dump(&url);
+    let output = project.run(&url, &["migrate", "up"]);
+    assert_exit(&output, 6);
+    assert!(
+        stderr(&output).contains("2_broken.up.sql:3: relation \"nope\" does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(before, schema_dump(&url), "nothing of the run remains, the first migration included");
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 0);
+    assert_eq!(
+        query_one_i64(&url, "SELECT count(*) FROM confiture.migrations"),
+        0,
+        "registrations are rolled back too"
+    );
+}
+
+#[test]
+fn drift_is_reported_refused_and_accepted_on_purpose() {
+    let project = with_migrations(&[("1_add_a.up.sql", "ALTER TABLE t ADD COLUMN a int;\n")]);
+    let url = empty_database("e2e_migrate_drift");
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    assert_exit(&project.run(&url, &["migrate", "up"]), 0);
+    project.write("db/migrations/1_add_a.up.sql", "ALTER TABLE t ADD COLUMN a bigint;\n");
+    project.write("db/migrations/2_add_b.up.sql", "ALTER TABLE t ADD COLUMN b int;\n");
+    let status = project.run(&url, &["migrate", "status"]);
+    assert_exit(&status, 7);
+    assert!(stdout(&status).contains("drifted"), "{}", stdout(&status));
+    let up = project.run(&url, &["migrate", "up"]);
+    assert_exit(&up, 7);
+    assert!(stderr(&up).contains("1_add_a (drifted)"), "{}", stderr(&up));
+    assert_eq!(
+        query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"),
+        1,
+        "2 was not applied"
+    );
+    assert_exit(&project.run(&url, &["migrate", "accept", "1"]), 0);
+    assert_exit(&project.run(&url, &["migrate", "status"]), 1); // 2 is pending
+    assert_exit(&project.run(&url, &["migrate", "up"]), 0);
+    assert_exit(&project.run(&url, &["migrate", "status"]), 0);
+}
+
+#[test]
+fn down_runs_newest_first_and_refuses_without_a_down_script() {
+    let project = with_migrations(&[
+        ("1_add_a.up.sql", "ALTER TABLE t ADD COLUMN a int;\n"),
+        ("1_add_a.down.sql", "ALTER TABLE t DROP COLUMN a;\n"),
+        ("2_add_b.up.sql", "ALTER TABLE t ADD COLUMN b int;\n"),
+    ]);
+    let url = empty_database("e2e_migrate_down");
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    assert_exit(&project.run(&url, &["migrate", "up"]), 0);
+    let refused = project.run(&url, &["migrate", "down"]);
+    assert_exit(&refused, 6);
+    assert!(stderr(&refused).contains("2_add_b has no down script"), "{}", stderr(&refused));
+    project.write("db/migrations/2_add_b.down.sql", "ALTER TABLE t DROP COLUMN b;\n");
+    assert_exit(&project.run(&url, &["migrate", "down", "--steps", "2"]), 0);
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 0);
+    assert_eq!(
+        query_one_i64(&url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 't'"),
+        1
+    );
+}
+
+#[test]
+fn the_history_survives_pg_dump_and_restore() {
+    let project = with_migrations(&[("1_add_a.up.sql", "ALTER TABLE t ADD COLUMN a int;\n")]);
+    let url = empty_database("e2e_migrate_dump");
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    assert_exit(&project.run(&url, &["migrate", "up"]), 0);
+    let dump = Command::new("pg_dump").args(["--format", "custom", &url]).output().unwrap();
+    assert!(dump.status.success());
+    let restored = empty_database("e2e_migrate_restored");
+    let mut restore = Command::new("pg_restore")
+        .args(["--exit-on-error", "--dbname", &restored])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    restore.stdin.take().unwrap().write_all(&dump.stdout).unwrap();
+    assert!(restore.wait().unwrap().success());
+    assert_eq!(query_one_i64(&restored, "SELECT count(*) FROM confiture.migration_history"), 1);
+    assert_exit(&project.run(&restored, &["migrate", "status"]), 0);
+}
