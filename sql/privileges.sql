@@ -13,6 +13,6 @@ REVOKE ALL ON FUNCTION unregister_lint_rule(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION register_lint_rule_by_oid(text, oid, text, text, text) FROM PUBLIC;
 
 -- Migrations change the database: not for PUBLIC. Status reads only.
-REVOKE ALL ON FUNCTION register_migration(text, text, text, text), migrate_up(text), migrate_down(integer),
-    accept_checksum(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION register_migration(text, text, text, text), migrate_up(text, boolean), migrate_down(integer),
+    accept_checksum(text, text), dry_run(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION migration_status(text[], text[]) TO PUBLIC;

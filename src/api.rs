@@ -140,17 +140,33 @@ fn register_migration(
     migrate::run::register(version, name, up_sql, down_sql)
 }
 
-fn migration_rows(outcomes: Vec<migrate::run::Outcome>) -> Vec<(String, String, String, f64, i32, i64)> {
+type MigrationRow = (String, String, String, f64, i32, i64, Vec<String>, Vec<String>, Option<String>);
+
+fn migration_rows(outcomes: Vec<migrate::run::Outcome>) -> Vec<MigrationRow> {
     outcomes
         .into_iter()
-        .map(|o| (o.version, o.name, o.status.to_string(), o.duration_ms, o.statements, o.rows_affected))
+        .map(|o| {
+            (
+                o.version,
+                o.name,
+                o.status.to_string(),
+                o.duration_ms,
+                o.statements,
+                o.rows_affected,
+                o.locks,
+                o.rewritten,
+                o.error,
+            )
+        })
         .collect()
 }
 
-/// Apply the registered, unapplied migrations in version order (up to `target`).
+/// Apply the registered, unapplied migrations in version order (up to `target`); with
+/// `dry_run`, run them in a subtransaction that is always rolled back and report locks and rewrites.
 #[pg_extern(volatile, parallel_unsafe)]
 fn migrate_up(
     target: default!(Option<&str>, "NULL"),
+    dry_run: default!(bool, false),
 ) -> TableIterator<
     'static,
     (
@@ -160,9 +176,41 @@ fn migrate_up(
         name!(duration_ms, f64),
         name!(statements, i32),
         name!(rows_affected, i64),
+        name!(locks, Vec<String>),
+        name!(rewritten, Vec<String>),
+        name!(error, Option<String>),
     ),
 > {
-    TableIterator::new(migration_rows(migrate::run::up(target)))
+    TableIterator::new(migration_rows(migrate::run::up(target, dry_run)))
+}
+
+/// Run any SQL text in a subtransaction that is always rolled back, and report what it did.
+#[pg_extern(volatile, parallel_unsafe)]
+fn dry_run(
+    sql: &str,
+    name: default!(&str, "'dry_run.sql'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(status, String),
+        name!(duration_ms, f64),
+        name!(statements, i32),
+        name!(rows_affected, i64),
+        name!(locks, Vec<String>),
+        name!(rewritten, Vec<String>),
+        name!(error, Option<String>),
+    ),
+> {
+    let o = migrate::run::dry_run(sql, name);
+    TableIterator::once((
+        o.status.to_string(),
+        o.duration_ms,
+        o.statements,
+        o.rows_affected,
+        o.locks,
+        o.rewritten,
+        o.error,
+    ))
 }
 
 /// Run the down scripts of the `steps` newest applied migrations.
@@ -178,6 +226,9 @@ fn migrate_down(
         name!(duration_ms, f64),
         name!(statements, i32),
         name!(rows_affected, i64),
+        name!(locks, Vec<String>),
+        name!(rewritten, Vec<String>),
+        name!(error, Option<String>),
     ),
 > {
     TableIterator::new(migration_rows(migrate::run::down(steps)))

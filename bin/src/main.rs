@@ -114,6 +114,9 @@ enum MigrateAction {
         /// Stop after this version.
         #[arg(long)]
         target_version: Option<String>,
+        /// Run them in a transaction that is rolled back: report duration, rows, locks and rewrites.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Run the down scripts of the newest applied migrations.
     Down {
@@ -149,37 +152,51 @@ fn print_steps(steps: &[migrate::Step], format: Format, what: &str) {
         }
         Format::Table if steps.is_empty() => out!("nothing to {what}: up to date"),
         Format::Table => {
+            let dry = what == "dry run";
+            let mut header = vec!["version", "name", "status", "ms", "statements", "rows"];
+            if dry {
+                header.extend(["locks taken", "rewritten", "error"]);
+            }
             let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(vec![
-                "version",
-                "name",
-                "status",
-                "ms",
-                "statements",
-                "rows",
-            ]);
+            table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(header);
             for step in steps {
-                table.add_row(vec![
+                let mut row = vec![
                     step.version.clone(),
                     step.name.clone(),
                     step.status.clone(),
                     format!("{:.1}", step.duration_ms),
                     step.statements.to_string(),
                     step.rows_affected.to_string(),
-                ]);
+                ];
+                if dry {
+                    row.extend([
+                        step.locks.join("\n"),
+                        step.rewritten.join("\n"),
+                        step.error.clone().unwrap_or_default(),
+                    ]);
+                }
+                table.add_row(row);
             }
             out!("{table}");
-            out!("{} migrations {}", steps.len(), if what == "apply" { "applied" } else { "rolled back" });
+            let done = match what {
+                "apply" => "applied",
+                "dry run" => "dry-run, then rolled back: nothing was changed",
+                _ => "rolled back",
+            };
+            out!("{} migrations {done}", steps.len());
         }
     }
 }
 
 fn run_migrate(project: &std::path::Path, format: Format, action: MigrateAction) -> Result<u8, Failure> {
     match action {
-        MigrateAction::Up { target, target_version } => {
-            let steps =
-                migrate::up(project, &target.env, target.database_url.as_deref(), target_version.as_deref())?;
-            print_steps(&steps, format, "apply");
+        MigrateAction::Up { target, target_version, dry_run } => {
+            let url = target.database_url.as_deref();
+            let steps = migrate::up(project, &target.env, url, target_version.as_deref(), dry_run)?;
+            print_steps(&steps, format, if dry_run { "dry run" } else { "apply" });
+            if steps.iter().any(|s| s.error.is_some()) {
+                return Ok(CHECK_FAILED);
+            }
         }
         MigrateAction::Down { target, steps } => {
             let steps = migrate::down(project, &target.env, target.database_url.as_deref(), steps)?;

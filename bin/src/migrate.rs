@@ -104,6 +104,11 @@ pub struct Step {
     pub duration_ms: f64,
     pub statements: i32,
     pub rows_affected: i64,
+    /// Dry runs: locks taken ("schema.table: Mode") and tables rewritten.
+    pub locks: Vec<String>,
+    pub rewritten: Vec<String>,
+    /// Dry runs: why the migration would fail.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -181,6 +186,9 @@ fn steps_of(rows: Vec<postgres::Row>) -> Vec<Step> {
             duration_ms: r.get(3),
             statements: r.get(4),
             rows_affected: r.get(5),
+            locks: r.get(6),
+            rewritten: r.get(7),
+            error: r.get(8),
         })
         .collect()
 }
@@ -191,8 +199,15 @@ fn target_of(project: &Path, env: &str, url: Option<&str>) -> Result<Target> {
 }
 
 /// Register every file and apply the pending migrations (up to `target_version`), in one
-/// transaction: all or nothing.
-pub fn up(project: &Path, env: &str, url: Option<&str>, target_version: Option<&str>) -> Result<Vec<Step>> {
+/// transaction: all or nothing. A dry run reports what they would do and rolls everything back,
+/// the registrations included.
+pub fn up(
+    project: &Path,
+    env: &str,
+    url: Option<&str>,
+    target_version: Option<&str>,
+    dry_run: bool,
+) -> Result<Vec<Step>> {
     let files = discover(project)?;
     let target = target_of(project, env, url)?;
     let mut client = target.connect()?;
@@ -205,6 +220,13 @@ pub fn up(project: &Path, env: &str, url: Option<&str>, target_version: Option<&
         })
         .collect();
     let mut steps = Vec::new();
+    if dry_run {
+        let rows = tx
+            .query("SELECT * FROM confiture.migrate_up($1, dry_run => true)", &[&target_version])
+            .map_err(db_error(&target))?;
+        tx.rollback().map_err(db_error(&target))?;
+        return Ok(steps_of(rows));
+    }
     if pending.len() > 3 && std::io::stderr().is_terminal() {
         // One call per migration, so the bar moves; still one transaction.
         let bar = ProgressBar::new(pending.len() as u64);

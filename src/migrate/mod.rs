@@ -1,6 +1,7 @@
 //! Incremental migrations. Pure part: version order, statuses, what to run. The server side is
 //! `run.rs`.
 
+pub mod observe;
 pub mod run;
 
 use std::cmp::Ordering;

@@ -1,11 +1,14 @@
 //! The server side of migrations: the tracking tables, the advisory lock, running the texts.
 
+use super::observe;
 use super::{check_version, down_plan, pending, statuses, Applied, Registered, State};
 use crate::errors::raise;
 use crate::schema_hash::text_checksum;
+use crate::script::parts_of;
 use crate::script::run_source;
 use crate::server::error_position::ErrorPositionProbe;
 use crate::server::guc_scope::GucScope;
+use crate::server::subtransaction::rolled_back;
 use crate::sources::Source;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -26,6 +29,11 @@ pub struct Outcome {
     pub duration_ms: f64,
     pub statements: i32,
     pub rows_affected: i64,
+    /// Dry runs: "schema.table: Mode" for every lock taken, and the tables rewritten.
+    pub locks: Vec<String>,
+    pub rewritten: Vec<String>,
+    /// Dry runs: why the migration would fail.
+    pub error: Option<String>,
 }
 
 fn fail(message: String, hint: Option<String>) -> ! {
@@ -178,8 +186,9 @@ fn run_script(label: String, text: String, probe: &ErrorPositionProbe) -> (f64, 
     (duration_ms, run.statements as i32, run.rows_affected as i64)
 }
 
-/// Apply every registered, unapplied migration in version order, up to `target`.
-pub fn up(target: Option<&str>) -> Vec<Outcome> {
+/// Apply every registered, unapplied migration in version order, up to `target`. A dry run
+/// runs them in a subtransaction that is always rolled back and reports what they did.
+pub fn up(target: Option<&str>, dry_run: bool) -> Vec<Outcome> {
     lock();
     let registered = registered();
     let applied = applied();
@@ -193,6 +202,9 @@ pub fn up(target: Option<&str>) -> Vec<Outcome> {
         drift_error(&version, &name, &was, &now);
     }
     let plan = pending(&registered, &applied, target).unwrap_or_else(|e| fail(e, None));
+    if dry_run {
+        return dry_run_plan(&plan);
+    }
     let settings = GucScope::enter(&[]);
     let probe = ErrorPositionProbe::install();
     let mut outcomes = Vec::new();
@@ -222,6 +234,9 @@ pub fn up(target: Option<&str>) -> Vec<Outcome> {
             duration_ms,
             statements,
             rows_affected: rows,
+            locks: Vec::new(),
+            rewritten: Vec::new(),
+            error: None,
         });
     }
     drop(probe);
@@ -256,6 +271,9 @@ pub fn down(steps: i32) -> Vec<Outcome> {
             duration_ms,
             statements,
             rows_affected: rows,
+            locks: Vec::new(),
+            rewritten: Vec::new(),
+            error: None,
         });
     }
     drop(probe);
@@ -293,4 +311,95 @@ pub fn accept(version: &str, up_sql: &str) -> String {
         ),
     );
     checksum
+}
+
+/// Run `plan` in one subtransaction that is always rolled back (later migrations see the
+/// effects of earlier ones), observing each: duration, rows, locks taken, tables rewritten.
+/// A failing migration is reported with its error and ends the dry run.
+fn dry_run_plan(plan: &[&Registered]) -> Vec<Outcome> {
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    let settings = GucScope::enter(&[]);
+    let probe = ErrorPositionProbe::install();
+    let failed = rolled_back(|| {
+        for migration in plan {
+            current = Some((migration.version.clone(), migration.name.clone()));
+            let (files, locks) = (observe::table_files(), observe::held_locks());
+            let label = format!("{}_{}.up.sql", migration.version, migration.name);
+            let (duration_ms, statements, rows) =
+                run_script(label, script_of(&migration.version, "up_sql"), &probe);
+            let (locks, rewritten) = observe::changes(&files, &locks);
+            outcomes.push(Outcome {
+                version: migration.version.clone(),
+                name: migration.name.clone(),
+                status: "dry run",
+                duration_ms,
+                statements,
+                rows_affected: rows,
+                locks,
+                rewritten,
+                error: None,
+            });
+        }
+    })
+    .err();
+    drop(probe);
+    settings.leave();
+    if let (Some(error), Some((version, name))) = (failed, current) {
+        if !outcomes.iter().any(|o| o.version == version) {
+            let (_, message, _, _) = parts_of(*error);
+            outcomes.push(Outcome {
+                version,
+                name,
+                status: "would fail",
+                duration_ms: 0.0,
+                statements: 0,
+                rows_affected: 0,
+                locks: Vec::new(),
+                rewritten: Vec::new(),
+                error: Some(message),
+            });
+        }
+    }
+    outcomes
+}
+
+/// Dry-run any SQL text: run it in a subtransaction that is always rolled back and report
+/// what it did.
+pub fn dry_run(sql: &str, name: &str) -> Outcome {
+    let settings = GucScope::enter(&[]);
+    let probe = ErrorPositionProbe::install();
+    let mut observed = None;
+    let failed = rolled_back(|| {
+        let (files, locks) = (observe::table_files(), observe::held_locks());
+        let (duration_ms, statements, rows) = run_script(name.to_string(), sql.to_string(), &probe);
+        observed = Some((duration_ms, statements, rows, observe::changes(&files, &locks)));
+    })
+    .err();
+    drop(probe);
+    settings.leave();
+    match (observed, failed) {
+        (Some((duration_ms, statements, rows, (locks, rewritten))), None) => Outcome {
+            version: String::new(),
+            name: name.to_string(),
+            status: "dry run",
+            duration_ms,
+            statements,
+            rows_affected: rows,
+            locks,
+            rewritten,
+            error: None,
+        },
+        (_, failed) => Outcome {
+            version: String::new(),
+            name: name.to_string(),
+            status: "would fail",
+            duration_ms: 0.0,
+            statements: 0,
+            rows_affected: 0,
+            locks: Vec::new(),
+            rewritten: Vec::new(),
+            error: failed.map(|e| parts_of(*e).1),
+        },
+    }
 }

@@ -11,6 +11,22 @@ use std::panic::AssertUnwindSafe;
 /// memory context and resource owner are those of the caller again. `f` must open and close any
 /// SPI connection it uses itself.
 pub fn in_subtransaction<R>(f: impl FnOnce() -> R) -> Result<R, Box<CaughtError>> {
+    run(f, Keep::OnSuccess)
+}
+
+/// Run `f` in a subtransaction that is always rolled back (a dry run): its effects, locks
+/// included, are gone afterwards, whether it succeeded or not.
+pub fn rolled_back<R>(f: impl FnOnce() -> R) -> Result<R, Box<CaughtError>> {
+    run(f, Keep::Never)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Keep {
+    OnSuccess,
+    Never,
+}
+
+fn run<R>(f: impl FnOnce() -> R, keep: Keep) -> Result<R, Box<CaughtError>> {
     // SAFETY: we are in a backend inside a transaction (a SQL function is running). The saved
     // context and owner outlive the subtransaction: they belong to the caller.
     let (context, owner) = unsafe { (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner) };
@@ -24,9 +40,9 @@ pub fn in_subtransaction<R>(f: impl FnOnce() -> R) -> Result<R, Box<CaughtError>
     // SAFETY: the subtransaction begun above is the current one: `f` either finished normally
     // (and closed what it opened) or raised an error that pgrx caught and flushed.
     unsafe {
-        match &outcome {
-            Ok(_) => pg_sys::ReleaseCurrentSubTransaction(),
-            Err(_) => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
+        match (&outcome, keep) {
+            (Ok(_), Keep::OnSuccess) => pg_sys::ReleaseCurrentSubTransaction(),
+            _ => pg_sys::RollbackAndReleaseCurrentSubTransaction(),
         }
         pg_sys::CurrentMemoryContext = context;
         pg_sys::CurrentResourceOwner = owner;

@@ -174,3 +174,38 @@ fn the_history_survives_pg_dump_and_restore() {
     assert_eq!(query_one_i64(&restored, "SELECT count(*) FROM confiture.migration_history"), 1);
     assert_exit(&project.run(&restored, &["migrate", "status"]), 0);
 }
+
+#[test]
+fn a_dry_run_reports_locks_and_rewrites_and_changes_nothing() {
+    let project =
+        with_migrations(&[("1_add_c.up.sql", "ALTER TABLE t ADD COLUMN c int DEFAULT random()::int;\n")]);
+    let url = empty_database("e2e_migrate_dry_run");
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute("INSERT INTO t SELECT g FROM generate_series(1, 1000) g").unwrap();
+    let before = schema_dump(&url);
+    let output = project.run(&url, &["--format", "json", "migrate", "up", "--dry-run"]);
+    assert_exit(&output, 0);
+    let steps: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(steps[0]["status"], "dry run");
+    assert!(
+        steps[0]["locks"].as_array().unwrap().iter().any(|l| l == "public.t: AccessExclusiveLock"),
+        "{steps:?}"
+    );
+    assert_eq!(steps[0]["rewritten"], serde_json::json!(["public.t"]));
+    assert_eq!(before, schema_dump(&url), "the table is unchanged");
+    assert_eq!(
+        query_one_i64(&url, "SELECT count(*) FROM confiture.migrations"),
+        0,
+        "nothing registered either"
+    );
+    // A migration that would fail is reported with its file and line, and exits 1.
+    project.write("db/migrations/2_bad.up.sql", "SELECT 1;\nALTER TABLE t ADD COLUMN d nosuchtype;\n");
+    let output = project.run(&url, &["migrate", "up", "--dry-run"]);
+    assert_exit(&output, 1);
+    assert!(
+        stdout(&output).contains("2_bad.up.sql:2: type \"nosuchtype\" does not exist"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -39,6 +39,28 @@ SELECT count(*) AS one_way_still_there FROM pg_class WHERE relname = 'one_way';
 SELECT count(*) AS history_rows FROM confiture.migration_history;
 SELECT * FROM confiture.migrate_down(0);
 
+-- Dry runs: always rolled back; they report rows, the locks taken and the tables rewritten.
+CREATE TABLE big (id bigint PRIMARY KEY, v text);
+INSERT INTO big SELECT g, 'x' FROM generate_series(1, 1000) g;
+SELECT relfilenode AS big_storage FROM pg_class WHERE relname = 'big' \gset
+SELECT status, statements, rows_affected, locks, rewritten, error
+FROM confiture.dry_run('ALTER TABLE big ADD COLUMN c int DEFAULT random()::int');
+SELECT status, statements, rows_affected, locks, rewritten, error
+FROM confiture.dry_run(E'UPDATE big SET v = ''y'' WHERE id <= 10;\nALTER TABLE big ADD COLUMN d int;');
+SELECT status, error FROM confiture.dry_run(E'SELECT 1;\nALTER TABLE nope ADD COLUMN x int;', 'broken.sql');
+SELECT relfilenode = :big_storage AS same_storage,
+       (SELECT count(*) FROM information_schema.columns WHERE table_name = 'big') AS big_columns,
+       (SELECT count(*) FROM big WHERE v = 'y') AS updated_rows
+FROM pg_class WHERE relname = 'big';
+SELECT confiture.register_migration('20260104000000', 'add_c', 'ALTER TABLE big ADD COLUMN c int DEFAULT random()::int;');
+SELECT confiture.register_migration('20260105000000', 'fill_c', 'UPDATE big SET c = 1 WHERE id < 50;');
+SELECT version, status, rows_affected, locks, rewritten FROM confiture.migrate_up(dry_run => true);
+SELECT count(*) AS still_pending FROM confiture.migration_status() WHERE state = 'pending';
+SELECT confiture.register_migration('20260106000000', 'fails', 'ALTER TABLE big ADD COLUMN e nosuchtype;');
+SELECT version, status, error FROM confiture.migrate_up(dry_run => true);
+DELETE FROM confiture.migrations WHERE version IN ('20260104000000', '20260105000000', '20260106000000');
+DROP TABLE big;
+
 -- Bad input.
 SELECT confiture.register_migration('v1', 'x', 'SELECT 1');
 SELECT confiture.register_migration('4', ' ', 'SELECT 1');
