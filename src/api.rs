@@ -1,4 +1,6 @@
 //! The SQL face: thin wrappers that convert arguments and call the core. No logic here.
+// pgrx needs each returned row type written out in full to name its columns.
+#![allow(clippy::type_complexity)]
 //! Every function lands in schema `confiture` (the control file's schema); privileges are set
 //! in sql/privileges.sql.
 
@@ -51,7 +53,6 @@ fn schema_hash(sources: Option<TextArray>, names: default!(Option<TextArray>, "N
 }
 
 /// Lint the live catalog: one row per finding.
-#[allow(clippy::type_complexity)] // pgrx needs the row type written out to name the columns
 #[pg_extern(volatile, parallel_unsafe)]
 fn lint_schema(
     config: default!(Option<pgrx::JsonB>, "'{}'"),
