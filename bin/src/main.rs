@@ -9,6 +9,8 @@ mod fresh;
 mod init;
 mod lint;
 mod migrate;
+#[path = "../../src/migrate/version.rs"]
+mod migration_version;
 mod output;
 #[path = "../../src/schema_hash.rs"]
 mod schema_hash;

@@ -4,6 +4,7 @@ use crate::config;
 use crate::db::Target;
 use crate::discover;
 use crate::failure::{Failure, Kind, Result};
+use crate::migration_version::{is_version, version_order};
 use crate::schema_hash::text_checksum;
 use indicatif::{ProgressBar, ProgressStyle};
 use postgres::Transaction;
@@ -29,15 +30,8 @@ fn parse_file_name(file: &str) -> Option<(&str, &str, &str)> {
         (file.strip_suffix(".down.sql")?, "down")
     };
     let (version, name) = stem.split_once('_')?;
-    let valid = !version.is_empty()
-        && version.len() <= 20
-        && version.bytes().all(|b| b.is_ascii_digit())
-        && !name.is_empty();
+    let valid = is_version(version) && !name.is_empty();
     valid.then_some((version, name, direction))
-}
-
-fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
-    (a.len(), a).cmp(&(b.len(), b))
 }
 
 /// Read db/migrations/: every `*.up.sql` with its optional `*.down.sql`, in version order.
