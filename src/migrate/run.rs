@@ -36,6 +36,43 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
+impl Outcome {
+    /// A script that ran: what it did; no dry-run observations yet.
+    fn ran(
+        version: &str,
+        name: &str,
+        status: &'static str,
+        (duration_ms, statements, rows_affected): (f64, i32, i64),
+    ) -> Self {
+        Self {
+            version: version.to_string(),
+            name: name.to_string(),
+            status,
+            duration_ms,
+            statements,
+            rows_affected,
+            locks: Vec::new(),
+            rewritten: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// A dry run that stopped on an error.
+    fn would_fail(version: String, name: String, error: Option<String>) -> Self {
+        Self {
+            version,
+            name,
+            status: "would fail",
+            duration_ms: 0.0,
+            statements: 0,
+            rows_affected: 0,
+            locks: Vec::new(),
+            rewritten: Vec::new(),
+            error,
+        }
+    }
+}
+
 fn fail(message: String, hint: Option<String>) -> ! {
     raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, message, None, hint)
 }
@@ -205,13 +242,7 @@ pub fn up(target: Option<&str>, dry_run: bool) -> Vec<Outcome> {
     if dry_run {
         return dry_run_plan(&plan);
     }
-    let settings = GucScope::enter(&[]);
-    let probe = ErrorPositionProbe::install();
-    let mut outcomes = Vec::new();
-    for migration in plan {
-        let label = format!("{}_{}.up.sql", migration.version, migration.name);
-        let (duration_ms, statements, rows) =
-            run_script(label, script_of(&migration.version, "up_sql"), &probe);
+    run_plan(&plan, Direction::Up, |migration, (duration_ms, statements, rows)| {
         spi(
             "recording the migration",
             Spi::run_with_args(
@@ -227,21 +258,7 @@ pub fn up(target: Option<&str>, dry_run: bool) -> Vec<Outcome> {
                 ],
             ),
         );
-        outcomes.push(Outcome {
-            version: migration.version.clone(),
-            name: migration.name.clone(),
-            status: "applied",
-            duration_ms,
-            statements,
-            rows_affected: rows,
-            locks: Vec::new(),
-            rewritten: Vec::new(),
-            error: None,
-        });
-    }
-    drop(probe);
-    settings.leave();
-    outcomes
+    })
 }
 
 /// Run the down scripts of the `steps` newest applied migrations, newest first.
@@ -250,13 +267,7 @@ pub fn down(steps: i32) -> Vec<Outcome> {
     let registered = registered();
     let applied = applied();
     let plan = down_plan(&registered, &applied, steps).unwrap_or_else(|e| fail(e, None));
-    let settings = GucScope::enter(&[]);
-    let probe = ErrorPositionProbe::install();
-    let mut outcomes = Vec::new();
-    for migration in plan {
-        let label = format!("{}_{}.down.sql", migration.version, migration.name);
-        let (duration_ms, statements, rows) =
-            run_script(label, script_of(&migration.version, "down_sql"), &probe);
+    run_plan(&plan, Direction::Down, |migration, _| {
         spi(
             "recording the rollback",
             Spi::run_with_args(
@@ -264,17 +275,34 @@ pub fn down(steps: i32) -> Vec<Outcome> {
                 &[DatumWithOid::from(migration.version.as_str())],
             ),
         );
-        outcomes.push(Outcome {
-            version: migration.version.clone(),
-            name: migration.name.clone(),
-            status: "rolled back",
-            duration_ms,
-            statements,
-            rows_affected: rows,
-            locks: Vec::new(),
-            rewritten: Vec::new(),
-            error: None,
-        });
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Up,
+    Down,
+}
+
+/// Run each migration's up or down script in order, then `record` it; the settings a script
+/// changes last for the call only.
+fn run_plan(
+    plan: &[&Registered],
+    direction: Direction,
+    record: impl Fn(&Registered, (f64, i32, i64)),
+) -> Vec<Outcome> {
+    let (suffix, column, status) = match direction {
+        Direction::Up => ("up", "up_sql", "applied"),
+        Direction::Down => ("down", "down_sql", "rolled back"),
+    };
+    let settings = GucScope::enter(&[]);
+    let probe = ErrorPositionProbe::install();
+    let mut outcomes = Vec::new();
+    for migration in plan {
+        let label = format!("{}_{}.{suffix}.sql", migration.version, migration.name);
+        let ran = run_script(label, script_of(&migration.version, column), &probe);
+        record(migration, ran);
+        outcomes.push(Outcome::ran(&migration.version, &migration.name, status, ran));
     }
     drop(probe);
     settings.leave();
@@ -318,50 +346,57 @@ pub fn accept(version: &str, up_sql: &str) -> String {
 /// A failing migration is reported with its error and ends the dry run.
 fn dry_run_plan(plan: &[&Registered]) -> Vec<Outcome> {
     let mut outcomes: Vec<Outcome> = Vec::new();
-    let mut current: Option<(String, String)> = None;
+    let mut current: Option<&Registered> = None;
     let settings = GucScope::enter(&[]);
     let probe = ErrorPositionProbe::install();
     let failed = rolled_back(|| {
         for migration in plan {
-            current = Some((migration.version.clone(), migration.name.clone()));
-            let (files, locks) = (observe::table_files(), observe::held_locks());
+            current = Some(migration);
             let label = format!("{}_{}.up.sql", migration.version, migration.name);
-            let (duration_ms, statements, rows) =
-                run_script(label, script_of(&migration.version, "up_sql"), &probe);
-            let (locks, rewritten) = observe::changes(&files, &locks);
-            outcomes.push(Outcome {
-                version: migration.version.clone(),
-                name: migration.name.clone(),
-                status: "dry run",
-                duration_ms,
-                statements,
-                rows_affected: rows,
-                locks,
-                rewritten,
-                error: None,
-            });
+            let observed = observed_run(label, script_of(&migration.version, "up_sql"), &probe);
+            outcomes.push(observed.into_outcome(&migration.version, &migration.name));
         }
     })
     .err();
     drop(probe);
     settings.leave();
-    if let (Some(error), Some((version, name))) = (failed, current) {
-        if !outcomes.iter().any(|o| o.version == version) {
-            let (_, message, _, _) = parts_of(*error);
-            outcomes.push(Outcome {
-                version,
-                name,
-                status: "would fail",
-                duration_ms: 0.0,
-                statements: 0,
-                rows_affected: 0,
-                locks: Vec::new(),
-                rewritten: Vec::new(),
-                error: Some(message),
-            });
+    if let (Some(error), Some(migration)) = (failed, current) {
+        // The migration that failed has no outcome yet: report it with its error.
+        if !outcomes.iter().any(|o| o.version == migration.version) {
+            let message = parts_of(*error).1;
+            outcomes.push(Outcome::would_fail(
+                migration.version.clone(),
+                migration.name.clone(),
+                Some(message),
+            ));
         }
     }
     outcomes
+}
+
+/// What one script did in a dry run, before the rollback.
+struct Observed {
+    ran: (f64, i32, i64),
+    locks: Vec<String>,
+    rewritten: Vec<String>,
+}
+
+impl Observed {
+    fn into_outcome(self, version: &str, name: &str) -> Outcome {
+        Outcome {
+            locks: self.locks,
+            rewritten: self.rewritten,
+            ..Outcome::ran(version, name, "dry run", self.ran)
+        }
+    }
+}
+
+/// Run one script, noting the locks it took and the tables it rewrote.
+fn observed_run(label: String, text: String, probe: &ErrorPositionProbe) -> Observed {
+    let (files, locks) = (observe::table_files(), observe::held_locks());
+    let ran = run_script(label, text, probe);
+    let (locks, rewritten) = observe::changes(&files, &locks);
+    Observed { ran, locks, rewritten }
 }
 
 /// Dry-run any SQL text: run it in a subtransaction that is always rolled back and report
@@ -370,36 +405,12 @@ pub fn dry_run(sql: &str, name: &str) -> Outcome {
     let settings = GucScope::enter(&[]);
     let probe = ErrorPositionProbe::install();
     let mut observed = None;
-    let failed = rolled_back(|| {
-        let (files, locks) = (observe::table_files(), observe::held_locks());
-        let (duration_ms, statements, rows) = run_script(name.to_string(), sql.to_string(), &probe);
-        observed = Some((duration_ms, statements, rows, observe::changes(&files, &locks)));
-    })
-    .err();
+    let failed =
+        rolled_back(|| observed = Some(observed_run(name.to_string(), sql.to_string(), &probe))).err();
     drop(probe);
     settings.leave();
     match (observed, failed) {
-        (Some((duration_ms, statements, rows, (locks, rewritten))), None) => Outcome {
-            version: String::new(),
-            name: name.to_string(),
-            status: "dry run",
-            duration_ms,
-            statements,
-            rows_affected: rows,
-            locks,
-            rewritten,
-            error: None,
-        },
-        (_, failed) => Outcome {
-            version: String::new(),
-            name: name.to_string(),
-            status: "would fail",
-            duration_ms: 0.0,
-            statements: 0,
-            rows_affected: 0,
-            locks: Vec::new(),
-            rewritten: Vec::new(),
-            error: failed.map(|e| parts_of(*e).1),
-        },
+        (Some(observed), None) => observed.into_outcome("", name),
+        (_, failed) => Outcome::would_fail(String::new(), name.to_string(), failed.map(|e| parts_of(*e).1)),
     }
 }
