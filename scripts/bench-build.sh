@@ -11,14 +11,7 @@ BENCH_PORT="${CONFITURE_BENCH_PORT:-54331}"
 export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
-install_extension --release
-build_cli --release
-trap 'cluster_stop "$BENCH_DIR"' EXIT
-cluster_stop "$BENCH_DIR"
-cluster_start "$BENCH_DIR" "$BENCH_PORT"
-url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
-PROJECT="$BENCH_DIR/project"
-python3 "$ROOT/../shared/corpus/gen_schema.py" --tables "$TABLES" --migrations 0 --out "$PROJECT" >/dev/null
+bench_start "$BENCH_DIR" "$BENCH_PORT" "$TABLES"
 echo "allow_reset: true" >> "$PROJECT/db/environments/local.yaml"
 "$CONFITURE_BIN" --project "$PROJECT" build --env local >/dev/null
 SQL="$PROJECT/db/generated/schema_local.sql"

@@ -13,21 +13,13 @@ VENV="$ROOT/target/bench-venv"
 export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
-install_extension --release
-build_cli --release
 if [ ! -x "$VENV/bin/confiture" ]; then
     say "installing the Python confiture (fraiseql-confiture) into $VENV"
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet fraiseql-confiture
 fi
 PY_VERSION=$("$VENV/bin/pip" show fraiseql-confiture | awk '/^Version/ {print $2}')
-trap 'cluster_stop "$BENCH_DIR"' EXIT
-cluster_stop "$BENCH_DIR"
-cluster_start "$BENCH_DIR" "$BENCH_PORT"
-url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
-
-PROJECT="$BENCH_DIR/project"
-python3 "$ROOT/../shared/corpus/gen_schema.py" --tables "$TABLES" --migrations 0 --out "$PROJECT" >/dev/null
+bench_start "$BENCH_DIR" "$BENCH_PORT" "$TABLES"
 # Both tools read the same environment file; Python confiture insists on a literal URL.
 sed -i "s|^database_url: .*|database_url: $(url generated)|" "$PROJECT/db/environments/local.yaml"
 psql -X -q "$(url postgres)" -c "CREATE DATABASE generated" -c "CREATE DATABASE pagila"

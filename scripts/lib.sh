@@ -90,3 +90,17 @@ cluster_stop() {
 
 # cluster_url DIR PORT [DATABASE]: the URL of DATABASE (default postgres) on that cluster.
 cluster_url() { echo "postgresql://postgres@127.0.0.1:$2/${3:-postgres}"; }
+
+# bench_start DIR PORT TABLES: the release builds, a fresh cluster in DIR (stopped on exit), and a
+# generated project of TABLES tables in $PROJECT. Defines url DATABASE for that cluster.
+bench_start() {
+    BENCH_DIR="$1" BENCH_PORT="$2"
+    install_extension --release
+    build_cli --release
+    trap 'cluster_stop "$BENCH_DIR"' EXIT
+    cluster_stop "$BENCH_DIR"
+    cluster_start "$BENCH_DIR" "$BENCH_PORT"
+    url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
+    PROJECT="$BENCH_DIR/project"
+    python3 "$ROOT/../shared/corpus/gen_schema.py" --tables "$3" --migrations 0 --out "$PROJECT" >/dev/null
+}
