@@ -24,7 +24,7 @@ bench_start "$BENCH_DIR" "$BENCH_PORT" "$TABLES"
 sed -i "s|^database_url: .*|database_url: $(url generated)|" "$PROJECT/db/environments/local.yaml"
 psql -X -q "$(url postgres)" -c "CREATE DATABASE generated" -c "CREATE DATABASE pagila"
 "$CONFITURE_BIN" --project "$PROJECT" build --env local --apply >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 "$(url pagila)" -c "CREATE EXTENSION confiture" -f "$ROOT/../shared/corpus/pagila/pagila-schema.sql" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 "$(url pagila)" -c "CREATE EXTENSION confiture" -f "$CONFITURE_CORPUS/pagila/pagila-schema.sql" >/dev/null
 
 seconds() {
     local start=$(date +%s%N)

@@ -10,9 +10,25 @@ PG_CONFIG="${PG_CONFIG:-/usr/bin/pg_config}"
 PGRX_VERSION=0.18.0
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# The shared test and benchmark inputs (pagila, gen_schema.py): CONFITURE_CORPUS if set, else
+# ../shared/corpus next to this checkout, else the workplace's copy (for a clone made elsewhere).
+find_corpus() {
+    local candidate
+    for candidate in "${CONFITURE_CORPUS:-}" "$ROOT/../shared/corpus" /work/shared/corpus; do
+        if [ -n "$candidate" ] && [ -f "$candidate/gen_schema.py" ]; then
+            (cd "$candidate" && pwd)
+            return
+        fi
+    done
+    return 1
+}
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
+
+CONFITURE_CORPUS="$(find_corpus)" || die "the shared corpus (pagila, gen_schema.py) was not found: set CONFITURE_CORPUS to its folder"
+export CONFITURE_CORPUS
 
 # Run a command as the user that owns the server processes.
 as_server_user() {
@@ -102,5 +118,5 @@ bench_start() {
     cluster_start "$BENCH_DIR" "$BENCH_PORT"
     url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
     PROJECT="$BENCH_DIR/project"
-    python3 "$ROOT/../shared/corpus/gen_schema.py" --tables "$3" --migrations 0 --out "$PROJECT" >/dev/null
+    python3 "$CONFITURE_CORPUS/gen_schema.py" --tables "$3" --migrations 0 --out "$PROJECT" >/dev/null
 }

@@ -114,6 +114,10 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// The shared corpus: CONFITURE_CORPUS (scripts/test.sh sets it), else ../shared/corpus.
 pub fn corpus(path: &str) -> PathBuf {
-    repo_root().join("../shared/corpus").join(path)
+    std::env::var_os("CONFITURE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/corpus"))
+        .join(path)
 }
