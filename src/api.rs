@@ -242,11 +242,8 @@ fn migration_status(
     versions: default!(Option<Vec<String>>, "NULL"),
     checksums: default!(Option<Vec<String>>, "NULL"),
 ) -> TableIterator<'static, (name!(version, String), name!(name, String), name!(state, String))> {
-    let offered: Vec<(String, String)> =
-        versions.unwrap_or_default().into_iter().zip(checksums.unwrap_or_default()).collect();
-    TableIterator::new(
-        migrate::run::status(&offered).into_iter().map(|(v, n, s)| (v, n, s.to_string())).collect::<Vec<_>>(),
-    )
+    let rows = migrate::run::status(versions.unwrap_or_default(), checksums.unwrap_or_default());
+    TableIterator::new(rows.into_iter().map(|(v, n, s)| (v, n, s.to_string())).collect::<Vec<_>>())
 }
 
 /// Accept a changed text for an applied migration, on purpose (recorded in the history).

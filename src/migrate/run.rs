@@ -311,8 +311,17 @@ fn run_plan(
 
 /// Every known migration and its state; `offered` (version, checksum) pairs, from the CLI's
 /// files, reveal drift before anything is registered.
-pub fn status(offered: &[(String, String)]) -> Vec<(String, String, &'static str)> {
-    statuses(&registered(), &applied(), offered).into_iter().map(|(v, n, s)| (v, n, s.as_str())).collect()
+pub fn status(versions: Vec<String>, checksums: Vec<String>) -> Vec<(String, String, &'static str)> {
+    if versions.len() != checksums.len() {
+        let message = format!(
+            "versions has {} elements but checksums has {}: give one checksum per version",
+            versions.len(),
+            checksums.len()
+        );
+        fail(message, None);
+    }
+    let offered: Vec<(String, String)> = versions.into_iter().zip(checksums).collect();
+    statuses(&registered(), &applied(), &offered).into_iter().map(|(v, n, s)| (v, n, s.as_str())).collect()
 }
 
 /// Accept a changed text for an applied migration, on purpose: it becomes the registered text

@@ -100,8 +100,8 @@ fn assert_same_catalog_as_psql(project: &std::path::Path, name: &str, expected_o
 
 #[test]
 fn pagila_builds_to_the_same_catalog_as_psql() {
-    let pagila =
-        std::fs::read_to_string(corpus("pagila/pagila-schema.sql")).expect("the shared corpus: set CONFITURE_CORPUS");
+    let pagila = std::fs::read_to_string(corpus("pagila/pagila-schema.sql"))
+        .expect("the shared corpus: set CONFITURE_CORPUS");
     let project = Project::new(&[("db/schema/pagila-schema.sql", &pagila)]);
     assert_same_catalog_as_psql(project.path(), "pagila", "CREATE TABLE public.film");
 }

@@ -67,6 +67,7 @@ SELECT confiture.register_migration('4', ' ', 'SELECT 1');
 SELECT confiture.register_migration('4', 'empty', E'-- nothing\n');
 SELECT * FROM confiture.migrate_up('999');
 SELECT confiture.accept_checksum('42', 'SELECT 1');
+SELECT * FROM confiture.migration_status(ARRAY['1', '2'], ARRAY['abc']);
 
 -- Who may do what.
 CREATE ROLE migration_reader LOGIN;
