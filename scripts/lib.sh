@@ -98,8 +98,12 @@ cluster_start() {
 
 cluster_stop() {
     local dir="$1"
-    if [ -f "$dir/data/PG_VERSION" ]; then
-        as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        # Never delete the data directory under a running server: it would linger as an orphan
+        # holding the port until it noticed its pid file was gone.
+        as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 \
+            || as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 \
+            || die "could not stop the PostgreSQL cluster in $dir"
     fi
     rm -rf "$dir"
 }
