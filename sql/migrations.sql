@@ -6,6 +6,10 @@ CREATE TABLE migrations (
     up_sql        text NOT NULL,
     down_sql      text,
     checksum      text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
+    -- The first statement that cannot run in a transaction block, e.g.
+    -- 'CREATE INDEX CONCURRENTLY (line 3)': the CLI runs such a script outside a transaction.
+    up_outside_transaction   text,
+    down_outside_transaction text,
     registered_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     registered_by name NOT NULL DEFAULT current_user
 );
@@ -25,7 +29,43 @@ CREATE TABLE migration_history (
 );
 COMMENT ON TABLE migration_history IS 'Applied migrations: one row per version, removed when migrated down';
 
+-- Hooks: functions (jsonb) -> jsonb run around each migration, see docs/migrations.md.
+CREATE TABLE migration_hooks (
+    phase         text NOT NULL CHECK (phase IN ('before_validation', 'before_ddl', 'after_ddl',
+                                                 'after_validation', 'cleanup', 'on_error')),
+    function      regprocedure NOT NULL,
+    -- The function as it was registered: errors still name it after it is dropped.
+    signature     text NOT NULL,
+    -- NULL: every migration; otherwise only this version.
+    version       text CHECK (version ~ '^[0-9]{1,20}$'),
+    position      integer NOT NULL DEFAULT 0,
+    registered_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    registered_by name NOT NULL DEFAULT current_user,
+    UNIQUE NULLS NOT DISTINCT (phase, function, version)
+);
+COMMENT ON TABLE migration_hooks IS 'Hook functions registered with confiture.register_hook()';
+
+-- What happened: one row per event, in the caller's transaction (a failed call's rows are
+-- rolled back with it; confiture.log_events also writes each event to the server log).
+-- A plain sequence marked with pg_extension_config_dump, so that pg_dump keeps its value
+-- with the rows (a restored history must not restart at id 1).
+CREATE SEQUENCE migration_events_id_seq;
+CREATE TABLE migration_events (
+    id      bigint PRIMARY KEY DEFAULT nextval('migration_events_id_seq'),
+    at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    event   text NOT NULL,
+    version text,
+    detail  jsonb NOT NULL DEFAULT '{}',
+    by_role name NOT NULL DEFAULT current_user
+);
+CREATE INDEX ON migration_events (version, at);
+COMMENT ON TABLE migration_events IS 'Structured events: migration_*, hook_*, dry_run_* (started, completed, failed)';
+
 SELECT pg_catalog.pg_extension_config_dump('migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('migration_history', '');
-REVOKE ALL ON TABLE migrations, migration_history FROM PUBLIC;
-GRANT SELECT ON TABLE migrations, migration_history TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('migration_hooks', '');
+SELECT pg_catalog.pg_extension_config_dump('migration_events', '');
+SELECT pg_catalog.pg_extension_config_dump('migration_events_id_seq', '');
+ALTER SEQUENCE migration_events_id_seq OWNED BY migration_events.id;
+REVOKE ALL ON TABLE migrations, migration_history, migration_hooks, migration_events FROM PUBLIC;
+GRANT SELECT ON TABLE migrations, migration_history, migration_hooks, migration_events TO PUBLIC;

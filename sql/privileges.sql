@@ -13,6 +13,9 @@ REVOKE ALL ON FUNCTION unregister_lint_rule(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION register_lint_rule_by_oid(text, oid, text, text, text) FROM PUBLIC;
 
 -- Migrations change the database: not for PUBLIC. Status reads only.
-REVOKE ALL ON FUNCTION register_migration(text, text, text, text), migrate_up(text, boolean), migrate_down(integer),
-    accept_checksum(text, text), dry_run(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migration_status(text[], text[]) TO PUBLIC;
+REVOKE ALL ON FUNCTION register_migration(text, text, text, text), migrate_up(text, boolean, boolean),
+    migrate_down(integer, boolean), accept_checksum(text, text), dry_run(text, text),
+    record_outside_transaction(text, text, text, double precision, integer, bigint, jsonb),
+    register_hook(text, regprocedure, text, integer), register_hook_by_oid(text, oid, text, integer),
+    unregister_hook(text, regprocedure, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migration_status(text[], text[]), migration_statements(text, text) TO PUBLIC;

@@ -8,6 +8,7 @@ use crate::errors::raise;
 use crate::{build, lint, migrate, schema_hash, sources};
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
+use pgrx::JsonB;
 
 type TextArray = Vec<Option<String>>;
 
@@ -141,7 +142,7 @@ fn register_migration(
     migrate::run::register(version, name, up_sql, down_sql)
 }
 
-type MigrationRow = (String, String, String, f64, i32, i64, Vec<String>, Vec<String>, Option<String>);
+type MigrationRow = (String, String, String, f64, i32, i64, Vec<String>, Vec<String>, Option<JsonB>);
 
 fn migration_rows(outcomes: Vec<migrate::run::Outcome>) -> Vec<MigrationRow> {
     outcomes
@@ -156,18 +157,20 @@ fn migration_rows(outcomes: Vec<migrate::run::Outcome>) -> Vec<MigrationRow> {
                 o.rows_affected,
                 o.locks,
                 o.rewritten,
-                o.error,
+                o.error.map(JsonB),
             )
         })
         .collect()
 }
 
 /// Apply the registered, unapplied migrations in version order (up to `target`); with
-/// `dry_run`, run them in a subtransaction that is always rolled back and report locks and rewrites.
+/// `dry_run`, run them in a subtransaction that is always rolled back and report locks and
+/// rewrites; with `raise_on_failure` false, a failure is a returned row, not an error.
 #[pg_extern(volatile, parallel_unsafe)]
 fn migrate_up(
     target: default!(Option<&str>, "NULL"),
     dry_run: default!(bool, false),
+    raise_on_failure: default!(bool, true),
 ) -> TableIterator<
     'static,
     (
@@ -179,10 +182,10 @@ fn migrate_up(
         name!(rows_affected, i64),
         name!(locks, Vec<String>),
         name!(rewritten, Vec<String>),
-        name!(error, Option<String>),
+        name!(error, Option<JsonB>),
     ),
 > {
-    TableIterator::new(migration_rows(migrate::run::up(target, dry_run)))
+    TableIterator::new(migration_rows(migrate::run::up(target, dry_run, raise_on_failure)))
 }
 
 /// Run any SQL text in a subtransaction that is always rolled back, and report what it did.
@@ -199,10 +202,10 @@ fn dry_run(
         name!(rows_affected, i64),
         name!(locks, Vec<String>),
         name!(rewritten, Vec<String>),
-        name!(error, Option<String>),
+        name!(error, Option<JsonB>),
     ),
 > {
-    let o = migrate::run::dry_run(sql, name);
+    let o = migrate::dry::dry_run(sql, name);
     TableIterator::once((
         o.status.to_string(),
         o.duration_ms,
@@ -210,7 +213,7 @@ fn dry_run(
         o.rows_affected,
         o.locks,
         o.rewritten,
-        o.error,
+        o.error.map(JsonB),
     ))
 }
 
@@ -218,6 +221,7 @@ fn dry_run(
 #[pg_extern(volatile, parallel_unsafe)]
 fn migrate_down(
     steps: default!(i32, 1),
+    raise_on_failure: default!(bool, true),
 ) -> TableIterator<
     'static,
     (
@@ -229,10 +233,10 @@ fn migrate_down(
         name!(rows_affected, i64),
         name!(locks, Vec<String>),
         name!(rewritten, Vec<String>),
-        name!(error, Option<String>),
+        name!(error, Option<JsonB>),
     ),
 > {
-    TableIterator::new(migration_rows(migrate::run::down(steps)))
+    TableIterator::new(migration_rows(migrate::run::down(steps, raise_on_failure)))
 }
 
 /// Each migration: applied, pending, drifted or missing. `versions`/`checksums` (the CLI's files)
@@ -250,4 +254,35 @@ fn migration_status(
 #[pg_extern(volatile, parallel_unsafe)]
 fn accept_checksum(version: &str, up_sql: &str) -> String {
     migrate::run::accept(version, up_sql)
+}
+
+/// Called by confiture.register_hook(phase, fn regprocedure, ...) (sql/migration_functions.sql).
+#[pg_extern(volatile, parallel_unsafe)]
+fn register_hook_by_oid(phase: &str, function: pg_sys::Oid, version: Option<&str>, position: i32) {
+    migrate::hook_calls::register(phase, function, version, position);
+}
+
+/// The statements of a migration script that must run outside a transaction, with their lines,
+/// for the client that runs them one at a time.
+#[pg_extern(stable, parallel_safe)]
+fn migration_statements(
+    version: &str,
+    direction: default!(&str, "'up'"),
+) -> TableIterator<'static, (name!(line, i32), name!(statement, String))> {
+    TableIterator::new(migrate::outside::statements(version, direction))
+}
+
+/// Record a step (started, completed, failed) of a migration run outside a transaction.
+#[pg_extern(volatile, parallel_unsafe)]
+fn record_outside_transaction(
+    version: &str,
+    direction: &str,
+    outcome: &str,
+    duration_ms: default!(f64, 0),
+    statement_count: default!(i32, 0),
+    rows_affected: default!(i64, 0),
+    error: default!(Option<JsonB>, "NULL"),
+) {
+    let counts = (duration_ms, statement_count, rows_affected);
+    migrate::outside::record(version, direction, outcome, counts, error.map(|e| e.0));
 }

@@ -29,6 +29,18 @@ extension_sql_file!(
     requires = [api::lint_schema, api::register_lint_rule_by_oid]
 );
 
+extension_sql_file!(
+    "../sql/migration_functions.sql",
+    name = "migration_functions",
+    requires = ["migrations", api::register_hook_by_oid]
+);
+
+/// Runs when a backend loads the library.
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    migrate::events::define_settings();
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;
 

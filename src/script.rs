@@ -60,21 +60,60 @@ fn refuse_unsupported(source: &Source, statement: &ParsedStatement) {
     let reason = match statement.kind {
         StatementKind::Plain => return,
         StatementKind::TransactionControl => (
-            "transaction control is not allowed in a build",
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            "transaction control is not allowed in a build".to_string(),
             "The whole build is one transaction already: remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT.",
         ),
         StatementKind::CopyWithClient => (
-            "COPY FROM STDIN and COPY TO STDOUT need psql's data stream, which a build has not",
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            "COPY FROM STDIN and COPY TO STDOUT need psql's data stream, which a build has not".to_string(),
             "Load data with seed files or INSERT statements; keep db/schema/ for DDL.",
+        ),
+        StatementKind::OutsideTransaction(what) => (
+            PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION,
+            format!("{what} cannot run inside a transaction block"),
+            "A build is one transaction: build indexes without CONCURRENTLY (its tables are new) and leave \
+             maintenance (VACUUM, REINDEX...) out of db/schema/. In a migration, confiture migrate up runs such \
+             a statement outside a transaction.",
         ),
     };
     let start = skip_blanks_and_comments(&source.text, statement.start);
     raise(
-        PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-        format!("{}:{}: {}", source.name, line_of_byte(&source.text, start), reason.0),
+        reason.0,
+        format!("{}:{}: {}", source.name, line_of_byte(&source.text, start), reason.1),
         Some(statement_detail(&source.text, start, None)),
-        Some(reason.1.into()),
+        Some(reason.2.into()),
     );
+}
+
+/// The first statement of `text` that cannot run inside a transaction block, as
+/// "CREATE INDEX CONCURRENTLY (line 3)"; None when there is none or the text does not parse
+/// (running it will report the syntax error).
+pub fn first_outside_transaction(text: &str) -> Option<String> {
+    let statements = split_statements(text, || None).ok()?;
+    statements.iter().find_map(|statement| match statement.kind {
+        StatementKind::OutsideTransaction(what) => {
+            let line = line_of_byte(text, skip_blanks_and_comments(text, statement.start));
+            Some(format!("{what} (line {line})"))
+        }
+        _ => None,
+    })
+}
+
+/// Each statement of a source with the line it starts on, for a client that runs them one at a
+/// time outside a transaction. A syntax error is raised with its file and line.
+pub fn statements_with_lines(source: &Source, probe: &ErrorPositionProbe) -> Vec<(i32, String)> {
+    let text = source.text.as_str();
+    probe.clear();
+    let statements = split_statements(text, || byte_of_char_position(text, probe.position().cursor))
+        .unwrap_or_else(|syntax| raise_syntax_error(source, syntax));
+    statements
+        .iter()
+        .map(|statement| {
+            let start = skip_blanks_and_comments(text, statement.start);
+            (line_of_byte(text, start) as i32, text[start..statement.end].to_string())
+        })
+        .collect()
 }
 
 fn raise_syntax_error(source: &Source, syntax: SyntaxError) -> ! {

@@ -41,7 +41,21 @@ impl Target {
     }
 
     pub fn connect(&self) -> Result<Client> {
-        self.config.connect(NoTls).map_err(|error| match error.as_db_error() {
+        self.connect_with(self.config.clone())
+    }
+
+    /// Connect, handing every notice and warning the server sends to `on_notice`.
+    pub fn connect_with_notices(
+        &self,
+        on_notice: impl Fn(postgres::error::DbError) + Send + Sync + 'static,
+    ) -> Result<Client> {
+        let mut config = self.config.clone();
+        config.notice_callback(on_notice);
+        self.connect_with(config)
+    }
+
+    fn connect_with(&self, config: Config) -> Result<Client> {
+        config.connect(NoTls).map_err(|error| match error.as_db_error() {
             // The server answered but refused us (no such database, authentication...).
             Some(_) => {
                 let mut failure = Failure::from_postgres(error, &self.description);

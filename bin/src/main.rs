@@ -9,6 +9,7 @@ mod fresh;
 mod init;
 mod lint;
 mod migrate;
+mod migrate_run;
 #[path = "../../src/migrate/version.rs"]
 mod migration_version;
 mod output;
@@ -125,7 +126,7 @@ enum MigrateAction {
         #[command(flatten)]
         target: MigrateTarget,
         /// How many migrations to roll back.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..))]
         steps: i32,
     },
     /// Each migration's state: applied, pending, drifted, missing. Exit 0 up to date, 1 pending, 7 drift.
@@ -174,7 +175,11 @@ fn print_steps(steps: &[migrate::Step], format: Format, what: &str) {
                     row.extend([
                         step.locks.join("\n"),
                         step.rewritten.join("\n"),
-                        step.error.clone().unwrap_or_default(),
+                        step.error
+                            .as_ref()
+                            .and_then(|e| e["message"].as_str())
+                            .unwrap_or_default()
+                            .to_string(),
                     ]);
                 }
                 table.add_row(row);

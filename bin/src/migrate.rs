@@ -4,12 +4,11 @@ use crate::config;
 use crate::db::Target;
 use crate::discover;
 use crate::failure::{Failure, Kind, Result};
+use crate::migrate_run::{connect, failure_of, progress_bar, run_outside, segments, Segment};
 use crate::migration_version::{is_version, version_order};
 use crate::schema_hash::text_checksum;
-use indicatif::{ProgressBar, ProgressStyle};
 use postgres::Transaction;
 use serde::Serialize;
-use std::io::IsTerminal;
 use std::path::Path;
 
 /// A migration as found on disk.
@@ -101,8 +100,8 @@ pub struct Step {
     /// Dry runs: locks taken ("schema.table: Mode") and tables rewritten.
     pub locks: Vec<String>,
     pub rewritten: Vec<String>,
-    /// Dry runs: why the migration would fail.
-    pub error: Option<String>,
+    /// Why the migration failed, or would fail: message, sqlstate, detail, hint.
+    pub error: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -192,9 +191,11 @@ fn target_of(project: &Path, env: &str, url: Option<&str>) -> Result<Target> {
     Target::parse(&config::database_url(&environment, url)?)
 }
 
-/// Register every file and apply the pending migrations (up to `target_version`), in one
-/// transaction: all or nothing. A dry run reports what they would do and rolls everything back,
-/// the registrations included.
+/// Register every file and apply the pending migrations (up to `target_version`). Ordinary
+/// migrations run in one transaction, all or nothing; a script that cannot run in a
+/// transaction runs on its own between them (see migrate_run). A dry run reports what they would
+/// do and rolls everything back, the registrations included. A failure is reported after its
+/// rollback, with its event and what the on_error hooks did committed.
 pub fn up(
     project: &Path,
     env: &str,
@@ -206,14 +207,6 @@ pub fn up(
     let target = target_of(project, env, url)?;
     let mut client = target.connect()?;
     let (mut tx, statuses) = connect_and_register(&mut client, &files, &target)?;
-    let pending: Vec<&StatusRow> = statuses
-        .iter()
-        .filter(|s| s.state == "pending")
-        .filter(|s| {
-            target_version.is_none_or(|t| version_order(&s.version, t) != std::cmp::Ordering::Greater)
-        })
-        .collect();
-    let mut steps = Vec::new();
     if dry_run {
         let rows = tx
             .query("SELECT * FROM confiture.migrate_up($1, dry_run => true)", &[&target_version])
@@ -221,37 +214,97 @@ pub fn up(
         tx.rollback().map_err(db_error(&target))?;
         return Ok(steps_of(rows));
     }
-    if pending.len() > 3 && std::io::stderr().is_terminal() {
-        // One call per migration, so the bar moves; still one transaction.
-        let bar = ProgressBar::new(pending.len() as u64);
-        bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("static template"));
-        for migration in &pending {
-            bar.set_message(format!("{}_{}", migration.version, migration.name));
-            let rows = tx
-                .query("SELECT * FROM confiture.migrate_up($1)", &[&migration.version])
-                .map_err(db_error(&target))?;
-            steps.extend(steps_of(rows));
-            bar.inc(1);
-        }
-        bar.finish_and_clear();
-    } else {
-        let rows = tx
-            .query("SELECT * FROM confiture.migrate_up($1)", &[&target_version])
-            .map_err(db_error(&target))?;
-        steps = steps_of(rows);
+    let plan: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.state == "pending")
+        .filter(|s| {
+            target_version.is_none_or(|t| version_order(&s.version, t) != std::cmp::Ordering::Greater)
+        })
+        .map(|s| s.version.clone())
+        .collect();
+    if let Some(version) = target_version.filter(|t| !statuses.iter().any(|s| s.version == *t)) {
+        return Err(Failure::new(
+            Kind::Config,
+            format!("target version {version} is not a registered migration"),
+        ));
     }
+    let outside = outside_transaction(&mut tx, "up_outside_transaction", &target)?;
     tx.commit().map_err(db_error(&target))?;
+    run_segments(&target, &segments(&plan, &outside), "up")
+}
+
+/// The versions whose script (column) must run outside a transaction.
+fn outside_transaction(tx: &mut Transaction, column: &str, target: &Target) -> Result<Vec<String>> {
+    let query = format!("SELECT version FROM confiture.migrations WHERE {column} IS NOT NULL");
+    Ok(tx.query(&query, &[]).map_err(db_error(target))?.iter().map(|r| r.get(0)).collect())
+}
+
+/// Run each segment: ordinary ones through migrate_up/migrate_down in a transaction of their
+/// own, the others statement by statement. The first failure stops the run.
+fn run_segments(target: &Target, plan: &[Segment], direction: &str) -> Result<Vec<Step>> {
+    let total = plan
+        .iter()
+        .map(|s| match s {
+            Segment::InTransaction { count, .. } => *count,
+            Segment::Outside(_) => 1,
+        })
+        .sum();
+    let bar = progress_bar(total);
+    let mut client = connect(target, &bar)?;
+    let mut steps = Vec::new();
+    for segment in plan {
+        match segment {
+            Segment::InTransaction { last, count } => {
+                let mut tx = client.transaction().map_err(db_error(target))?;
+                let rows = if direction == "up" {
+                    let query = "SELECT * FROM confiture.migrate_up($1, raise_on_failure => false)";
+                    tx.query(query, &[last])
+                } else {
+                    let query = "SELECT * FROM confiture.migrate_down($1, raise_on_failure => false)";
+                    tx.query(query, &[&(*count as i32)])
+                }
+                .map_err(db_error(target))?;
+                // A failed call left only its event and its on_error hooks' work: keep those.
+                tx.commit().map_err(db_error(target))?;
+                let ran = steps_of(rows);
+                if let Some(failure) = ran.iter().find_map(failure_of) {
+                    bar.finish_and_clear();
+                    return Err(failure);
+                }
+                steps.extend(ran);
+            }
+            Segment::Outside(version) => {
+                bar.set_message(format!("{version} (outside a transaction)"));
+                let step = run_outside(&mut client, target, version, direction);
+                bar.inc(1);
+                if step.is_err() {
+                    bar.finish_and_clear();
+                }
+                steps.extend(step?);
+            }
+        }
+    }
+    bar.finish_and_clear();
     Ok(steps)
 }
 
+/// Run the down scripts of the `steps` newest applied migrations, newest first.
 pub fn down(project: &Path, env: &str, url: Option<&str>, steps: i32) -> Result<Vec<Step>> {
     let files = discover(project)?;
     let target = target_of(project, env, url)?;
     let mut client = target.connect()?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
-    let rows = tx.query("SELECT * FROM confiture.migrate_down($1)", &[&steps]).map_err(db_error(&target))?;
+    let mut applied: Vec<String> = tx
+        .query("SELECT version FROM confiture.migration_history", &[])
+        .map_err(db_error(&target))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    applied.sort_by(|a, b| version_order(b, a));
+    let outside = outside_transaction(&mut tx, "down_outside_transaction", &target)?;
+    let plan: Vec<String> = applied.into_iter().take(steps.max(0) as usize).collect();
     tx.commit().map_err(db_error(&target))?;
-    Ok(steps_of(rows))
+    run_segments(&target, &segments(&plan, &outside), "down")
 }
 
 pub fn status(project: &Path, env: &str, url: Option<&str>) -> Result<Vec<StatusRow>> {

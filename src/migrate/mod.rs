@@ -1,7 +1,12 @@
 //! Incremental migrations. Pure part: version order, statuses, what to run. The server side is
 //! `run.rs`.
 
+pub mod dry;
+pub mod events;
+pub mod hook_calls;
+pub mod hooks;
 pub mod observe;
+pub mod outside;
 pub mod run;
 pub mod version;
 
@@ -23,6 +28,97 @@ pub struct Registered {
     pub name: String,
     pub checksum: String,
     pub has_down: bool,
+    /// The first statement of the up (down) script that cannot run in a transaction block,
+    /// e.g. "CREATE INDEX CONCURRENTLY (line 3)".
+    pub up_outside_transaction: Option<String>,
+    pub down_outside_transaction: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    pub fn parse(text: &str) -> Option<Direction> {
+        match text {
+            "up" => Some(Direction::Up),
+            "down" => Some(Direction::Down),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+
+    /// The column of confiture.migrations holding this direction's script.
+    pub fn column(self) -> &'static str {
+        match self {
+            Direction::Up => "up_sql",
+            Direction::Down => "down_sql",
+        }
+    }
+
+    /// The status of a migration run in this direction.
+    pub fn done(self) -> &'static str {
+        match self {
+            Direction::Up => "applied",
+            Direction::Down => "rolled back",
+        }
+    }
+
+    /// How errors name the script: `{version}_{name}.up.sql`.
+    pub fn label(self, migration: &Registered) -> String {
+        format!("{}_{}.{}.sql", migration.version, migration.name, self.as_str())
+    }
+
+    pub fn outside_transaction(self, migration: &Registered) -> Option<&str> {
+        match self {
+            Direction::Up => migration.up_outside_transaction.as_deref(),
+            Direction::Down => migration.down_outside_transaction.as_deref(),
+        }
+    }
+}
+
+/// migrate_up and migrate_down run in the caller's transaction: a plan holding a script that
+/// cannot is refused before anything runs, with the way out (message, hint).
+pub fn refuse_outside_transaction(
+    plan: &[&Registered],
+    direction: Direction,
+) -> Result<(), (String, String)> {
+    let Some((index, migration, what)) =
+        plan.iter().enumerate().find_map(|(i, m)| direction.outside_transaction(m).map(|what| (i, *m, what)))
+    else {
+        return Ok(());
+    };
+    let nothing = match direction {
+        Direction::Up => "nothing was applied",
+        Direction::Down => "nothing was rolled back",
+    };
+    let message = format!(
+        "{} contains {what}, which cannot run inside a transaction block: {nothing}",
+        direction.label(migration)
+    );
+    let mut hint = format!(
+        "confiture migrate {} runs such a script outside a transaction, one statement at a time, and records it.",
+        direction.as_str()
+    );
+    if index > 0 {
+        let (argument, value) = match direction {
+            Direction::Up => ("target", format!("'{}'", plan[index - 1].version)),
+            Direction::Down => ("steps", index.to_string()),
+        };
+        hint.push_str(&format!(
+            " To run what comes before it here: confiture.migrate_{}({argument} => {value}).",
+            direction.as_str()
+        ));
+    }
+    Err((message, hint))
 }
 
 /// An applied migration (a row of migration_history).
@@ -150,6 +246,8 @@ mod tests {
             name: format!("m{version}"),
             checksum: format!("c{version}"),
             has_down: down,
+            up_outside_transaction: None,
+            down_outside_transaction: None,
         }
     }
 
@@ -207,5 +305,30 @@ mod tests {
         assert_eq!(one, ["3"]);
         assert!(down_plan(&registered, &applied, 2).unwrap_err().contains("m2 has no down script"));
         assert!(down_plan(&registered, &applied, 0).is_err());
+    }
+
+    #[test]
+    fn scripts_outside_a_transaction_are_refused_with_the_way_out() {
+        let mut concurrent = reg("3", true);
+        concurrent.up_outside_transaction = Some("CREATE INDEX CONCURRENTLY (line 2)".into());
+        let (first, second) = (reg("1", true), reg("2", true));
+        assert!(refuse_outside_transaction(&[&first, &second], Direction::Up).is_ok());
+        let (message, hint) =
+            refuse_outside_transaction(&[&first, &second, &concurrent], Direction::Up).unwrap_err();
+        assert_eq!(
+            message,
+            "3_m3.up.sql contains CREATE INDEX CONCURRENTLY (line 2), which cannot run inside a transaction block: nothing was applied"
+        );
+        assert!(hint.contains("confiture migrate up runs such a script outside a transaction"), "{hint}");
+        assert!(hint.contains("confiture.migrate_up(target => '2')"), "{hint}");
+        let (_, alone) = refuse_outside_transaction(&[&concurrent], Direction::Up).unwrap_err();
+        assert!(!alone.contains("target =>"), "nothing comes before it: {alone}");
+        // Down scripts are checked on their own; the hint counts steps.
+        assert!(refuse_outside_transaction(&[&concurrent], Direction::Down).is_ok());
+        concurrent.down_outside_transaction = Some("DROP INDEX CONCURRENTLY (line 1)".into());
+        let (message, hint) =
+            refuse_outside_transaction(&[&first, &concurrent], Direction::Down).unwrap_err();
+        assert!(message.ends_with("nothing was rolled back"), "{message}");
+        assert!(hint.contains("confiture.migrate_down(steps => 1)"), "{hint}");
     }
 }

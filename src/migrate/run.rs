@@ -1,23 +1,24 @@
 //! The server side of migrations: the tracking tables, the advisory lock, running the texts.
 
-use super::observe;
-use super::{check_version, down_plan, pending, statuses, Applied, Registered, State};
-use crate::errors::raise;
+use super::events::{self, Event};
+use super::hook_calls::{self, HookFailure};
+use super::hooks::{Context, Hook, Phase};
+use super::{check_version, down_plan, pending, refuse_outside_transaction, statuses, Applied, Direction};
+use super::{Registered, State};
+use crate::errors::{raise, sqlstate};
 use crate::schema_hash::text_checksum;
-use crate::script::parts_of;
-use crate::script::run_source;
+use crate::script::{first_outside_transaction, parts_of, run_source, ErrorParts};
 use crate::server::error_position::ErrorPositionProbe;
 use crate::server::guc_scope::GucScope;
-use crate::server::subtransaction::rolled_back;
+use crate::server::subtransaction::in_subtransaction;
 use crate::sources::Source;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
+use serde_json::{json, Value};
 use std::time::Instant;
 
-/// The advisory lock every migration call takes first (transaction level: released at commit or
-/// rollback), so two concurrent runs never apply a migration twice. "confitur" in ASCII.
-const LOCK_KEY: i64 = 0x636f_6e66_6974_7572;
+use super::version::LOCK_KEY;
 
 const EMPTY_MIGRATION_HINT: &str = "Give the migration at least one statement, or remove its file.";
 
@@ -32,13 +33,13 @@ pub struct Outcome {
     /// Dry runs: "schema.table: Mode" for every lock taken, and the tables rewritten.
     pub locks: Vec<String>,
     pub rewritten: Vec<String>,
-    /// Dry runs: why the migration would fail.
-    pub error: Option<String>,
+    /// Why the migration failed (or would fail): message, sqlstate, detail, hint.
+    pub error: Option<Value>,
 }
 
 impl Outcome {
     /// A script that ran: what it did; no dry-run observations yet.
-    fn ran(
+    pub(super) fn ran(
         version: &str,
         name: &str,
         status: &'static str,
@@ -57,46 +58,52 @@ impl Outcome {
         }
     }
 
-    /// A dry run that stopped on an error.
-    fn would_fail(version: String, name: String, error: Option<String>) -> Self {
+    /// A migration that did not run to the end: `status` says how.
+    pub(super) fn stopped(version: &str, name: &str, status: &'static str, error: Value) -> Self {
         Self {
-            version,
-            name,
-            status: "would fail",
+            version: version.to_string(),
+            name: name.to_string(),
+            status,
             duration_ms: 0.0,
             statements: 0,
             rows_affected: 0,
             locks: Vec::new(),
             rewritten: Vec::new(),
-            error,
+            error: Some(error),
         }
     }
 }
 
-fn fail(message: String, hint: Option<String>) -> ! {
+/// An error as the rows and events report it.
+pub(super) fn error_json((code, message, detail, hint): &ErrorParts) -> Value {
+    json!({ "sqlstate": sqlstate(*code), "message": message, "detail": detail, "hint": hint })
+}
+
+pub(super) fn fail(message: String, hint: Option<String>) -> ! {
     raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, message, None, hint)
 }
 
-fn spi<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
+pub(super) fn spi<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
     result.unwrap_or_else(|e| {
         raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("confiture migrate: {what}: {e}"), None, None)
     })
 }
 
-fn lock() {
+pub(super) fn lock() {
     spi(
         "taking the migration lock",
         Spi::run(&format!("SELECT pg_catalog.pg_advisory_xact_lock({LOCK_KEY})")),
     );
 }
 
-fn registered() -> Vec<Registered> {
+pub(super) fn registered() -> Vec<Registered> {
     spi(
         "reading confiture.migrations",
         Spi::connect(|client| {
             client
                 .select(
-                    "SELECT version, name, checksum, down_sql IS NOT NULL FROM confiture.migrations",
+                    "SELECT version, name, checksum, down_sql IS NOT NULL, up_outside_transaction, \
+                     down_outside_transaction FROM confiture.migrations",
                     None,
                     &[],
                 )?
@@ -106,6 +113,8 @@ fn registered() -> Vec<Registered> {
                         name: row.get::<String>(2)?.unwrap_or_default(),
                         checksum: row.get::<String>(3)?.unwrap_or_default(),
                         has_down: row.get::<bool>(4)?.unwrap_or(false),
+                        up_outside_transaction: row.get(5)?,
+                        down_outside_transaction: row.get(6)?,
                     })
                 })
                 .collect::<Result<Vec<_>, pgrx::spi::Error>>()
@@ -113,7 +122,7 @@ fn registered() -> Vec<Registered> {
     )
 }
 
-fn applied() -> Vec<Applied> {
+pub(super) fn applied() -> Vec<Applied> {
     spi(
         "reading confiture.migration_history",
         Spi::connect(|client| {
@@ -185,9 +194,12 @@ pub fn register(version: &str, name: &str, up_sql: &str, down_sql: Option<&str>)
     spi(
         "storing the migration",
         Spi::run_with_args(
-            "INSERT INTO confiture.migrations (version, name, up_sql, down_sql, checksum) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO confiture.migrations (version, name, up_sql, down_sql, checksum, \
+               up_outside_transaction, down_outside_transaction) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, up_sql = EXCLUDED.up_sql, \
                down_sql = EXCLUDED.down_sql, checksum = EXCLUDED.checksum, \
+               up_outside_transaction = EXCLUDED.up_outside_transaction, \
+               down_outside_transaction = EXCLUDED.down_outside_transaction, \
                registered_at = clock_timestamp(), registered_by = current_user",
             &[
                 DatumWithOid::from(version),
@@ -195,6 +207,8 @@ pub fn register(version: &str, name: &str, up_sql: &str, down_sql: Option<&str>)
                 DatumWithOid::from(up_sql),
                 DatumWithOid::from(down_sql),
                 DatumWithOid::from(checksum.as_str()),
+                DatumWithOid::from(first_outside_transaction(up_sql)),
+                DatumWithOid::from(down_sql.and_then(first_outside_transaction)),
             ],
         ),
     );
@@ -205,7 +219,7 @@ pub fn register(version: &str, name: &str, up_sql: &str, down_sql: Option<&str>)
     }
 }
 
-fn script_of(version: &str, column: &str) -> String {
+pub(super) fn script_of(version: &str, column: &str) -> String {
     let query = format!("SELECT {column} FROM confiture.migrations WHERE version = $1");
     spi(
         "reading the migration text",
@@ -215,7 +229,7 @@ fn script_of(version: &str, column: &str) -> String {
 }
 
 /// Run one script and return what it did.
-fn run_script(label: String, text: String, probe: &ErrorPositionProbe) -> (f64, i32, i64) {
+pub(super) fn run_script(label: String, text: String, probe: &ErrorPositionProbe) -> (f64, i32, i64) {
     let started = Instant::now();
     let source = Source { name: label, text };
     let run = Spi::connect_mut(|client| run_source(client, &source, probe, EMPTY_MIGRATION_HINT));
@@ -225,7 +239,10 @@ fn run_script(label: String, text: String, probe: &ErrorPositionProbe) -> (f64, 
 
 /// Apply every registered, unapplied migration in version order, up to `target`. A dry run
 /// runs them in a subtransaction that is always rolled back and reports what they did.
-pub fn up(target: Option<&str>, dry_run: bool) -> Vec<Outcome> {
+/// `raise_on_failure` false: a failure is returned as a row instead of raised, so that the
+/// caller's transaction keeps its event and what the on_error hooks did (the migrations of the
+/// call are rolled back all the same).
+pub fn up(target: Option<&str>, dry_run: bool, raise_on_failure: bool) -> Vec<Outcome> {
     lock();
     let registered = registered();
     let applied = applied();
@@ -240,73 +257,142 @@ pub fn up(target: Option<&str>, dry_run: bool) -> Vec<Outcome> {
     }
     let plan = pending(&registered, &applied, target).unwrap_or_else(|e| fail(e, None));
     if dry_run {
-        return dry_run_plan(&plan);
+        return super::dry::dry_run_plan(&plan);
     }
-    run_plan(&plan, Direction::Up, |migration, (duration_ms, statements, rows)| {
-        spi(
-            "recording the migration",
-            Spi::run_with_args(
-                "INSERT INTO confiture.migration_history (version, name, checksum, duration_ms, statement_count, rows_affected) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    DatumWithOid::from(migration.version.as_str()),
-                    DatumWithOid::from(migration.name.as_str()),
-                    DatumWithOid::from(migration.checksum.as_str()),
-                    DatumWithOid::from(duration_ms),
-                    DatumWithOid::from(statements),
-                    DatumWithOid::from(rows),
-                ],
-            ),
-        );
-    })
+    refuse_outside_transaction(&plan, Direction::Up).unwrap_or_else(|(message, hint)| {
+        raise(PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION, message, None, Some(hint))
+    });
+    run_plan(&plan, Direction::Up, raise_on_failure)
 }
 
 /// Run the down scripts of the `steps` newest applied migrations, newest first.
-pub fn down(steps: i32) -> Vec<Outcome> {
+pub fn down(steps: i32, raise_on_failure: bool) -> Vec<Outcome> {
     lock();
     let registered = registered();
     let applied = applied();
     let plan = down_plan(&registered, &applied, steps).unwrap_or_else(|e| fail(e, None));
-    run_plan(&plan, Direction::Down, |migration, _| {
-        spi(
-            "recording the rollback",
-            Spi::run_with_args(
-                "DELETE FROM confiture.migration_history WHERE version = $1",
-                &[DatumWithOid::from(migration.version.as_str())],
-            ),
-        );
-    })
+    refuse_outside_transaction(&plan, Direction::Down).unwrap_or_else(|(message, hint)| {
+        raise(PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION, message, None, Some(hint))
+    });
+    run_plan(&plan, Direction::Down, raise_on_failure)
 }
 
-#[derive(Clone, Copy)]
-enum Direction {
-    Up,
-    Down,
-}
-
-/// Run each migration's up or down script in order, then `record` it; the settings a script
-/// changes last for the call only.
-fn run_plan(
-    plan: &[&Registered],
+/// Record in migration_history that `migration` ran in `direction`.
+pub(super) fn record_history(
+    migration: &Registered,
     direction: Direction,
-    record: impl Fn(&Registered, (f64, i32, i64)),
-) -> Vec<Outcome> {
-    let (suffix, column, status) = match direction {
-        Direction::Up => ("up", "up_sql", "applied"),
-        Direction::Down => ("down", "down_sql", "rolled back"),
+    (duration_ms, statements, rows): (f64, i32, i64),
+) {
+    let done = match direction {
+        Direction::Up => Spi::run_with_args(
+            "INSERT INTO confiture.migration_history (version, name, checksum, duration_ms, statement_count, rows_affected) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                DatumWithOid::from(migration.version.as_str()),
+                DatumWithOid::from(migration.name.as_str()),
+                DatumWithOid::from(migration.checksum.as_str()),
+                DatumWithOid::from(duration_ms),
+                DatumWithOid::from(statements),
+                DatumWithOid::from(rows),
+            ],
+        ),
+        Direction::Down => Spi::run_with_args(
+            "DELETE FROM confiture.migration_history WHERE version = $1",
+            &[DatumWithOid::from(migration.version.as_str())],
+        ),
     };
+    spi("recording the migration", done);
+}
+
+/// The detail of a migration event.
+pub(super) fn event_detail(migration: &Registered, direction: Direction, extra: Value) -> Value {
+    let mut detail = json!({ "name": migration.name, "direction": direction.as_str() });
+    if let (Some(detail), Value::Object(extra)) = (detail.as_object_mut(), extra) {
+        detail.extend(extra);
+    }
+    detail
+}
+
+/// Run each migration's script with its hooks, then record it, all in one subtransaction: on a
+/// failure nothing of the call remains, the on_error hooks run, the failure is recorded, and
+/// then raised (or returned). The settings a script changes last for the call only.
+fn run_plan(plan: &[&Registered], direction: Direction, raise_on_failure: bool) -> Vec<Outcome> {
+    let hooks = hook_calls::load();
     let settings = GucScope::enter(&[]);
     let probe = ErrorPositionProbe::install();
     let mut outcomes = Vec::new();
-    for migration in plan {
-        let label = format!("{}_{}.{suffix}.sql", migration.version, migration.name);
-        let ran = run_script(label, script_of(&migration.version, column), &probe);
-        record(migration, ran);
-        outcomes.push(Outcome::ran(&migration.version, &migration.name, status, ran));
-    }
+    let mut current: Option<(&Registered, Context)> = None;
+    let failed = in_subtransaction(|| {
+        for (done, migration) in plan.iter().enumerate() {
+            let context = Context::new(&migration.version, &migration.name, direction.as_str(), false);
+            let (_, context) = current.insert((migration, context));
+            events::record(
+                Event::MigrationStarted,
+                Some(&migration.version),
+                event_detail(migration, direction, json!({})),
+            );
+            let ran = run_with_hooks(&hooks, migration, direction, context, &probe);
+            record_history(migration, direction, ran);
+            let outcome = Outcome::ran(&migration.version, &migration.name, direction.done(), ran);
+            let counts = json!({ "duration_ms": ran.0, "statements": ran.1, "rows_affected": ran.2 });
+            events::record(
+                Event::MigrationCompleted,
+                Some(&migration.version),
+                event_detail(migration, direction, counts),
+            );
+            // Progress for clients that ask for it (the CLI's bar: client_min_messages = debug1).
+            pgrx::debug1!("confiture progress: {} {}/{}", direction.label(migration), done + 1, plan.len());
+            outcomes.push(outcome);
+        }
+    });
     drop(probe);
     settings.leave();
-    outcomes
+    let Err(caught) = failed else {
+        return outcomes;
+    };
+    let parts = parts_of(*caught);
+    let error = error_json(&parts);
+    if let Some((migration, mut context)) = current {
+        hook_calls::run_on_error(&hooks, &migration.version, &mut context, &error);
+        let detail = event_detail(migration, direction, json!({ "error": error }));
+        events::record(Event::MigrationFailed, Some(&migration.version), detail);
+        if !raise_on_failure {
+            return vec![Outcome::stopped(&migration.version, &migration.name, "failed", error)];
+        }
+    }
+    raise(parts.0, parts.1, parts.2, parts.3)
+}
+
+/// Run one migration's script between its hooks: before_validation, before_ddl, the script,
+/// after_ddl, after_validation, cleanup. A failing hook fails the migration, named.
+pub(super) fn run_with_hooks(
+    hooks: &[Hook],
+    migration: &Registered,
+    direction: Direction,
+    context: &mut Context,
+    probe: &ErrorPositionProbe,
+) -> (f64, i32, i64) {
+    let label = direction.label(migration);
+    let run_phases = |phases: &[Phase], context: &mut Context| {
+        for phase in phases {
+            hook_calls::run_phase(hooks, *phase, &migration.version, context)
+                .unwrap_or_else(|failure| raise_hook_failure(&label, *failure));
+        }
+    };
+    run_phases(&Phase::BEFORE, context);
+    let ran = run_script(label.clone(), script_of(&migration.version, direction.column()), probe);
+    run_phases(&Phase::AFTER, context);
+    ran
+}
+
+fn raise_hook_failure(label: &str, failure: HookFailure) -> ! {
+    let (code, message, detail, hint) = failure.error;
+    raise(
+        code,
+        format!("{label}: hook {} failed in {}: {message}", failure.hook, failure.phase.as_str()),
+        detail,
+        hint,
+    )
 }
 
 /// Every known migration and its state; `offered` (version, checksum) pairs, from the CLI's
@@ -348,78 +434,4 @@ pub fn accept(version: &str, up_sql: &str) -> String {
         ),
     );
     checksum
-}
-
-/// Run `plan` in one subtransaction that is always rolled back (later migrations see the
-/// effects of earlier ones), observing each: duration, rows, locks taken, tables rewritten.
-/// A failing migration is reported with its error and ends the dry run.
-fn dry_run_plan(plan: &[&Registered]) -> Vec<Outcome> {
-    let mut outcomes: Vec<Outcome> = Vec::new();
-    let mut current: Option<&Registered> = None;
-    let settings = GucScope::enter(&[]);
-    let probe = ErrorPositionProbe::install();
-    let failed = rolled_back(|| {
-        for migration in plan {
-            current = Some(migration);
-            let label = format!("{}_{}.up.sql", migration.version, migration.name);
-            let observed = observed_run(label, script_of(&migration.version, "up_sql"), &probe);
-            outcomes.push(observed.into_outcome(&migration.version, &migration.name));
-        }
-    })
-    .err();
-    drop(probe);
-    settings.leave();
-    if let (Some(error), Some(migration)) = (failed, current) {
-        // The migration that failed has no outcome yet: report it with its error.
-        if !outcomes.iter().any(|o| o.version == migration.version) {
-            let message = parts_of(*error).1;
-            outcomes.push(Outcome::would_fail(
-                migration.version.clone(),
-                migration.name.clone(),
-                Some(message),
-            ));
-        }
-    }
-    outcomes
-}
-
-/// What one script did in a dry run, before the rollback.
-struct Observed {
-    ran: (f64, i32, i64),
-    locks: Vec<String>,
-    rewritten: Vec<String>,
-}
-
-impl Observed {
-    fn into_outcome(self, version: &str, name: &str) -> Outcome {
-        Outcome {
-            locks: self.locks,
-            rewritten: self.rewritten,
-            ..Outcome::ran(version, name, "dry run", self.ran)
-        }
-    }
-}
-
-/// Run one script, noting the locks it took and the tables it rewrote.
-fn observed_run(label: String, text: String, probe: &ErrorPositionProbe) -> Observed {
-    let (files, locks) = (observe::table_files(), observe::held_locks());
-    let ran = run_script(label, text, probe);
-    let (locks, rewritten) = observe::changes(&files, &locks);
-    Observed { ran, locks, rewritten }
-}
-
-/// Dry-run any SQL text: run it in a subtransaction that is always rolled back and report
-/// what it did.
-pub fn dry_run(sql: &str, name: &str) -> Outcome {
-    let settings = GucScope::enter(&[]);
-    let probe = ErrorPositionProbe::install();
-    let mut observed = None;
-    let failed =
-        rolled_back(|| observed = Some(observed_run(name.to_string(), sql.to_string(), &probe))).err();
-    drop(probe);
-    settings.leave();
-    match (observed, failed) {
-        (Some(observed), None) => observed.into_outcome("", name),
-        (_, failed) => Outcome::would_fail(String::new(), name.to_string(), failed.map(|e| parts_of(*e).1)),
-    }
 }

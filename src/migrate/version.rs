@@ -4,6 +4,11 @@
 
 use std::cmp::Ordering;
 
+/// The advisory lock key every migration run takes ("confitur" in ASCII): migrate_up and
+/// migrate_down at transaction level, the CLI at session level around a script it runs
+/// outside a transaction. Either way two runs never apply a migration twice.
+pub const LOCK_KEY: i64 = 0x636f_6e66_6974_7572;
+
 /// 1 to 20 ASCII digits (`confiture migrate new` writes 14-digit UTC timestamps).
 pub fn is_version(version: &str) -> bool {
     !version.is_empty() && version.len() <= 20 && version.bytes().all(|b| b.is_ascii_digit())

@@ -18,6 +18,9 @@ pub enum StatementKind {
     TransactionControl,
     /// COPY FROM STDIN / TO STDOUT: needs a client data stream, which a build has not.
     CopyWithClient,
+    /// A statement PostgreSQL refuses inside a transaction block (CREATE INDEX CONCURRENTLY,
+    /// VACUUM...), named as a DBA would write it.
+    OutsideTransaction(&'static str),
 }
 
 /// One statement as byte offsets into the text it came from. `start` is PostgreSQL's statement
@@ -92,8 +95,80 @@ unsafe fn kind_of(node: *mut pg_sys::Node) -> StatementKind {
                 StatementKind::Plain
             }
         }
-        _ => StatementKind::Plain,
+        _ => match unsafe { outside_transaction(node) } {
+            Some(what) => StatementKind::OutsideTransaction(what),
+            None => StatementKind::Plain,
+        },
     }
+}
+
+/// The statements PostgreSQL runs only outside a transaction block (PreventInTransactionBlock
+/// in its utility code). Flagging one too many is harmless: it also runs outside.
+/// SAFETY: `node` must be a valid parse tree node.
+unsafe fn outside_transaction(node: *mut pg_sys::Node) -> Option<&'static str> {
+    use pg_sys::NodeTag::*;
+    // SAFETY (every cast below): the node tag says which struct the node is.
+    unsafe {
+        match (*node).type_ {
+            T_IndexStmt if (*(node as *const pg_sys::IndexStmt)).concurrent => {
+                Some("CREATE INDEX CONCURRENTLY")
+            }
+            T_DropStmt if (*(node as *const pg_sys::DropStmt)).concurrent => Some("DROP INDEX CONCURRENTLY"),
+            T_ReindexStmt => {
+                let reindex = &*(node as *const pg_sys::ReindexStmt);
+                if has_option(reindex.params, "concurrently") {
+                    Some("REINDEX CONCURRENTLY")
+                } else {
+                    match reindex.kind {
+                        pg_sys::ReindexObjectType::REINDEX_OBJECT_SCHEMA => Some("REINDEX SCHEMA"),
+                        pg_sys::ReindexObjectType::REINDEX_OBJECT_SYSTEM => Some("REINDEX SYSTEM"),
+                        pg_sys::ReindexObjectType::REINDEX_OBJECT_DATABASE => Some("REINDEX DATABASE"),
+                        _ => None,
+                    }
+                }
+            }
+            T_VacuumStmt if (*(node as *const pg_sys::VacuumStmt)).is_vacuumcmd => Some("VACUUM"),
+            T_ClusterStmt if (*(node as *const pg_sys::ClusterStmt)).relation.is_null() => {
+                Some("CLUSTER without a table")
+            }
+            T_AlterTableStmt if detaches_concurrently(node as *const pg_sys::AlterTableStmt) => {
+                Some("ALTER TABLE ... DETACH PARTITION CONCURRENTLY")
+            }
+            T_CreatedbStmt => Some("CREATE DATABASE"),
+            T_DropdbStmt => Some("DROP DATABASE"),
+            T_AlterSystemStmt => Some("ALTER SYSTEM"),
+            T_CreateTableSpaceStmt => Some("CREATE TABLESPACE"),
+            T_DropTableSpaceStmt => Some("DROP TABLESPACE"),
+            T_CreateSubscriptionStmt => Some("CREATE SUBSCRIPTION"),
+            T_DropSubscriptionStmt => Some("DROP SUBSCRIPTION"),
+            _ => None,
+        }
+    }
+}
+
+/// SAFETY: `options` must be NULL or a List of DefElem.
+unsafe fn has_option(options: *mut pg_sys::List, name: &str) -> bool {
+    let options = unsafe { PgList::<pg_sys::DefElem>::from_pg(options) };
+    let found = options.iter_ptr().any(|option| {
+        // SAFETY: a DefElem's name is a NUL-terminated string owned by the parse tree.
+        let defname = unsafe { (*option).defname };
+        !defname.is_null() && unsafe { std::ffi::CStr::from_ptr(defname) }.to_bytes() == name.as_bytes()
+    });
+    found
+}
+
+/// SAFETY: `alter` must be a valid AlterTableStmt.
+unsafe fn detaches_concurrently(alter: *const pg_sys::AlterTableStmt) -> bool {
+    let commands = unsafe { PgList::<pg_sys::AlterTableCmd>::from_pg((*alter).cmds) };
+    let found = commands.iter_ptr().any(|command| {
+        // SAFETY: ALTER TABLE commands are AlterTableCmd; a DETACH's def is a PartitionCmd.
+        unsafe {
+            (*command).subtype == pg_sys::AlterTableType::AT_DetachPartition
+                && !(*command).def.is_null()
+                && (*((*command).def as *const pg_sys::PartitionCmd)).concurrent
+        }
+    });
+    found
 }
 
 /// Byte offset just past the last `;` token that starts before `limit`, found with PostgreSQL's

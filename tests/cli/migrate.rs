@@ -100,10 +100,20 @@ fn a_failing_migration_leaves_no_trace() {
     );
     assert_eq!(before, schema_dump(&url), "nothing of the run remains, the first migration included");
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 0);
+    // What stays: the registrations (both pending) and the failure, as an event.
+    assert_exit(&project.run(&url, &["migrate", "status"]), 1);
     assert_eq!(
-        query_one_i64(&url, "SELECT count(*) FROM confiture.migrations"),
+        query_one_i64(
+            &url,
+            "SELECT count(*) FROM confiture.migration_events WHERE event = 'migration_failed' AND version = '2' \
+             AND detail->'error'->>'message' LIKE '2_broken.up.sql:3:%'"
+        ),
+        1
+    );
+    assert_eq!(
+        query_one_i64(&url, "SELECT count(*) FROM confiture.migration_events WHERE event <> 'migration_failed'"),
         0,
-        "registrations are rolled back too"
+        "the events of the rolled-back migrations are gone with them"
     );
 }
 

@@ -31,7 +31,7 @@ SELECT * FROM confiture.build_from(ARRAY[E'\\set ON_ERROR_STOP on\nSELECT 1;'], 
 SELECT * FROM confiture.build_from(ARRAY[E'BEGIN;\nCREATE TABLE public.tx (id int);\nCOMMIT;\n'], ARRAY['tx.sql']);
 SELECT * FROM confiture.build_from(ARRAY[E'CREATE TABLE public.c (id int);\nCOPY public.c FROM stdin;\n'], ARRAY['copy.sql']);
 
--- Statements that cannot run inside a transaction get PostgreSQL's own error, attributed.
+-- Statements that cannot run inside a transaction are refused by name, attributed, with the way out.
 SELECT * FROM confiture.build_from(ARRAY[E'CREATE TABLE public.v (id int);\nVACUUM public.v;\n'], ARRAY['vacuum.sql']);
 
 -- An error raised inside a DO block the file runs.

@@ -47,7 +47,7 @@ SELECT status, statements, rows_affected, locks, rewritten, error
 FROM confiture.dry_run('ALTER TABLE big ADD COLUMN c int DEFAULT random()::int');
 SELECT status, statements, rows_affected, locks, rewritten, error
 FROM confiture.dry_run(E'UPDATE big SET v = ''y'' WHERE id <= 10;\nALTER TABLE big ADD COLUMN d int;');
-SELECT status, error FROM confiture.dry_run(E'SELECT 1;\nALTER TABLE nope ADD COLUMN x int;', 'broken.sql');
+SELECT status, error->>'message' AS error, error->>'sqlstate' AS sqlstate FROM confiture.dry_run(E'SELECT 1;\nALTER TABLE nope ADD COLUMN x int;', 'broken.sql');
 SELECT relfilenode = :big_storage AS same_storage,
        (SELECT count(*) FROM information_schema.columns WHERE table_name = 'big') AS big_columns,
        (SELECT count(*) FROM big WHERE v = 'y') AS updated_rows
@@ -57,7 +57,7 @@ SELECT confiture.register_migration('20260105000000', 'fill_c', 'UPDATE big SET 
 SELECT version, status, rows_affected, locks, rewritten FROM confiture.migrate_up(dry_run => true);
 SELECT count(*) AS still_pending FROM confiture.migration_status() WHERE state = 'pending';
 SELECT confiture.register_migration('20260106000000', 'fails', 'ALTER TABLE big ADD COLUMN e nosuchtype;');
-SELECT version, status, error FROM confiture.migrate_up(dry_run => true);
+SELECT version, status, error->>'message' AS error FROM confiture.migrate_up(dry_run => true);
 DELETE FROM confiture.migrations WHERE version IN ('20260104000000', '20260105000000', '20260106000000');
 DROP TABLE big;
 

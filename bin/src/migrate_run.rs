@@ -1,0 +1,226 @@
+//! Running a migration plan: runs of ordinary migrations go to migrate_up/migrate_down in one
+//! transaction each; a script that cannot run in a transaction (CREATE INDEX CONCURRENTLY...)
+//! is run here, one statement at a time in autocommit mode, under the session-level migration
+//! lock, and recorded through confiture.record_outside_transaction.
+
+use crate::db::Target;
+use crate::failure::{Failure, Kind, Result};
+use crate::migrate::Step;
+use crate::migration_version::LOCK_KEY;
+use indicatif::{ProgressBar, ProgressStyle};
+use postgres::{Client, SimpleQueryMessage};
+use std::io::IsTerminal;
+use std::time::Instant;
+
+/// A stretch of the plan: ordinary migrations up to and including `last` (`count` of them), or
+/// one whose script must run outside a transaction.
+#[derive(Debug, PartialEq)]
+pub enum Segment {
+    InTransaction { last: String, count: usize },
+    Outside(String),
+}
+
+/// Cut `plan` (versions in run order) at the migrations that must run outside a transaction.
+pub fn segments(plan: &[String], outside: &[String]) -> Vec<Segment> {
+    let mut cut = Vec::new();
+    for version in plan {
+        if outside.contains(version) {
+            cut.push(Segment::Outside(version.clone()));
+        } else if let Some(Segment::InTransaction { last, count }) = cut.last_mut() {
+            *last = version.clone();
+            *count += 1;
+        } else {
+            cut.push(Segment::InTransaction { last: version.clone(), count: 1 });
+        }
+    }
+    cut
+}
+
+/// A progress bar on a terminal when more than a few migrations run; hidden otherwise.
+/// The server reports each migration done as a DEBUG1 message "confiture progress: ...".
+pub fn progress_bar(total: usize) -> ProgressBar {
+    if total <= 3 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("static template"));
+    bar
+}
+
+/// Connect with a notice handler that moves `bar` on progress messages and shows warnings.
+pub fn connect(target: &Target, bar: &ProgressBar) -> Result<Client> {
+    let watched = bar.clone();
+    let mut client = target.connect_with_notices(move |notice| {
+        if let Some(done) = notice.message().strip_prefix("confiture progress: ") {
+            watched.set_message(done.split(' ').next().unwrap_or_default().to_string());
+            watched.inc(1);
+        } else if notice.severity() == "WARNING" {
+            watched.suspend(|| eprintln!("warning: {}", notice.message()));
+        }
+    })?;
+    if !bar.is_hidden() {
+        client
+            .batch_execute("SET client_min_messages = debug1")
+            .map_err(|e| Failure::from_postgres(e, &target.description))?;
+    }
+    Ok(client)
+}
+
+/// The failure a `failed` row stands for, as if the call had raised it.
+pub fn failure_of(step: &Step) -> Option<Failure> {
+    if step.status != "failed" {
+        return None;
+    }
+    let error = step.error.clone().unwrap_or_default();
+    let text = |key: &str| error.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    Some(Failure {
+        kind: Kind::Database,
+        message: text("message").unwrap_or_else(|| format!("migration {} failed", step.version)),
+        detail: text("detail"),
+        hint: text("hint"),
+        sqlstate: text("sqlstate"),
+    })
+}
+
+/// Run one migration's script outside a transaction: statement by statement, each committed on
+/// its own. Holds the migration lock for the session meanwhile, and records start and outcome.
+pub fn run_outside(
+    client: &mut Client,
+    target: &Target,
+    version: &str,
+    direction: &str,
+) -> Result<Option<Step>> {
+    let db = |e: postgres::Error| Failure::from_postgres(e, &target.description);
+    client.execute("SELECT pg_catalog.pg_advisory_lock($1)", &[&LOCK_KEY]).map_err(db)?;
+    let outcome = run_locked(client, target, version, direction);
+    // RESET ALL: the script's SET statements must not leak into what this session runs next.
+    let released = client
+        .batch_execute(&format!("RESET ALL; SELECT pg_catalog.pg_advisory_unlock({LOCK_KEY})"))
+        .map_err(db);
+    let step = outcome?;
+    released?;
+    Ok(step)
+}
+
+fn run_locked(client: &mut Client, target: &Target, version: &str, direction: &str) -> Result<Option<Step>> {
+    let db = |e: postgres::Error| Failure::from_postgres(e, &target.description);
+    // Another run may have done it while this one waited for the lock.
+    let applied: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM confiture.migration_history WHERE version = $1)",
+            &[&version],
+        )
+        .map_err(db)?
+        .get(0);
+    if applied == (direction == "up") {
+        return Ok(None);
+    }
+    let name: String = client
+        .query_one("SELECT name FROM confiture.migrations WHERE version = $1", &[&version])
+        .map_err(db)?
+        .get(0);
+    let statements: Vec<(i32, String)> = client
+        .query("SELECT line, statement FROM confiture.migration_statements($1, $2)", &[&version, &direction])
+        .map_err(db)?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    let record = "SELECT confiture.record_outside_transaction($1, $2, $3, $4, $5, $6, $7)";
+    let none: Option<serde_json::Value> = None;
+    client.execute(record, &[&version, &direction, &"started", &0f64, &0i32, &0i64, &none]).map_err(db)?;
+    let started = Instant::now();
+    let (mut done, mut rows) = (0i32, 0i64);
+    for (line, statement) in &statements {
+        match client.simple_query(statement) {
+            Ok(messages) => {
+                done += 1;
+                rows += messages
+                    .iter()
+                    .map(|m| if let SimpleQueryMessage::CommandComplete(n) = m { *n as i64 } else { 0 })
+                    .sum::<i64>();
+            }
+            Err(error) => {
+                let mut failure = Failure::from_postgres(error, &target.description);
+                failure.message = format!("{version}_{name}.{direction}.sql:{line}: {}", failure.message);
+                failure.hint = Some(format!(
+                    "This script runs outside a transaction: its first {done} statement(s) were committed, and \
+                     the migration is not recorded. Make them safe to repeat (IF NOT EXISTS; a failed CREATE INDEX \
+                     CONCURRENTLY leaves an INVALID index to drop first), then run confiture migrate {direction} again."
+                ));
+                let error = serde_json::json!({
+                    "message": failure.message, "sqlstate": failure.sqlstate, "detail": failure.detail,
+                });
+                let ms = elapsed_ms(started);
+                client
+                    .execute(record, &[&version, &direction, &"failed", &ms, &done, &rows, &Some(error)])
+                    .map_err(db)?;
+                return Err(failure);
+            }
+        }
+    }
+    let ms = elapsed_ms(started);
+    client.execute(record, &[&version, &direction, &"completed", &ms, &done, &rows, &none]).map_err(db)?;
+    Ok(Some(Step {
+        version: version.to_string(),
+        name,
+        status: if direction == "up" { "applied" } else { "rolled back" }.to_string(),
+        duration_ms: ms,
+        statements: done,
+        rows_affected: rows,
+        locks: Vec::new(),
+        rewritten: Vec::new(),
+        error: None,
+    }))
+}
+
+fn elapsed_ms(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(list: &[&str]) -> Vec<String> {
+        list.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn plans_are_cut_at_scripts_outside_a_transaction() {
+        let plan = versions(&["1", "2", "3", "4", "5", "6"]);
+        assert_eq!(
+            segments(&plan, &versions(&["3", "4"])),
+            [
+                Segment::InTransaction { last: "2".into(), count: 2 },
+                Segment::Outside("3".into()),
+                Segment::Outside("4".into()),
+                Segment::InTransaction { last: "6".into(), count: 2 },
+            ]
+        );
+        assert_eq!(segments(&plan, &[]), [Segment::InTransaction { last: "6".into(), count: 6 }]);
+        assert_eq!(segments(&versions(&["1"]), &versions(&["1"])), [Segment::Outside("1".into())]);
+        assert!(segments(&[], &versions(&["1"])).is_empty());
+    }
+
+    #[test]
+    fn failed_rows_become_the_error_they_stand_for() {
+        let step = |status: &str| Step {
+            version: "3".into(),
+            name: "x".into(),
+            status: status.into(),
+            duration_ms: 0.0,
+            statements: 0,
+            rows_affected: 0,
+            locks: vec![],
+            rewritten: vec![],
+            error: Some(
+                serde_json::json!({ "message": "3_x.up.sql:2: boom", "sqlstate": "42P01", "hint": null }),
+            ),
+        };
+        let failure = failure_of(&step("failed")).unwrap();
+        assert_eq!((failure.kind, failure.message.as_str()), (Kind::Database, "3_x.up.sql:2: boom"));
+        assert_eq!(failure.sqlstate.as_deref(), Some("42P01"));
+        assert_eq!(failure.hint, None);
+        assert!(failure_of(&step("applied")).is_none());
+    }
+}
