@@ -4,9 +4,11 @@ use crate::config;
 use crate::db::Target;
 use crate::discover;
 use crate::failure::{Failure, Kind, Result};
-use crate::migrate_run::{connect, failure_of, progress_bar, run_outside, segments, Segment};
+use crate::migrate_run::{connect, failure_of, lock_session, run_outside, segments, show_progress, Segment};
 use crate::migration_version::{is_version, version_order};
 use crate::schema_hash::text_checksum;
+use indicatif::ProgressBar;
+use postgres::Client;
 use postgres::Transaction;
 use serde::Serialize;
 use std::path::Path;
@@ -205,7 +207,9 @@ pub fn up(
 ) -> Result<Vec<Step>> {
     let files = discover(project)?;
     let target = target_of(project, env, url)?;
-    let mut client = target.connect()?;
+    let bar = ProgressBar::hidden();
+    let mut client = connect(&target, &bar)?;
+    lock_session(&mut client, &target)?;
     let (mut tx, statuses) = connect_and_register(&mut client, &files, &target)?;
     if dry_run {
         let rows = tx
@@ -230,7 +234,7 @@ pub fn up(
     }
     let outside = outside_transaction(&mut tx, "up_outside_transaction", &target)?;
     tx.commit().map_err(db_error(&target))?;
-    run_segments(&target, &segments(&plan, &outside), "up")
+    run_segments(&mut client, &target, &bar, &segments(&plan, &outside), "up")
 }
 
 /// The versions whose script (column) must run outside a transaction.
@@ -241,7 +245,13 @@ fn outside_transaction(tx: &mut Transaction, column: &str, target: &Target) -> R
 
 /// Run each segment: ordinary ones through migrate_up/migrate_down in a transaction of their
 /// own, the others statement by statement. The first failure stops the run.
-fn run_segments(target: &Target, plan: &[Segment], direction: &str) -> Result<Vec<Step>> {
+fn run_segments(
+    client: &mut Client,
+    target: &Target,
+    bar: &ProgressBar,
+    plan: &[Segment],
+    direction: &str,
+) -> Result<Vec<Step>> {
     let total = plan
         .iter()
         .map(|s| match s {
@@ -249,8 +259,7 @@ fn run_segments(target: &Target, plan: &[Segment], direction: &str) -> Result<Ve
             Segment::Outside(_) => 1,
         })
         .sum();
-    let bar = progress_bar(total);
-    let mut client = connect(target, &bar)?;
+    show_progress(client, target, bar, total)?;
     let mut steps = Vec::new();
     for segment in plan {
         match segment {
@@ -275,12 +284,12 @@ fn run_segments(target: &Target, plan: &[Segment], direction: &str) -> Result<Ve
             }
             Segment::Outside(version) => {
                 bar.set_message(format!("{version} (outside a transaction)"));
-                let step = run_outside(&mut client, target, version, direction);
+                let step = run_outside(client, target, version, direction);
                 bar.inc(1);
                 if step.is_err() {
                     bar.finish_and_clear();
                 }
-                steps.extend(step?);
+                steps.push(step?);
             }
         }
     }
@@ -292,7 +301,9 @@ fn run_segments(target: &Target, plan: &[Segment], direction: &str) -> Result<Ve
 pub fn down(project: &Path, env: &str, url: Option<&str>, steps: i32) -> Result<Vec<Step>> {
     let files = discover(project)?;
     let target = target_of(project, env, url)?;
-    let mut client = target.connect()?;
+    let bar = ProgressBar::hidden();
+    let mut client = connect(&target, &bar)?;
+    lock_session(&mut client, &target)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     let mut applied: Vec<String> = tx
         .query("SELECT version FROM confiture.migration_history", &[])
@@ -304,7 +315,7 @@ pub fn down(project: &Path, env: &str, url: Option<&str>, steps: i32) -> Result<
     let outside = outside_transaction(&mut tx, "down_outside_transaction", &target)?;
     let plan: Vec<String> = applied.into_iter().take(steps.max(0) as usize).collect();
     tx.commit().map_err(db_error(&target))?;
-    run_segments(&target, &segments(&plan, &outside), "down")
+    run_segments(&mut client, &target, &bar, &segments(&plan, &outside), "down")
 }
 
 pub fn status(project: &Path, env: &str, url: Option<&str>) -> Result<Vec<StatusRow>> {

@@ -1,16 +1,17 @@
 //! Running a migration plan: runs of ordinary migrations go to migrate_up/migrate_down in one
 //! transaction each; a script that cannot run in a transaction (CREATE INDEX CONCURRENTLY...)
-//! is run here, one statement at a time in autocommit mode, under the session-level migration
-//! lock, and recorded through confiture.record_outside_transaction.
+//! is run here, one statement at a time in autocommit mode, and recorded through
+//! confiture.record_outside_transaction. The whole command holds the migration lock at session
+//! level, taken by polling (see `lock_session`).
 
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
 use crate::migrate::Step;
 use crate::migration_version::LOCK_KEY;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use postgres::{Client, SimpleQueryMessage};
 use std::io::IsTerminal;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A stretch of the plan: ordinary migrations up to and including `last` (`count` of them), or
 /// one whose script must run outside a transaction.
@@ -36,34 +37,54 @@ pub fn segments(plan: &[String], outside: &[String]) -> Vec<Segment> {
     cut
 }
 
-/// A progress bar on a terminal when more than a few migrations run; hidden otherwise.
-/// The server reports each migration done as a DEBUG1 message "confiture progress: ...".
-pub fn progress_bar(total: usize) -> ProgressBar {
-    if total <= 3 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("static template"));
-    bar
-}
-
-/// Connect with a notice handler that moves `bar` on progress messages and shows warnings.
+/// Connect with a notice handler that moves `bar` (hidden until `show_progress`) on progress
+/// messages and shows warnings.
 pub fn connect(target: &Target, bar: &ProgressBar) -> Result<Client> {
     let watched = bar.clone();
-    let mut client = target.connect_with_notices(move |notice| {
+    target.connect_with_notices(move |notice| {
         if let Some(done) = notice.message().strip_prefix("confiture progress: ") {
             watched.set_message(done.split(' ').next().unwrap_or_default().to_string());
             watched.inc(1);
         } else if notice.severity() == "WARNING" {
             watched.suspend(|| eprintln!("warning: {}", notice.message()));
         }
-    })?;
-    if !bar.is_hidden() {
-        client
-            .batch_execute("SET client_min_messages = debug1")
-            .map_err(|e| Failure::from_postgres(e, &target.description))?;
+    })
+}
+
+/// Show the bar on a terminal when more than a few migrations run. The server reports each
+/// migration done as a DEBUG1 message "confiture progress: ..." to a client that asks for them.
+pub fn show_progress(client: &mut Client, target: &Target, bar: &ProgressBar, total: usize) -> Result<()> {
+    if total <= 3 || !std::io::stderr().is_terminal() {
+        return Ok(());
     }
-    Ok(client)
+    bar.set_length(total as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("static template"));
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    client
+        .batch_execute("SET client_min_messages = debug1")
+        .map_err(|e| Failure::from_postgres(e, &target.description))
+}
+
+/// Take the migration lock for the session, polling outside any transaction. Waiting inside
+/// one (as migrate_up's own lock does) would hold a snapshot, and CREATE INDEX CONCURRENTLY run
+/// by the holder waits for every older snapshot: the two runs would deadlock.
+pub fn lock_session(client: &mut Client, target: &Target) -> Result<()> {
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        let taken: bool = client
+            .query_one("SELECT pg_catalog.pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .map_err(|e| Failure::from_postgres(e, &target.description))?
+            .get(0);
+        if taken {
+            return Ok(());
+        }
+        if !told && started.elapsed() > Duration::from_secs(5) {
+            eprintln!("waiting for another migration run on {} to finish...", target.description);
+            told = true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The failure a `failed` row stands for, as if the call had raised it.
@@ -83,38 +104,19 @@ pub fn failure_of(step: &Step) -> Option<Failure> {
 }
 
 /// Run one migration's script outside a transaction: statement by statement, each committed on
-/// its own. Holds the migration lock for the session meanwhile, and records start and outcome.
-pub fn run_outside(
-    client: &mut Client,
-    target: &Target,
-    version: &str,
-    direction: &str,
-) -> Result<Option<Step>> {
-    let db = |e: postgres::Error| Failure::from_postgres(e, &target.description);
-    client.execute("SELECT pg_catalog.pg_advisory_lock($1)", &[&LOCK_KEY]).map_err(db)?;
-    let outcome = run_locked(client, target, version, direction);
-    // RESET ALL: the script's SET statements must not leak into what this session runs next.
-    let released = client
-        .batch_execute(&format!("RESET ALL; SELECT pg_catalog.pg_advisory_unlock({LOCK_KEY})"))
-        .map_err(db);
+/// its own, its start and outcome recorded. The caller holds the session lock (`lock_session`),
+/// so the plan it read is still the truth.
+pub fn run_outside(client: &mut Client, target: &Target, version: &str, direction: &str) -> Result<Step> {
+    let outcome = run_statements(client, target, version, direction);
+    // The script's SET statements must not leak into what this session runs next.
+    let reset = client.batch_execute("RESET ALL").map_err(|e| Failure::from_postgres(e, &target.description));
     let step = outcome?;
-    released?;
+    reset?;
     Ok(step)
 }
 
-fn run_locked(client: &mut Client, target: &Target, version: &str, direction: &str) -> Result<Option<Step>> {
+fn run_statements(client: &mut Client, target: &Target, version: &str, direction: &str) -> Result<Step> {
     let db = |e: postgres::Error| Failure::from_postgres(e, &target.description);
-    // Another run may have done it while this one waited for the lock.
-    let applied: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM confiture.migration_history WHERE version = $1)",
-            &[&version],
-        )
-        .map_err(db)?
-        .get(0);
-    if applied == (direction == "up") {
-        return Ok(None);
-    }
     let name: String = client
         .query_one("SELECT name FROM confiture.migrations WHERE version = $1", &[&version])
         .map_err(db)?
@@ -160,7 +162,7 @@ fn run_locked(client: &mut Client, target: &Target, version: &str, direction: &s
     }
     let ms = elapsed_ms(started);
     client.execute(record, &[&version, &direction, &"completed", &ms, &done, &rows, &none]).map_err(db)?;
-    Ok(Some(Step {
+    Ok(Step {
         version: version.to_string(),
         name,
         status: if direction == "up" { "applied" } else { "rolled back" }.to_string(),
@@ -170,7 +172,7 @@ fn run_locked(client: &mut Client, target: &Target, version: &str, direction: &s
         locks: Vec::new(),
         rewritten: Vec::new(),
         error: None,
-    }))
+    })
 }
 
 fn elapsed_ms(started: Instant) -> f64 {

@@ -9,3 +9,4 @@ mod build;
 mod fresh;
 mod lint;
 mod migrate;
+mod migrate_outside;

@@ -3,7 +3,7 @@
 use crate::support::*;
 use std::process::Command;
 
-fn with_migrations(files: &[(&str, &str)]) -> Project {
+pub fn with_migrations(files: &[(&str, &str)]) -> Project {
     let project = Project::new(&[("db/schema/00.sql", "CREATE TABLE t (id bigint PRIMARY KEY);\n")]);
     for (name, text) in files {
         project.write(&format!("db/migrations/{name}"), text);
@@ -111,7 +111,10 @@ fn a_failing_migration_leaves_no_trace() {
         1
     );
     assert_eq!(
-        query_one_i64(&url, "SELECT count(*) FROM confiture.migration_events WHERE event <> 'migration_failed'"),
+        query_one_i64(
+            &url,
+            "SELECT count(*) FROM confiture.migration_events WHERE event <> 'migration_failed'"
+        ),
         0,
         "the events of the rolled-back migrations are gone with them"
     );
