@@ -111,8 +111,9 @@ cluster_stop() {
 # cluster_url DIR PORT [DATABASE]: the URL of DATABASE (default postgres) on that cluster.
 cluster_url() { echo "postgresql://postgres@127.0.0.1:$2/${3:-postgres}"; }
 
-# bench_start DIR PORT TABLES: the release builds, a fresh cluster in DIR (stopped on exit), and a
-# generated project of TABLES tables in $PROJECT. Defines url DATABASE for that cluster.
+# bench_start DIR PORT TABLES [MIGRATIONS]: the release builds, a fresh cluster in DIR (stopped on
+# exit), and a generated project of TABLES tables (and MIGRATIONS migrations, default none) in
+# $PROJECT. Defines url DATABASE for that cluster.
 bench_start() {
     BENCH_DIR="$1" BENCH_PORT="$2"
     install_extension --release
@@ -122,5 +123,5 @@ bench_start() {
     cluster_start "$BENCH_DIR" "$BENCH_PORT"
     url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
     PROJECT="$BENCH_DIR/project"
-    python3 "$CONFITURE_CORPUS/gen_schema.py" --tables "$3" --migrations 0 --out "$PROJECT" >/dev/null
+    python3 "$CONFITURE_CORPUS/gen_schema.py" --tables "$3" --migrations "${4:-0}" --out "$PROJECT" >/dev/null
 }

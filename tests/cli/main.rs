@@ -5,6 +5,7 @@
 mod support;
 
 mod bad_input;
+mod events;
 mod build;
 mod fresh;
 mod lint;

@@ -46,6 +46,19 @@ SELECT event, version, detail->>'hook' AS hook, detail->'error'->>'message' AS e
 FROM confiture.migration_events ORDER BY id;
 SELECT count(*) AS history_rows_for_2 FROM confiture.migration_history WHERE version = '2';
 
+-- A failing on_error hook is a warning and an event; it hides neither the error nor the other
+-- on_error hooks (record_call still runs after it).
+CREATE FUNCTION noisy_on_error(context jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the pager is down'; END $$;
+SELECT confiture.register_hook('on_error', 'noisy_on_error(jsonb)', "position" => -1);
+TRUNCATE hook_calls;
+DELETE FROM confiture.migration_events;
+SELECT version, status, error->>'message' AS message FROM confiture.migrate_up(raise_on_failure => false);
+SELECT phase, version FROM hook_calls;
+SELECT event, detail->>'hook' AS hook, detail->'error'->>'message' AS error
+FROM confiture.migration_events ORDER BY id;
+SELECT confiture.unregister_hook('on_error', 'noisy_on_error(jsonb)');
+
 -- Fixed data: the same migration passes its validation hook.
 UPDATE customer SET name = 'b' WHERE id = 2;
 SELECT version, status FROM confiture.migrate_up();
@@ -78,6 +91,6 @@ SELECT confiture.unregister_hook('after_ddl', 'record_call(jsonb)');
 SELECT confiture.unregister_hook('after_ddl', 'record_call(jsonb)');
 
 DROP TABLE customer, hook_calls;
-DROP FUNCTION record_call(jsonb), names_present(jsonb), wrong_argument(json), wrong_result(jsonb);
+DROP FUNCTION record_call(jsonb), names_present(jsonb), noisy_on_error(jsonb), wrong_argument(json), wrong_result(jsonb);
 DROP PROCEDURE a_procedure(jsonb);
 DROP EXTENSION confiture;
