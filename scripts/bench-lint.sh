@@ -9,16 +9,10 @@ TABLES="${1:-1000}"
 RUNS="${2:-5}"
 BENCH_DIR="${CONFITURE_BENCH_DIR:-/tmp/confiture-bench-lint}"
 BENCH_PORT="${CONFITURE_BENCH_PORT:-54332}"
-VENV="$ROOT/target/bench-venv"
 export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
-if [ ! -x "$VENV/bin/confiture" ]; then
-    say "installing the Python confiture (fraiseql-confiture) into $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet fraiseql-confiture
-fi
-PY_VERSION=$("$VENV/bin/pip" show fraiseql-confiture | awk '/^Version/ {print $2}')
+ensure_python_confiture
 bench_start "$BENCH_DIR" "$BENCH_PORT" "$TABLES"
 # Both tools read the same environment file; Python confiture insists on a literal URL.
 sed -i "s|^database_url: .*|database_url: $(url generated)|" "$PROJECT/db/environments/local.yaml"

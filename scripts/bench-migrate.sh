@@ -11,16 +11,10 @@ MIGRATIONS="${2:-200}"
 RUNS="${3:-5}"
 BENCH_DIR="${CONFITURE_BENCH_DIR:-/tmp/confiture-bench-migrate}"
 BENCH_PORT="${CONFITURE_BENCH_PORT:-54333}"
-VENV="$ROOT/target/bench-venv"
 export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
-if [ ! -x "$VENV/bin/confiture" ]; then
-    say "installing the Python confiture (fraiseql-confiture) into $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet fraiseql-confiture
-fi
-PY_VERSION=$("$VENV/bin/pip" show fraiseql-confiture | awk '/^Version/ {print $2}')
+ensure_python_confiture
 bench_start "$BENCH_DIR" "$BENCH_PORT" "$TABLES" "$MIGRATIONS"
 psql -X -q "$(url postgres)" -c "CREATE DATABASE built"
 "$CONFITURE_BIN" --project "$PROJECT" build --database-url "$(url built)" --apply >/dev/null

@@ -111,6 +111,18 @@ cluster_stop() {
 # cluster_url DIR PORT [DATABASE]: the URL of DATABASE (default postgres) on that cluster.
 cluster_url() { echo "postgresql://postgres@127.0.0.1:$2/${3:-postgres}"; }
 
+# ensure_python_confiture: the original Python confiture (fraiseql-confiture from PyPI) in
+# $VENV (target/bench-venv), the alternative the benchmarks compare with; sets PY_VERSION.
+ensure_python_confiture() {
+    VENV="$ROOT/target/bench-venv"
+    if [ ! -x "$VENV/bin/confiture" ]; then
+        say "installing the Python confiture (fraiseql-confiture) into $VENV"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install --quiet fraiseql-confiture
+    fi
+    PY_VERSION=$("$VENV/bin/pip" show fraiseql-confiture | awk '/^Version/ {print $2}')
+}
+
 # bench_start DIR PORT TABLES [MIGRATIONS]: the release builds, a fresh cluster in DIR (stopped on
 # exit), and a generated project of TABLES tables (and MIGRATIONS migrations, default none) in
 # $PROJECT. Defines url DATABASE for that cluster.

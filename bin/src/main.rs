@@ -114,8 +114,8 @@ enum MigrateAction {
     Up {
         #[command(flatten)]
         target: MigrateTarget,
-        /// Stop after this version.
-        #[arg(long)]
+        /// Stop after this version (inclusive).
+        #[arg(long, visible_alias = "target")]
         target_version: Option<String>,
         /// Run them in a transaction that is rolled back: report duration, rows, locks and rewrites.
         #[arg(long)]

@@ -3,6 +3,7 @@
 use super::events::{self, Event};
 use super::hook_calls::{self, HookFailure};
 use super::hooks::{Context, Hook, Phase};
+use super::version::LOCK_KEY;
 use super::{check_version, down_plan, pending, refuse_outside_transaction, statuses, Applied, Direction};
 use super::{Registered, State};
 use crate::errors::{raise, sqlstate};
@@ -17,8 +18,6 @@ use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 use serde_json::{json, Value};
 use std::time::Instant;
-
-use super::version::LOCK_KEY;
 
 const EMPTY_MIGRATION_HINT: &str = "Give the migration at least one statement, or remove its file.";
 

@@ -5,8 +5,8 @@
 mod support;
 
 mod bad_input;
-mod events;
 mod build;
+mod events;
 mod fresh;
 mod lint;
 mod migrate;

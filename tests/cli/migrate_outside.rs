@@ -21,13 +21,23 @@ fn scripts_outside_a_transaction_run_on_their_own_and_are_recorded() {
     ]);
     let url = empty_database("e2e_outside");
     assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    let unknown = project.run(&url, &["migrate", "up", "--target", "99"]);
+    assert_exit(&unknown, 3);
+    assert!(
+        stderr(&unknown).contains("target version 99 is not a registered migration"),
+        "{}",
+        stderr(&unknown)
+    );
+    let first = project.run(&url, &["--format", "json", "migrate", "up", "--target", "1"]);
+    assert_exit(&first, 0);
+    assert_eq!(steps_of(&first).len(), 1);
     let up = project.run(&url, &["--format", "json", "migrate", "up"]);
     assert_exit(&up, 0);
     let steps = steps_of(&up);
     let applied: Vec<(&str, &str)> =
         steps.iter().map(|s| (s["version"].as_str().unwrap(), s["status"].as_str().unwrap())).collect();
-    assert_eq!(applied, [("1", "applied"), ("2", "applied"), ("3", "applied")]);
-    assert_eq!(steps[1]["statements"], 2);
+    assert_eq!(applied, [("2", "applied"), ("3", "applied")]);
+    assert_eq!(steps[0]["statements"], 2);
     assert_eq!(
         query_one_i64(
             &url,
