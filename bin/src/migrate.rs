@@ -314,6 +314,24 @@ pub fn down(project: &Path, env: &str, url: Option<&str>, steps: i32) -> Result<
     applied.sort_by(|a, b| version_order(b, a));
     let outside = outside_transaction(&mut tx, "down_outside_transaction", &target)?;
     let plan: Vec<String> = applied.into_iter().take(steps.max(0) as usize).collect();
+    // Checked for the whole plan before anything runs: a script run outside a transaction
+    // commits, so a later segment's refusal would come too late.
+    let no_down = tx
+        .query(
+            "SELECT h.version || '_' || h.name, m.version IS NULL FROM confiture.migration_history h \
+             LEFT JOIN confiture.migrations m USING (version) \
+             WHERE h.version = ANY($1) AND m.down_sql IS NULL",
+            &[&plan],
+        )
+        .map_err(db_error(&target))?;
+    if let Some(row) = no_down.first() {
+        let (migration, unregistered): (String, bool) = (row.get(0), row.get(1));
+        let why = if unregistered { "is applied but no longer registered" } else { "has no down script" };
+        return Err(Failure::new(
+            Kind::Database,
+            format!("migration {migration} {why}: nothing was rolled back"),
+        ));
+    }
     tx.commit().map_err(db_error(&target))?;
     run_segments(&mut client, &target, &bar, &segments(&plan, &outside), "down")
 }
