@@ -185,6 +185,15 @@ fn the_history_survives_pg_dump_and_restore() {
     restore.stdin.take().unwrap().write_all(&dump.stdout).unwrap();
     assert!(restore.wait().unwrap().success());
     assert_eq!(query_one_i64(&restored, "SELECT count(*) FROM confiture.migration_history"), 1);
+    assert_eq!(query_one_i64(&restored, "SELECT count(*) FROM confiture.migration_events"), 2);
+    assert_eq!(
+        query_one_i64(
+            &restored,
+            "SELECT (nextval('confiture.migration_events_id_seq') > (SELECT max(id) FROM confiture.migration_events))::int::int8"
+        ),
+        1,
+        "the event ids go on after the restored ones"
+    );
     assert_exit(&project.run(&restored, &["migrate", "status"]), 0);
 }
 
