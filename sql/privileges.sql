@@ -12,7 +12,7 @@ REVOKE ALL ON FUNCTION register_lint_rule(text, regprocedure, text, text, text) 
 REVOKE ALL ON FUNCTION unregister_lint_rule(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION register_lint_rule_by_oid(text, oid, text, text, text) FROM PUBLIC;
 
--- Migrations change the database: not for PUBLIC. Status reads only.
+-- Migrations change the database: not for PUBLIC. migration_status and migration_statements only read.
 REVOKE ALL ON FUNCTION register_migration(text, text, text, text), migrate_up(text, boolean, boolean),
     migrate_down(integer, boolean), accept_checksum(text, text), dry_run(text, text),
     record_outside_transaction(text, text, text, double precision, integer, bigint, jsonb),
