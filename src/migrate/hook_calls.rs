@@ -3,6 +3,7 @@
 
 use super::events::{self, Event};
 use super::hooks::{check_shape, for_phase, Context, FunctionShape, Hook, Phase};
+use super::run::{fail, spi};
 use crate::errors::{raise, sqlstate};
 use crate::script::{parts_of, ErrorParts};
 use crate::server::subtransaction::in_subtransaction;
@@ -18,86 +19,84 @@ pub struct HookFailure {
     pub error: ErrorParts,
 }
 
-fn spi_failed(what: &str, error: pgrx::spi::Error) -> ! {
-    raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("confiture hooks: {what}: {error}"), None, None)
-}
-
-fn invalid(message: String) -> ! {
-    raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, message, None, None)
-}
-
 /// Every registered hook, in run order.
 pub fn load() -> Vec<Hook> {
-    Spi::connect(|client| {
-        client
-            .select(
-                "SELECT phase, function::oid, signature, version FROM confiture.migration_hooks \
-                 ORDER BY position, registered_at, function::text",
-                None,
-                &[],
-            )?
-            .map(|row| {
-                let phase: String = row.get(1)?.unwrap_or_default();
-                Ok(Hook {
-                    // The table's CHECK constraint admits only known phases.
-                    phase: Phase::parse(&phase).unwrap_or(Phase::OnError),
-                    function_oid: row.get::<pg_sys::Oid>(2)?.map_or(0, |oid| oid.to_u32()),
-                    signature: row.get(3)?.unwrap_or_default(),
-                    version: row.get(4)?,
+    spi(
+        "reading confiture.migration_hooks",
+        Spi::connect(|client| {
+            client
+                .select(
+                    "SELECT phase, function::oid, signature, version FROM confiture.migration_hooks \
+                     ORDER BY position, registered_at, function::text",
+                    None,
+                    &[],
+                )?
+                .map(|row| {
+                    let phase: String = row.get(1)?.unwrap_or_default();
+                    Ok(Hook {
+                        // The table's CHECK constraint admits only known phases.
+                        phase: Phase::parse(&phase).unwrap_or(Phase::OnError),
+                        function_oid: row.get::<pg_sys::Oid>(2)?.map_or(0, |oid| oid.to_u32()),
+                        signature: row.get(3)?.unwrap_or_default(),
+                        version: row.get(4)?,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, pgrx::spi::Error>>()
-    })
-    .unwrap_or_else(|e| spi_failed("reading confiture.migration_hooks", e))
+                .collect::<Result<Vec<_>, pgrx::spi::Error>>()
+        }),
+    )
 }
 
 /// What confiture.register_hook() stores, once every check passed.
 pub fn register(phase: &str, function: pg_sys::Oid, version: Option<&str>, position: i32) {
     let Some(phase) = Phase::parse(phase) else {
-        invalid(format!(
+        fail(format!(
             "unknown hook phase \"{phase}\": use before_validation, before_ddl, after_ddl, after_validation, cleanup or on_error"
-        ));
+        ), None);
     };
     if let Some(version) = version {
-        super::check_version(version).unwrap_or_else(|e| invalid(e));
+        super::check_version(version).unwrap_or_else(|e| fail(e, None));
     }
     let shape = function_shape(function)
-        .unwrap_or_else(|| invalid(format!("no function with OID {}", function.to_u32())));
-    check_shape(&shape).unwrap_or_else(|e| invalid(e));
-    Spi::run_with_args(
-        "INSERT INTO confiture.migration_hooks (phase, function, signature, version, position) \
-         VALUES ($1, $2::oid::regprocedure, $3, $4, $5) \
-         ON CONFLICT (phase, function, version) DO UPDATE SET position = EXCLUDED.position, \
-           signature = EXCLUDED.signature",
-        &[
-            DatumWithOid::from(phase.as_str()),
-            DatumWithOid::from(function),
-            DatumWithOid::from(shape.signature.as_str()),
-            DatumWithOid::from(version),
-            DatumWithOid::from(position),
-        ],
-    )
-    .unwrap_or_else(|e| spi_failed("saving the hook", e));
+        .unwrap_or_else(|| fail(format!("no function with OID {}", function.to_u32()), None));
+    check_shape(&shape).unwrap_or_else(|e| fail(e, None));
+    spi(
+        "saving the hook",
+        Spi::run_with_args(
+            "INSERT INTO confiture.migration_hooks (phase, function, signature, version, position) \
+             VALUES ($1, $2::oid::regprocedure, $3, $4, $5) \
+             ON CONFLICT (phase, function, version) DO UPDATE SET position = EXCLUDED.position, \
+               signature = EXCLUDED.signature",
+            &[
+                DatumWithOid::from(phase.as_str()),
+                DatumWithOid::from(function),
+                DatumWithOid::from(shape.signature.as_str()),
+                DatumWithOid::from(version),
+                DatumWithOid::from(position),
+            ],
+        ),
+    );
 }
 
 fn function_shape(function: pg_sys::Oid) -> Option<FunctionShape> {
     const QUERY: &str = "SELECT p.oid::regprocedure::text, p.prokind::text, p.proretset, \
         ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, n) ORDER BY a.n), \
         format_type(p.prorettype, NULL) FROM pg_proc p WHERE p.oid = $1";
-    Spi::connect(|client| {
-        let row = client.select(QUERY, None, &[DatumWithOid::from(function)])?.first();
-        if row.is_empty() {
-            return Ok(None);
-        }
-        Ok::<_, pgrx::spi::Error>(Some(FunctionShape {
-            signature: row.get(1)?.unwrap_or_default(),
-            kind: row.get(2)?.unwrap_or_default(),
-            returns_set: row.get(3)?.unwrap_or(false),
-            argument_types: row.get(4)?.unwrap_or_default(),
-            return_type: row.get(5)?.unwrap_or_default(),
-        }))
-    })
-    .unwrap_or_else(|e| spi_failed("reading the function", e))
+    spi(
+        "reading the function",
+        Spi::connect(|client| {
+            let row = client.select(QUERY, None, &[DatumWithOid::from(function)])?.first();
+            if row.is_empty() {
+                return Ok(None);
+            }
+            Ok::<_, pgrx::spi::Error>(Some(FunctionShape {
+                signature: row.get(1)?.unwrap_or_default(),
+                kind: row.get(2)?.unwrap_or_default(),
+                returns_set: row.get(3)?.unwrap_or(false),
+                argument_types: row.get(4)?.unwrap_or_default(),
+                return_type: row.get(5)?.unwrap_or_default(),
+            }))
+        }),
+    )
 }
 
 /// Run the hooks of `phase` for one migration; the first failure stops them and is returned.
@@ -156,20 +155,22 @@ fn with(mut object: Value, key: &str, value: Value) -> Value {
 /// Call one hook with its argument; raises when it fails or no longer exists.
 fn call(hook: &Hook, argument: Value) -> Value {
     let oid = pg_sys::Oid::from(hook.function_oid);
-    let query: Option<String> = Spi::connect(|client| {
-        let found = client.select(
-            "SELECT format('SELECT %I.%I($1)::text', n.nspname, p.proname) \
-             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1",
-            None,
-            &[DatumWithOid::from(oid)],
-        )?;
-        if found.is_empty() {
-            Ok(None)
-        } else {
-            found.first().get(1)
-        }
-    })
-    .unwrap_or_else(|e| spi_failed("finding the hook function", e));
+    let query: Option<String> = spi(
+        "finding the hook function",
+        Spi::connect(|client| {
+            let found = client.select(
+                "SELECT format('SELECT %I.%I($1)::text', n.nspname, p.proname) \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1",
+                None,
+                &[DatumWithOid::from(oid)],
+            )?;
+            if found.is_empty() {
+                Ok(None)
+            } else {
+                found.first().get(1)
+            }
+        }),
+    );
     let Some(query) = query else {
         raise(
             PgSqlErrorCode::ERRCODE_UNDEFINED_FUNCTION,
@@ -181,8 +182,10 @@ fn call(hook: &Hook, argument: Value) -> Value {
             )),
         );
     };
-    let result = Spi::get_one_with_args::<String>(&query, &[DatumWithOid::from(JsonB(argument))])
-        .unwrap_or_else(|e| spi_failed("calling the hook", e));
+    let result = spi(
+        "calling the hook",
+        Spi::get_one_with_args::<String>(&query, &[DatumWithOid::from(JsonB(argument))]),
+    );
     // The text of a jsonb value always parses.
     result.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null)
 }
