@@ -205,11 +205,7 @@ pub fn up(
     target_version: Option<&str>,
     dry_run: bool,
 ) -> Result<Vec<Step>> {
-    let files = discover(project)?;
-    let target = target_of(project, env, url)?;
-    let bar = ProgressBar::hidden();
-    let mut client = connect(&target, &bar)?;
-    lock_session(&mut client, &target)?;
+    let (files, target, bar, mut client) = open_locked(project, env, url)?;
     let (mut tx, statuses) = connect_and_register(&mut client, &files, &target)?;
     if dry_run {
         let rows = tx
@@ -235,6 +231,21 @@ pub fn up(
     let outside = outside_transaction(&mut tx, "up_outside_transaction", &target)?;
     tx.commit().map_err(db_error(&target))?;
     run_segments(&mut client, &target, &bar, &segments(&plan, &outside), "up")
+}
+
+/// How `up` and `down` start: the files, the target, and a connection holding the migration
+/// lock for the session, with the (hidden) progress bar its notices move.
+fn open_locked(
+    project: &Path,
+    env: &str,
+    url: Option<&str>,
+) -> Result<(Vec<MigrationFile>, Target, ProgressBar, Client)> {
+    let files = discover(project)?;
+    let target = target_of(project, env, url)?;
+    let bar = ProgressBar::hidden();
+    let mut client = connect(&target, &bar)?;
+    lock_session(&mut client, &target)?;
+    Ok((files, target, bar, client))
 }
 
 /// The versions whose script (column) must run outside a transaction.
@@ -299,11 +310,7 @@ fn run_segments(
 
 /// Run the down scripts of the `steps` newest applied migrations, newest first.
 pub fn down(project: &Path, env: &str, url: Option<&str>, steps: i32) -> Result<Vec<Step>> {
-    let files = discover(project)?;
-    let target = target_of(project, env, url)?;
-    let bar = ProgressBar::hidden();
-    let mut client = connect(&target, &bar)?;
-    lock_session(&mut client, &target)?;
+    let (files, target, bar, mut client) = open_locked(project, env, url)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     let mut applied: Vec<String> = tx
         .query("SELECT version FROM confiture.migration_history", &[])
