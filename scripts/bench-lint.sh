@@ -28,7 +28,6 @@ seconds() {
     [ "$code" -le 1 ] || { echo "benchmark step failed ($code): $*" >&2; kill -TERM $$; exit 1; }
     echo "scale=4; ($(date +%s%N) - $start) / 1000000000" | bc
 }
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 ours=(); theirs=(); pagila=()
 for run in $(seq "$RUNS"); do

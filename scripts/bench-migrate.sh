@@ -32,7 +32,6 @@ seconds() {
     "$@" >/dev/null 2>"$BENCH_DIR/last.err" || { cat "$BENCH_DIR/last.err" >&2; echo "benchmark step failed: $*" >&2; kill -TERM $$; exit 1; }
     echo "scale=4; ($(date +%s%N) - $start) / 1000000000" | bc
 }
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 applied() { psql -X -At "$(url "$1")" -c "$2"; }
 
 ours=(); theirs=()

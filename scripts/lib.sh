@@ -123,6 +123,9 @@ ensure_python_confiture() {
     PY_VERSION=$("$VENV/bin/pip" show fraiseql-confiture | awk '/^Version/ {print $2}')
 }
 
+# median: the median of the numbers on stdin, one per line, with three decimals.
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
 # bench_start DIR PORT TABLES [MIGRATIONS]: the release builds, a fresh cluster in DIR (stopped on
 # exit), and a generated project of TABLES tables (and MIGRATIONS migrations, default none) in
 # $PROJECT. Defines url DATABASE for that cluster.
