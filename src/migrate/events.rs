@@ -59,18 +59,15 @@ pub fn log_line(id: i64, at: &str, event: Event, version: Option<&str>, detail: 
 
 /// Record an event in the caller's transaction, and log it when confiture.log_events is on.
 pub fn record(event: Event, version: Option<&str>, detail: Value) {
-    let logged = LOG_EVENTS.get();
+    // The detail is copied only for the log line, when there is one.
+    let logged = LOG_EVENTS.get().then(|| detail.clone());
     let row = Spi::get_two_with_args::<i64, String>(
         "INSERT INTO confiture.migration_events (event, version, detail) VALUES ($1, $2, $3) \
          RETURNING id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
-        &[
-            DatumWithOid::from(event.name()),
-            DatumWithOid::from(version),
-            DatumWithOid::from(JsonB(detail.clone())),
-        ],
+        &[DatumWithOid::from(event.name()), DatumWithOid::from(version), DatumWithOid::from(JsonB(detail))],
     )
     .unwrap_or_else(|e| pgrx::error!("confiture: recording the {} event: {e}", event.name()));
-    if logged {
+    if let Some(detail) = logged {
         let (id, at) = (row.0.unwrap_or_default(), row.1.unwrap_or_default());
         pgrx::log!("{}", log_line(id, &at, event, version, &detail));
     }
