@@ -132,7 +132,18 @@ fn status_in(tx: &mut Transaction, files: &[MigrationFile], target: &Target) -> 
             &[&versions, &checksums],
         )
         .map_err(db_error(target))?;
-    Ok(rows.iter().map(|r| StatusRow { version: r.get(0), name: r.get(1), state: r.get(2) }).collect())
+    // A file not registered yet has no name in the database: take it from the file.
+    let name_of = |version: &str, name: String| match files.iter().find(|f| f.version == version) {
+        Some(file) if name.is_empty() => file.name.clone(),
+        _ => name,
+    };
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let version: String = r.get(0);
+            StatusRow { name: name_of(&version, r.get(1)), version, state: r.get(2) }
+        })
+        .collect())
 }
 
 /// Refuse to go on when an applied migration's file changed or disappeared.

@@ -130,6 +130,11 @@ fn drift_is_reported_refused_and_accepted_on_purpose() {
     project.write("db/migrations/2_add_b.up.sql", "ALTER TABLE t ADD COLUMN b int;\n");
     let status = project.run(&url, &["migrate", "status"]);
     assert_exit(&status, 7);
+    assert!(
+        stdout(&status).contains("add_b"),
+        "a file not registered yet is shown with its name: {}",
+        stdout(&status)
+    );
     assert!(stdout(&status).contains("drifted"), "{}", stdout(&status));
     let up = project.run(&url, &["migrate", "up"]);
     assert_exit(&up, 7);
