@@ -28,6 +28,11 @@ say "the same again: the schema is unchanged, so the database is a template clon
 say "what the database holds now"
 psql -X "$DATABASE_URL" -c '\dt shop.*' \
     -c 'SELECT build_id, left(schema_hash, 16) AS schema_hash, file_count, statement_count, built_by FROM confiture.build_history'
+say "confiture migrate up: the migrations in db/migrations/ (one builds its index CONCURRENTLY, outside a transaction)"
+"$CONFITURE_BIN" --project "$PROJECT" migrate status --env local || true
+"$CONFITURE_BIN" --project "$PROJECT" migrate up --env local
+say "confiture lint: the server checks its own catalog"
+"$CONFITURE_BIN" --project "$PROJECT" lint --env local --fail-on never
 say "a file with a mistake: the error names the file and line, and the database stays as it was"
 BROKEN="$(mktemp -d)"
 cp -r "$PROJECT/db" "$BROKEN/"

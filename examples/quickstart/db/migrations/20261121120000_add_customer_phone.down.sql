@@ -1,0 +1,1 @@
+ALTER TABLE shop.customer DROP COLUMN phone;
