@@ -19,3 +19,9 @@ REVOKE ALL ON FUNCTION register_migration(text, text, text, text), migrate_up(te
     register_hook(text, regprocedure, text, integer), register_hook_by_oid(text, oid, text, integer),
     unregister_hook(text, regprocedure, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION migration_status(text[], text[]), migration_statements(text, text) TO PUBLIC;
+
+-- Seeds: applying and registering change data; validation runs the seeds (levels 4-5, rolled
+-- back) and locks the tables they write, so it is granted, not open. seed_codes only describes.
+REVOKE ALL ON FUNCTION validate_seeds(integer, text[], text[], jsonb), apply_seeds(text[], text[], boolean),
+    register_seed(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION seed_codes() TO PUBLIC;

@@ -5,7 +5,7 @@
 //! in sql/privileges.sql.
 
 use crate::errors::raise;
-use crate::{build, lint, migrate, schema_hash, sources};
+use crate::{build, lint, migrate, schema_hash, seeds, sources};
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -285,4 +285,77 @@ fn record_outside_transaction(
 ) {
     let counts = (duration_ms, statement_count, rows_affected);
     migrate::outside::record(version, direction, outcome, counts, error.map(|e| e.0));
+}
+
+fn seed_sources(seeds: Option<TextArray>, names: Option<TextArray>) -> Vec<sources::Source> {
+    match seeds {
+        None if names.is_some() => {
+            raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "names given without seeds".into(), None, None)
+        }
+        None => seeds::apply::registered(),
+        Some(_) => named_sources(seeds, names),
+    }
+}
+
+/// Validate seed files (or the registered ones) at levels 1 to `level`: one row per finding.
+#[pg_extern(volatile, parallel_unsafe)]
+fn validate_seeds(
+    level: i32,
+    seeds: default!(Option<TextArray>, "NULL"),
+    names: default!(Option<TextArray>, "NULL"),
+    config: default!(Option<JsonB>, "'{}'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(level, i32),
+        name!(severity, String),
+        name!(code, String),
+        name!(file, Option<String>),
+        name!(line, Option<i32>),
+        name!(object, String),
+        name!(message, String),
+        name!(hint, String),
+    ),
+> {
+    let config = seeds::config::SeedConfig::parse(config.map_or(serde_json::json!({}), |c| c.0))
+        .unwrap_or_else(|reason| raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, reason, None, None));
+    let findings = seeds::run::validate(level, seed_sources(seeds, names), config);
+    TableIterator::new(findings.into_iter().map(|f| {
+        (f.level, f.severity.as_str().to_string(), f.code.to_string(), f.file, f.line, f.object, f.message, f.hint)
+    }))
+}
+
+/// Apply seed files (or the registered ones) in order, each in its own savepoint.
+#[pg_extern(volatile, parallel_unsafe)]
+fn apply_seeds(
+    seeds: default!(Option<TextArray>, "NULL"),
+    names: default!(Option<TextArray>, "NULL"),
+    continue_on_error: default!(bool, false),
+) -> TableIterator<
+    'static,
+    (
+        name!(file, String),
+        name!(applied, bool),
+        name!(statements, i32),
+        name!(rows_affected, i64),
+        name!(duration_ms, f64),
+        name!(error, Option<JsonB>),
+    ),
+> {
+    let sources = seed_sources(seeds, names);
+    let outcomes = seeds::apply::apply(&sources, continue_on_error);
+    TableIterator::new(
+        outcomes.into_iter().map(|a| (a.file, a.applied, a.statements, a.rows, a.duration_ms, a.error.map(JsonB))),
+    )
+}
+
+/// The finding codes of validate_seeds, with their level, severity and advice.
+#[pg_extern(immutable, parallel_safe)]
+fn seed_codes() -> TableIterator<
+    'static,
+    (name!(code, String), name!(level, i32), name!(severity, String), name!(hint, String)),
+> {
+    TableIterator::new(seeds::Code::ALL.iter().map(|c| {
+        (c.name().to_string(), c.level(), c.severity().as_str().to_string(), c.hint().to_string())
+    }))
 }

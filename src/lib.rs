@@ -12,6 +12,7 @@ mod catalog;
 mod errors;
 mod lint;
 mod migrate;
+mod seeds;
 mod schema_hash;
 mod script;
 mod server;
@@ -23,6 +24,7 @@ mod sql_text;
 extension_sql_file!("../sql/build_history.sql", name = "build_history", bootstrap);
 extension_sql_file!("../sql/lint_tables.sql", name = "lint_tables", requires = ["build_history"]);
 extension_sql_file!("../sql/migrations.sql", name = "migrations", requires = ["build_history"]);
+extension_sql_file!("../sql/seeds.sql", name = "seeds", requires = ["build_history"]);
 extension_sql_file!(
     "../sql/lint_functions.sql",
     name = "lint_functions",

@@ -150,13 +150,7 @@ fn raise_statement_error(
 ) -> ! {
     let text = &source.text;
     let start = skip_blanks_and_comments(text, statement.start);
-    let sql = &text[statement.start..statement.end];
-    // SPI reports positions in the statement it ran; a position from a nested query (inside a
-    // function the statement called) may not fit the statement, and is then not used.
-    let error_line = [position.internal, position.cursor]
-        .into_iter()
-        .find_map(|pos| byte_of_char_position(sql, pos))
-        .map_or(line_of_byte(text, start), |at| line_of_byte(text, statement.start + at));
+    let error_line = error_line(text, statement.start, statement.end, position);
     let (code, message, detail, hint) = parts_of(error);
     raise(
         code,
@@ -164,6 +158,18 @@ fn raise_statement_error(
         Some(statement_detail(text, start, detail)),
         hint,
     );
+}
+
+/// The line of `text` an error in the statement at `start..end` points at: its position when
+/// it fits the statement, else the statement's first line.
+pub fn error_line(text: &str, start: usize, end: usize, position: ErrorPosition) -> usize {
+    let sql = &text[start..end];
+    // SPI reports positions in the statement it ran; a position from a nested query (inside a
+    // function the statement called) may not fit the statement, and is then not used.
+    [position.internal, position.cursor]
+        .into_iter()
+        .find_map(|pos| byte_of_char_position(sql, pos))
+        .map_or(line_of_byte(text, skip_blanks_and_comments(text, start)), |at| line_of_byte(text, start + at))
 }
 
 fn statement_detail(text: &str, start: usize, original_detail: Option<String>) -> String {

@@ -6,4 +6,5 @@ pub mod error_position;
 pub mod guc_scope;
 pub mod parser;
 pub mod scratch_context;
+pub mod seed_parse;
 pub mod subtransaction;

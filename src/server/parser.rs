@@ -58,7 +58,7 @@ pub fn split_statements(
     })
 }
 
-fn to_c_string(text: &str) -> CString {
+pub(crate) fn to_c_string(text: &str) -> CString {
     // A PostgreSQL text value cannot hold NUL, so this only fails on a caller's bug.
     CString::new(text).unwrap_or_else(|_| pgrx::error!("SQL text contains a NUL byte"))
 }
@@ -84,7 +84,7 @@ fn raw_statements(c_text: &CString, text_len: usize) -> Vec<ParsedStatement> {
 }
 
 /// SAFETY: `node` must be a valid parse tree node.
-unsafe fn kind_of(node: *mut pg_sys::Node) -> StatementKind {
+pub(crate) unsafe fn kind_of(node: *mut pg_sys::Node) -> StatementKind {
     match unsafe { (*node).type_ } {
         pg_sys::NodeTag::T_TransactionStmt => StatementKind::TransactionControl,
         pg_sys::NodeTag::T_CopyStmt => {
@@ -174,7 +174,7 @@ unsafe fn detaches_concurrently(alter: *const pg_sys::AlterTableStmt) -> bool {
 /// Byte offset just past the last `;` token that starts before `limit`, found with PostgreSQL's
 /// own scanner (so semicolons in strings, comments and dollar quotes do not count); 0 if none.
 /// A lexical error at the limit (an unterminated quote, say) ends the scan early.
-fn end_of_last_statement_before(c_text: &CString, limit: usize) -> usize {
+pub(crate) fn end_of_last_statement_before(c_text: &CString, limit: usize) -> usize {
     let last_semicolon = std::cell::Cell::new(None::<usize>);
     let scan = AssertUnwindSafe(|| {
         let _scratch = ScratchContext::enter();

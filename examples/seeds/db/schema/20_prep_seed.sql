@@ -1,0 +1,10 @@
+-- Staging tables: the same data columns, keys as UUIDs (fk_<parent>_id). No constraints: the
+-- seeds load freely, validation and the resolvers find what is wrong.
+CREATE TABLE prep_seed.tb_country (id uuid, code text, name text);
+CREATE TABLE prep_seed.tb_region (id uuid, fk_country_id uuid, name text);
+CREATE TABLE prep_seed.tb_city (id uuid, fk_region_id uuid, name text, population integer);
+CREATE TABLE prep_seed.tb_category (id uuid, fk_parent_category_id uuid, name text);
+CREATE TABLE prep_seed.tb_supplier (id uuid, fk_city_id uuid, name text, contact_email text);
+CREATE TABLE prep_seed.tb_product (
+    id uuid, fk_category_id uuid, fk_supplier_id uuid, sku text, name text, price numeric, launched_on date
+);

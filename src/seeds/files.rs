@@ -1,0 +1,178 @@
+//! Level 1: the seed files on their own. Parsed by PostgreSQL's parser (a file it refuses is
+//! one finding); then what each statement writes, its UUID literals and its UNIONs.
+
+use super::config::{staging_key_role, SeedConfig};
+use super::statements::{SeedFile, SeedStatement, Value, ValueKind};
+use super::{Code, Finding};
+
+/// Level 1 findings for every file. `pattern` is false for plain seeds (no staging schema in
+/// the database): their targets and column names are not the staging pattern's business.
+pub fn check_files(files: &[SeedFile], config: &SeedConfig, pattern: bool) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for file in files {
+        match &file.parsed {
+            Err(failure) => findings.push(Finding::new(
+                Code::SeedUnparseable,
+                Some((&file.name, failure.line)),
+                file.name.clone(),
+                format!("PostgreSQL's parser rejects the file: {}", failure.message),
+            )),
+            Ok(statements) => {
+                for statement in statements {
+                    check_statement(&file.name, statement, config, pattern, &mut findings);
+                }
+            }
+        }
+    }
+    findings
+}
+
+fn check_statement(file: &str, statement: &SeedStatement, config: &SeedConfig, pattern: bool, out: &mut Vec<Finding>) {
+    let target = statement.target.as_ref().filter(|_| statement.action.writes());
+    let in_staging = target.is_some_and(|t| t.schema() == Some(config.staging_schema.as_str()));
+    if let (true, Some(target)) = (pattern, target) {
+        if !in_staging {
+            out.push(Finding::new(
+                Code::PrepSeedTargetMismatch,
+                Some((file, statement.line)),
+                target.display(),
+                format!(
+                    "{} writes {}, outside the staging schema {}",
+                    statement.action.as_sql(),
+                    target.display(),
+                    config.staging_schema
+                ),
+            ));
+        }
+    }
+    if pattern && in_staging {
+        for (column, line) in &statement.columns {
+            if let Some(message) = fk_naming_problem(column) {
+                let object = format!("{}.{column}", target.map(|t| t.display()).unwrap_or_default());
+                out.push(Finding::new(Code::InvalidFkNaming, Some((file, *line)), object, message));
+            }
+        }
+    }
+    check_uuids(file, statement, out);
+    for union in &statement.unions {
+        check_union(file, union, out);
+    }
+}
+
+/// Why a staging column's name breaks the key convention, if it does.
+fn fk_naming_problem(column: &str) -> Option<String> {
+    if column.starts_with("fk_") && staging_key_role(column).is_none() {
+        Some(format!("staging key column {column} does not end in _id (fk_<parent>_id)"))
+    } else if column.ends_with("_id") && !column.starts_with("fk_") {
+        Some(format!("staging column {column} looks like a key but does not start with fk_ (fk_<parent>_id)"))
+    } else {
+        None
+    }
+}
+
+/// Strings in UUID columns (`id`, `fk_<parent>_id`) and strings cast to uuid must be UUIDs.
+fn check_uuids(file: &str, statement: &SeedStatement, out: &mut Vec<Finding>) {
+    let mut reported = Vec::new();
+    let mut report = |text: &str, line: usize, column: &str, out: &mut Vec<Finding>| {
+        if !is_uuid(text) && !reported.contains(&(line, text.to_string())) {
+            reported.push((line, text.to_string()));
+            let object = match (&statement.target, column) {
+                (Some(target), column) if !column.is_empty() => format!("{}.{column}", target.display()),
+                (Some(target), _) => target.display(),
+                (None, _) => file.to_string(),
+            };
+            out.push(Finding::new(
+                Code::InvalidUuidFormat,
+                Some((file, line)),
+                object,
+                format!("'{text}' is not a valid UUID"),
+            ));
+        }
+    };
+    for row in &statement.rows {
+        for ((column, _), value) in statement.columns.iter().zip(row) {
+            if column != "id" && staging_key_role(column).is_none() {
+                continue;
+            }
+            let text = match &value.kind {
+                ValueKind::Text(text) => text,
+                ValueKind::Cast { text: Some(text), .. } => text,
+                _ => continue,
+            };
+            report(text, value.line, column, out);
+        }
+    }
+    for (text, line) in &statement.uuid_casts {
+        report(text, *line, "", out);
+    }
+}
+
+/// PostgreSQL accepts more spellings (braces, no hyphens, upper case); seeds should use the
+/// canonical 8-4-4-4-12 form so that they can be searched and compared.
+pub fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
+            group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+}
+
+/// What kind of type a constant has, coarsely: PostgreSQL resolves a UNION column within one
+/// category (int4 with numeric, date with timestamp), so only a change of category is an error.
+fn category(value: &Value) -> Option<String> {
+    let type_name = match &value.kind {
+        ValueKind::Typed(type_name) => *type_name,
+        ValueKind::Cast { type_name, .. } => type_name.as_str(),
+        _ => return None,
+    };
+    let category = match type_name {
+        "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "money" => "number",
+        "text" | "varchar" | "bpchar" | "name" | "citext" => "text",
+        "date" | "timestamp" | "timestamptz" => "date/time",
+        other => other,
+    };
+    Some(category.to_string())
+}
+
+fn check_union(file: &str, branches: &[Vec<Value>], out: &mut Vec<Finding>) {
+    let width = branches.iter().map(Vec::len).max().unwrap_or(0);
+    for position in 0..width {
+        let column: Vec<&Value> = branches.iter().filter_map(|branch| branch.get(position)).collect();
+        let mut first: Option<(String, &Value)> = None;
+        for value in &column {
+            let Some(category) = category(value) else { continue };
+            match &first {
+                None => first = Some((category, value)),
+                Some((expected, at)) if *expected != category => {
+                    out.push(Finding::new(
+                        Code::UnionTypeMismatch,
+                        Some((file, value.line)),
+                        format!("column {}", position + 1),
+                        format!(
+                            "UNION column {} is {category} here but {expected} in the branch at line {}",
+                            position + 1,
+                            at.line
+                        ),
+                    ));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        for value in column.iter().filter(|value| value.kind == ValueKind::Null) {
+            let hint = match &first {
+                Some((category, _)) => format!("Write NULL::<type> with the column's type ({category} in another branch)."),
+                None => Code::UnionUncastNull.hint().to_string(),
+            };
+            out.push(
+                Finding::new(
+                    Code::UnionUncastNull,
+                    Some((file, value.line)),
+                    format!("column {}", position + 1),
+                    format!("bare NULL in UNION column {}: its type comes from the other branches", position + 1),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Levels 4 and 5: the seeds run, then the resolvers, inside a subtransaction that is always
+//! rolled back; sequences they drew from are put back afterwards, so the database is as before.
+
+use super::config::{final_key_column, staging_key_role, SeedConfig};
+use super::located::{duplicate_key_value, line_of_value, quoted_column, uuids_in};
+use super::resolvers::Resolver;
+use super::schema::{parent_of, Tables};
+use super::statements::{SeedFile, SeedStatement};
+use super::{Code, Finding};
+use crate::errors::{raise, sqlstate};
+use crate::script::{error_line, parts_of, ErrorParts};
+use crate::server::error_position::ErrorPositionProbe;
+use crate::server::subtransaction::{in_subtransaction, rolled_back};
+use crate::sql_text::line_of_byte;
+use pgrx::prelude::*;
+use pgrx::spi::quote_identifier;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn execute(
+    level: i32,
+    files: &[SeedFile],
+    tables: &Tables,
+    resolvers: &[(String, Resolver)],
+    config: &SeedConfig,
+    earlier: &[Finding],
+    probe: &ErrorPositionProbe,
+) -> Vec<Finding> {
+    lock_written_tables(files, tables, resolvers, config);
+    let sequences = sequence_states();
+    let mut findings = Vec::new();
+    let outcome = rolled_back(|| {
+        let failed_tables = load(files, earlier, probe, &mut findings);
+        if level >= 5 {
+            resolve(files, tables, resolvers, config, earlier, failed_tables, &mut findings);
+        }
+    });
+    if let Err(error) = outcome {
+        let (code, message, detail, hint) = parts_of(*error);
+        raise(code, format!("seed validation stopped: {message}"), detail, hint);
+    }
+    restore_sequences(sequences);
+    findings
+}
+
+/// Level 4: every statement in its own subtransaction, in file order. A failure is a finding
+/// (unless levels 1-2 already reported an error in that statement) and the next one runs.
+/// Returns the tables whose loading was incomplete.
+fn load(files: &[SeedFile], earlier: &[Finding], probe: &ErrorPositionProbe, out: &mut Vec<Finding>) -> BTreeSet<String> {
+    let mut incomplete = BTreeSet::new();
+    for file in files {
+        if file.parsed.is_err() {
+            incomplete.extend(["*".to_string()]);
+            continue;
+        }
+        for statement in file.statements() {
+            let flagged = already_flagged(earlier, &file.name, &file.text, statement);
+            let failure = match &statement.refused {
+                Some(reason) => Some((statement.line, format!("not run: {reason}"))),
+                None => run_statement(file, statement, probe),
+            };
+            let Some((line, message)) = failure else { continue };
+            if let Some(target) = &statement.target {
+                incomplete.insert(target.table.clone());
+            }
+            if !flagged {
+                let object = statement.target.as_ref().map_or_else(|| file.name.clone(), |t| t.display());
+                out.push(Finding::new(Code::SeedStatementFailed, Some((&file.name, line)), object, message));
+            }
+        }
+    }
+    incomplete
+}
+
+fn already_flagged(earlier: &[Finding], file: &str, text: &str, statement: &SeedStatement) -> bool {
+    let last_line = line_of_byte(text, statement.end) as i32;
+    earlier.iter().any(|f| {
+        f.severity.fails()
+            && f.file.as_deref() == Some(file)
+            && f.line.is_some_and(|line| (statement.line as i32..=last_line).contains(&line))
+    })
+}
+
+/// Run one statement in a subtransaction; on failure, the line it points at and the message.
+fn run_statement(file: &SeedFile, statement: &SeedStatement, probe: &ErrorPositionProbe) -> Option<(usize, String)> {
+    probe.clear();
+    let sql = &file.text[statement.start..statement.end];
+    let error = in_subtransaction(|| Spi::run(sql).unwrap_or_else(|e| pgrx::error!("{e}"))).err()?;
+    let line = error_line(&file.text, statement.start, statement.end, probe.position());
+    let (code, message, detail, _) = parts_of(*error);
+    let detail = detail.map(|d| format!(" ({d})")).unwrap_or_default();
+    Some((line, format!("{} {message}{detail}", sqlstate(code))))
+}
+
+/// Level 5: the resolvers in dependency order, each in a subtransaction; then the keys they left
+/// NULL, the deferred constraints, and the row counts.
+fn resolve(
+    files: &[SeedFile],
+    tables: &Tables,
+    resolvers: &[(String, Resolver)],
+    config: &SeedConfig,
+    earlier: &[Finding],
+    mut failed: BTreeSet<String>,
+    out: &mut Vec<Finding>,
+) {
+    let flagged_resolver = |signature: &str| earlier.iter().any(|f| f.severity.fails() && f.file.as_deref() == Some(signature));
+    for (table, resolver) in dependency_order(resolvers, tables, config) {
+        let call = format!("SELECT {}()", qualified(config.resolver_schema(), &config.resolver_name(table)));
+        let Err(error) = in_subtransaction(|| Spi::run(&call).unwrap_or_else(|e| pgrx::error!("{e}"))) else {
+            continue;
+        };
+        failed.insert(table.clone());
+        if !flagged_resolver(&resolver.signature) {
+            out.push(resolver_failure(files, config, table, resolver, parts_of(*error)));
+        }
+    }
+    null_keys(files, tables, resolvers, config, earlier, &failed, out);
+    if let Err(error) = in_subtransaction(|| Spi::run("SET CONSTRAINTS ALL IMMEDIATE").unwrap_or_else(|e| pgrx::error!("{e}"))) {
+        out.push(constraint_failure(files, parts_of(*error)));
+    }
+    row_counts(files, resolvers, config, out);
+}
+
+/// Parents before children (a final table's keys name its parents); a cycle's tables in name
+/// order after the rest; a self-reference does not count.
+fn dependency_order<'a>(resolvers: &'a [(String, Resolver)], tables: &Tables, config: &SeedConfig) -> Vec<&'a (String, Resolver)> {
+    let names: BTreeSet<&str> = resolvers.iter().map(|(t, _)| t.as_str()).collect();
+    let parents: BTreeMap<&str, BTreeSet<String>> = resolvers
+        .iter()
+        .map(|(table, _)| (table.as_str(), parents_of(table, tables, config).into_iter().filter(|p| p != table && names.contains(p.as_str())).collect()))
+        .collect();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut order = Vec::new();
+    while order.len() < resolvers.len() {
+        let ready: Vec<&(String, Resolver)> = resolvers
+            .iter()
+            .filter(|(t, _)| !done.contains(t.as_str()) && parents[t.as_str()].iter().all(|p| done.contains(p.as_str())))
+            .collect();
+        let batch = if ready.is_empty() { resolvers.iter().filter(|(t, _)| !done.contains(t.as_str())).take(1).collect() } else { ready };
+        for entry in batch {
+            done.insert(&entry.0);
+            order.push(entry);
+        }
+    }
+    order
+}
+
+/// The parent tables of a staging table, by name, from its key columns.
+fn parents_of(table: &str, tables: &Tables, config: &SeedConfig) -> Vec<String> {
+    let staging = tables.get(&(config.staging_schema.clone(), table.to_string()));
+    let final_table = tables.get(&(config.final_schema.clone(), table.to_string()));
+    let (Some(staging), Some(final_table)) = (staging, final_table) else { return Vec::new() };
+    staging
+        .columns
+        .iter()
+        .filter_map(|column| staging_key_role(column))
+        .map(|role| parent_of(config, final_table, &final_key_column(role), role).1)
+        .collect()
+}
+
+/// A resolver's error, classified by SQLSTATE and pinned to the seed row it names.
+fn resolver_failure(files: &[SeedFile], config: &SeedConfig, table: &str, resolver: &Resolver, error: ErrorParts) -> Finding {
+    let (code, message, detail, _) = error;
+    let detail = detail.unwrap_or_default();
+    let staging = config.staging_schema.as_str();
+    let object = format!("{}.{table}", config.final_schema);
+    let row_at = || uuids_in(&detail).first().and_then(|id| line_of_value(files, staging, table, id, false));
+    let text = format!("{}: {message}{}", resolver.signature, if detail.is_empty() { String::new() } else { format!(" ({detail})") });
+    match sqlstate(code).as_str() {
+        "23505" => {
+            let at = duplicate_key_value(&detail).and_then(|value| line_of_value(files, staging, table, &value, true));
+            Finding::new(Code::UniqueConstraintViolation, at, object, text)
+        }
+        "23514" => Finding::new(Code::CheckConstraintViolation, row_at(), object, text),
+        "23503" => Finding::new(Code::FkConstraintViolation, row_at(), object, text),
+        "23502" => match quoted_column(&message) {
+            Some(column) if column.starts_with("fk_") => {
+                Finding::new(Code::NullFkAfterResolution, row_at(), format!("{object}.{column}"), text)
+            }
+            column => Finding::new(Code::NotNullViolation, row_at(), column.map_or(object.clone(), |c| format!("{object}.{c}")), text),
+        },
+        _ => Finding::new(Code::ResolverFailed, Some((&resolver.signature, 1)), object, text),
+    }
+}
+
+/// A deferred constraint's violation at SET CONSTRAINTS ALL IMMEDIATE.
+fn constraint_failure(files: &[SeedFile], error: ErrorParts) -> Finding {
+    let (code, message, detail, _) = error;
+    let detail = detail.unwrap_or_default();
+    let value = detail.strip_prefix("Key (").and_then(|rest| rest.split(")=(").nth(1)).and_then(|v| v.split(')').next());
+    let table = message.split("on table \"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_string();
+    let at = value.and_then(|value| {
+        files.iter().find_map(|file| {
+            let schema = file.statements().iter().filter_map(|s| s.target.as_ref()).find(|t| t.table == table)?.schema()?.to_string();
+            line_of_value(std::slice::from_ref(file), &schema, &table, value, false)
+        })
+    });
+    let finding_code = match sqlstate(code).as_str() {
+        "23503" => Code::FkConstraintViolation,
+        "23505" => Code::UniqueConstraintViolation,
+        "23514" => Code::CheckConstraintViolation,
+        _ => Code::ResolverFailed,
+    };
+    let text = if detail.is_empty() { message } else { format!("{message} ({detail})") };
+    Finding::new(finding_code, at, table, format!("at the end of the seeds (deferred): {text}"))
+}
+
+/// Keys the resolvers left NULL where the staging row named a parent. Skipped where an earlier
+/// finding explains them: the table or its parent failed to load or resolve, or level 3 found
+/// the key unresolved.
+fn null_keys(
+    files: &[SeedFile],
+    tables: &Tables,
+    resolvers: &[(String, Resolver)],
+    config: &SeedConfig,
+    earlier: &[Finding],
+    failed: &BTreeSet<String>,
+    out: &mut Vec<Finding>,
+) {
+    if failed.contains("*") {
+        return;
+    }
+    for (table, _) in resolvers.iter().filter(|(t, _)| !failed.contains(t)) {
+        let staging = tables.get(&(config.staging_schema.clone(), table.clone()));
+        let final_table = tables.get(&(config.final_schema.clone(), table.clone()));
+        let (Some(staging), Some(final_table)) = (staging, final_table) else { continue };
+        if !staging.has("id") || !final_table.has("id") {
+            continue;
+        }
+        for column in &staging.columns {
+            let Some(role) = staging_key_role(column) else { continue };
+            let key = final_key_column(role);
+            let object = format!("{}.{table}.{key}", config.final_schema);
+            let (_, parent) = parent_of(config, final_table, &key, role);
+            let explained = failed.contains(&parent) || earlier.iter().any(|f| f.severity.fails() && f.object == object);
+            if explained || !final_table.has(&key) {
+                continue;
+            }
+            let Some((count, id, parent_id)) = first_null_key(config, table, column, &key) else { continue };
+            let at = line_of_value(files, &config.staging_schema, table, &id, false);
+            out.push(Finding::new(
+                Code::NullFkAfterResolution,
+                at,
+                object,
+                format!("{count} row(s) of {}.{table} have {key} NULL after resolution, e.g. id {id}: no {parent} has id {parent_id}", config.final_schema),
+            ));
+        }
+    }
+}
+
+fn first_null_key(config: &SeedConfig, table: &str, column: &str, key: &str) -> Option<(i64, String, String)> {
+    let query = format!(
+        "SELECT count(*) OVER (), s.id::text, s.{column}::text FROM {staging} s JOIN {final_table} f ON f.id = s.id \
+         WHERE s.{column} IS NOT NULL AND f.{key} IS NULL ORDER BY s.id LIMIT 1",
+        column = quote_identifier(column),
+        key = quote_identifier(key),
+        staging = qualified(&config.staging_schema, table),
+        final_table = qualified(&config.final_schema, table),
+    );
+    let row = Spi::connect(|client| -> Result<Option<(i64, String, String)>, pgrx::spi::Error> {
+        let rows = client.select(&query, None, &[])?;
+        match rows.into_iter().next() {
+            None => Ok(None),
+            Some(row) => Ok(Some((row.get(1)?.unwrap_or(0), row.get(2)?.unwrap_or_default(), row.get(3)?.unwrap_or_default()))),
+        }
+    });
+    row.unwrap_or_else(|e| pgrx::error!("checking {table}.{key} for NULL keys: {e}"))
+}
+
+/// One info finding per table the seeds or resolvers filled.
+fn row_counts(files: &[SeedFile], resolvers: &[(String, Resolver)], config: &SeedConfig, out: &mut Vec<Finding>) {
+    let mut written: BTreeSet<(String, String)> = files
+        .iter()
+        .flat_map(SeedFile::statements)
+        .filter(|s| s.action.writes())
+        .filter_map(|s| s.target.as_ref())
+        .filter_map(|t| Some((t.schema()?.to_string(), t.table.clone())))
+        .collect();
+    written.extend(resolvers.iter().map(|(t, _)| (config.final_schema.clone(), t.clone())));
+    for (schema, table) in written {
+        let query = format!("SELECT count(*) FROM {}", qualified(&schema, &table));
+        let Ok(Some(count)) = Spi::get_one::<i64>(&query) else { continue };
+        out.push(Finding::new(Code::RowCount, None, format!("{schema}.{table}"), format!("{count} rows")));
+    }
+}
+
+/// SHARE locks on every table the seeds or resolvers write, held to the end of the caller's
+/// transaction: other sessions cannot insert into them (and draw from their sequences) while
+/// the validation runs, which is what makes putting the sequences back safe.
+fn lock_written_tables(files: &[SeedFile], tables: &Tables, resolvers: &[(String, Resolver)], config: &SeedConfig) {
+    let mut names: BTreeSet<String> = files
+        .iter()
+        .flat_map(SeedFile::statements)
+        .filter(|s| s.action.writes())
+        .filter_map(|s| s.target.as_ref())
+        .filter_map(|t| Some(qualified(t.resolved_schema.as_deref()?, &t.table)))
+        .collect();
+    let finals = resolvers.iter().filter(|(t, _)| tables.contains_key(&(config.final_schema.clone(), t.clone())));
+    names.extend(finals.map(|(t, _)| qualified(&config.final_schema, t)));
+    if names.is_empty() {
+        return;
+    }
+    let list: Vec<String> = names.into_iter().collect();
+    Spi::run(&format!("LOCK TABLE {} IN SHARE MODE", list.join(", ")))
+        .unwrap_or_else(|e| pgrx::error!("locking the tables the seeds write: {e}"));
+}
+
+/// (sequence, last_value, is_called) of every sequence the caller can read and set.
+fn sequence_states() -> Vec<(String, i64, bool)> {
+    let listing = Spi::get_one::<String>(
+        "SELECT string_agg(format('SELECT %L, last_value, is_called FROM %I.%I', format('%I.%I', schemaname, sequencename), schemaname, sequencename), ' UNION ALL ') \
+         FROM pg_catalog.pg_sequences \
+         WHERE has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'SELECT,UPDATE')",
+    )
+    .unwrap_or_else(|e| pgrx::error!("listing sequences: {e}"));
+    let Some(query) = listing else { return Vec::new() };
+    Spi::connect(|client| -> Result<Vec<(String, i64, bool)>, pgrx::spi::Error> {
+        let mut out = Vec::new();
+        for row in client.select(&query, None, &[])? {
+            out.push((row.get(1)?.unwrap_or_default(), row.get(2)?.unwrap_or(0), row.get(3)?.unwrap_or(false)));
+        }
+        Ok(out)
+    })
+    .unwrap_or_else(|e| pgrx::error!("reading sequences: {e}"))
+}
+
+/// setval() is not transactional: put back every sequence the run moved.
+fn restore_sequences(before: Vec<(String, i64, bool)>) {
+    let after: BTreeMap<String, (i64, bool)> = sequence_states().into_iter().map(|(s, v, c)| (s, (v, c))).collect();
+    for (sequence, value, called) in before {
+        if after.get(&sequence) == Some(&(value, called)) {
+            continue;
+        }
+        Spi::run_with_args(
+            "SELECT pg_catalog.setval($1::regclass, $2, $3)",
+            &[sequence.as_str().into(), value.into(), called.into()],
+        )
+        .unwrap_or_else(|e| pgrx::error!("putting sequence {sequence} back: {e}"));
+    }
+}
+
+fn qualified(schema: &str, name: &str) -> String {
+    pgrx::spi::quote_qualified_identifier(schema, name)
+}
