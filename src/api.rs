@@ -289,9 +289,12 @@ fn record_outside_transaction(
 
 fn seed_sources(seeds: Option<TextArray>, names: Option<TextArray>) -> Vec<sources::Source> {
     match seeds {
-        None if names.is_some() => {
-            raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "names given without seeds".into(), None, None)
-        }
+        None if names.is_some() => raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "names given without seeds".into(),
+            None,
+            None,
+        ),
         None => seeds::apply::registered(),
         Some(_) => named_sources(seeds, names),
     }
@@ -321,7 +324,16 @@ fn validate_seeds(
         .unwrap_or_else(|reason| raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, reason, None, None));
     let findings = seeds::run::validate(level, seed_sources(seeds, names), config);
     TableIterator::new(findings.into_iter().map(|f| {
-        (f.level, f.severity.as_str().to_string(), f.code.to_string(), f.file, f.line, f.object, f.message, f.hint)
+        (
+            f.level,
+            f.severity.as_str().to_string(),
+            f.code.to_string(),
+            f.file,
+            f.line,
+            f.object,
+            f.message,
+            f.hint,
+        )
     }))
 }
 
@@ -345,7 +357,9 @@ fn apply_seeds(
     let sources = seed_sources(seeds, names);
     let outcomes = seeds::apply::apply(&sources, continue_on_error);
     TableIterator::new(
-        outcomes.into_iter().map(|a| (a.file, a.applied, a.statements, a.rows, a.duration_ms, a.error.map(JsonB))),
+        outcomes
+            .into_iter()
+            .map(|a| (a.file, a.applied, a.statements, a.rows, a.duration_ms, a.error.map(JsonB))),
     )
 }
 
@@ -355,7 +369,9 @@ fn seed_codes() -> TableIterator<
     'static,
     (name!(code, String), name!(level, i32), name!(severity, String), name!(hint, String)),
 > {
-    TableIterator::new(seeds::Code::ALL.iter().map(|c| {
-        (c.name().to_string(), c.level(), c.severity().as_str().to_string(), c.hint().to_string())
-    }))
+    TableIterator::new(
+        seeds::Code::ALL.iter().map(|c| {
+            (c.name().to_string(), c.level(), c.severity().as_str().to_string(), c.hint().to_string())
+        }),
+    )
 }

@@ -169,7 +169,9 @@ pub fn error_line(text: &str, start: usize, end: usize, position: ErrorPosition)
     [position.internal, position.cursor]
         .into_iter()
         .find_map(|pos| byte_of_char_position(sql, pos))
-        .map_or(line_of_byte(text, skip_blanks_and_comments(text, start)), |at| line_of_byte(text, start + at))
+        .map_or(line_of_byte(text, skip_blanks_and_comments(text, start)), |at| {
+            line_of_byte(text, start + at)
+        })
 }
 
 fn statement_detail(text: &str, start: usize, original_detail: Option<String>) -> String {

@@ -23,6 +23,9 @@ pub struct Environment {
     /// Configuration for `confiture lint`, passed to confiture.lint_schema() (docs/lint.md).
     #[serde(default)]
     pub lint: Option<serde_json::Value>,
+    /// Configuration for `confiture seed validate`, passed to confiture.validate_seeds() (docs/seeds.md).
+    #[serde(default)]
+    pub seeds: Option<serde_json::Value>,
     /// The file it was read from, for messages.
     #[serde(skip)]
     pub file: PathBuf,

@@ -28,23 +28,10 @@ pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>
                 format!("{}: include dir {include} does not exist", environment.file.display()),
             ));
         }
-        let mut found = Vec::new();
-        for entry in walkdir::WalkDir::new(&root).follow_links(true) {
-            let entry = entry.map_err(|error| {
-                Failure::new(
-                    Kind::Source,
-                    format!("cannot read {}: {error}", error.path().unwrap_or(&root).display()),
-                )
-            })?;
-            if !entry.file_type().is_file() || entry.path().extension().is_none_or(|ext| ext != "sql") {
-                continue;
-            }
-            let name = relative_name(project, entry.path());
-            if !excluded.iter().any(|dir| name.starts_with(&format!("{dir}/"))) {
-                found.push(name);
-            }
-        }
-        found.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        let found: Vec<String> = sql_files_under(project, &root)?
+            .into_iter()
+            .filter(|name| !excluded.iter().any(|dir| name.starts_with(&format!("{dir}/"))))
+            .collect();
         ordered.extend(found.into_iter().filter(|name| seen.insert(name.clone())));
     }
     if ordered.is_empty() {
@@ -54,6 +41,24 @@ pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>
         ));
     }
     Ok(ordered)
+}
+
+/// The `*.sql` files under `root` (recursively), named relative to the project, sorted byte-wise.
+pub fn sql_files_under(project: &Path, root: &Path) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(root).follow_links(true) {
+        let entry = entry.map_err(|error| {
+            Failure::new(
+                Kind::Source,
+                format!("cannot read {}: {error}", error.path().unwrap_or(root).display()),
+            )
+        })?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|ext| ext == "sql") {
+            found.push(relative_name(project, entry.path()));
+        }
+    }
+    found.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    Ok(found)
 }
 
 fn normalize(dir: &str) -> String {

@@ -15,10 +15,11 @@ mod migration_version;
 mod output;
 #[path = "../../src/schema_hash.rs"]
 mod schema_hash;
+mod seed;
 
 use clap::{Parser, Subcommand};
 use failure::Failure;
-use output::{key_values, Format};
+use output::{key_values, Format, Spinner};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Validate the seed files of db/seeds/, or apply them.
+    Seed {
+        #[command(subcommand)]
+        action: SeedAction,
+    },
     /// Lint the environment's database with confiture.lint_schema().
     Lint {
         /// The environment: db/environments/<env>.yaml (its `lint:` section is the configuration).
@@ -79,6 +85,27 @@ enum Command {
         /// Also show waived findings (marked as such; they never fail the run).
         #[arg(long)]
         include_waived: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedAction {
+    /// Validate db/seeds/ with confiture.validate_seeds() at levels 1 to --level; exit 1 on an
+    /// error or critical finding. Levels 4 and 5 run the seeds and are rolled back.
+    Validate {
+        #[command(flatten)]
+        target: MigrateTarget,
+        /// 1 files, 2 schema, 3 resolvers, 4 running the seeds, 5 running the resolvers too.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..=5))]
+        level: i32,
+    },
+    /// Apply db/seeds/ in order, each file in its own savepoint, in one transaction.
+    Apply {
+        #[command(flatten)]
+        target: MigrateTarget,
+        /// Roll back a failing file only, report it and go on (exit 1 if any failed).
+        #[arg(long)]
+        continue_on_error: bool,
     },
 }
 
@@ -310,6 +337,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             }
         }
         Command::Migrate { action } => return run_migrate(&cli.project, cli.format, action),
+        Command::Seed { action } => return run_seed(&cli.project, cli.format, action),
         Command::Lint { env, database_url, fail_on, include_waived } => {
             let options =
                 lint::LintOptions { env: &env, database_url: database_url.as_deref(), include_waived };
@@ -330,6 +358,37 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 }
             }
             if lint::fails(&report.findings, fail_on) {
+                return Ok(CHECK_FAILED);
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn run_seed(project: &std::path::Path, format: Format, action: SeedAction) -> Result<u8, Failure> {
+    match action {
+        SeedAction::Validate { target, level } => {
+            let spinner = Spinner::start(format!("validating seeds at level {level}"));
+            let findings = seed::validate(project, &target.env, target.database_url.as_deref(), level)?;
+            spinner.finish();
+            match format {
+                Format::Table => out!("{}", seed::findings_table(&findings)),
+                _ => out!("{}", serde_json::to_string_pretty(&findings).expect("serializable")),
+            }
+            if seed::fails(&findings) {
+                return Ok(CHECK_FAILED);
+            }
+        }
+        SeedAction::Apply { target, continue_on_error } => {
+            let spinner = Spinner::start("applying seeds".into());
+            let applied =
+                seed::apply(project, &target.env, target.database_url.as_deref(), continue_on_error)?;
+            spinner.finish();
+            match format {
+                Format::Table => out!("{}", seed::applied_table(&applied)),
+                _ => out!("{}", serde_json::to_string_pretty(&applied).expect("serializable")),
+            }
+            if applied.iter().any(|a| !a.applied) {
                 return Ok(CHECK_FAILED);
             }
         }

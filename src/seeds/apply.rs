@@ -31,7 +31,9 @@ pub fn apply(sources: &[Source], continue_on_error: bool) -> Vec<Applied> {
     for source in sources {
         let started = Instant::now();
         let outcome = in_subtransaction(|| {
-            let run = Spi::connect_mut(|client| run_source(client, source, &probe, "A seed file must hold SQL statements."));
+            let run = Spi::connect_mut(|client| {
+                run_source(client, source, &probe, "A seed file must hold SQL statements.")
+            });
             remember(source);
             run
         });
@@ -82,7 +84,9 @@ fn remember(source: &Source) {
 pub fn registered() -> Vec<Source> {
     Spi::connect(|client| -> Result<Vec<Source>, pgrx::spi::Error> {
         let mut out = Vec::new();
-        for row in client.select("SELECT name, sql FROM confiture.seeds ORDER BY name COLLATE \"C\"", None, &[])? {
+        for row in
+            client.select("SELECT name, sql FROM confiture.seeds ORDER BY name COLLATE \"C\"", None, &[])?
+        {
             out.push(Source { name: row.get(1)?.unwrap_or_default(), text: row.get(2)?.unwrap_or_default() });
         }
         Ok(out)

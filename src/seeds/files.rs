@@ -27,7 +27,13 @@ pub fn check_files(files: &[SeedFile], config: &SeedConfig, pattern: bool) -> Ve
     findings
 }
 
-fn check_statement(file: &str, statement: &SeedStatement, config: &SeedConfig, pattern: bool, out: &mut Vec<Finding>) {
+fn check_statement(
+    file: &str,
+    statement: &SeedStatement,
+    config: &SeedConfig,
+    pattern: bool,
+    out: &mut Vec<Finding>,
+) {
     let target = statement.target.as_ref().filter(|_| statement.action.writes());
     let in_staging = target.is_some_and(|t| t.schema() == Some(config.staging_schema.as_str()));
     if let (true, Some(target)) = (pattern, target) {
@@ -112,9 +118,10 @@ fn check_uuids(file: &str, statement: &SeedStatement, out: &mut Vec<Finding>) {
 pub fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
-            group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit())
-        })
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// What kind of type a constant has, coarsely: PostgreSQL resolves a UNION column within one
@@ -161,7 +168,9 @@ fn check_union(file: &str, branches: &[Vec<Value>], out: &mut Vec<Finding>) {
         }
         for value in column.iter().filter(|value| value.kind == ValueKind::Null) {
             let hint = match &first {
-                Some((category, _)) => format!("Write NULL::<type> with the column's type ({category} in another branch)."),
+                Some((category, _)) => {
+                    format!("Write NULL::<type> with the column's type ({category} in another branch).")
+                }
                 None => Code::UnionUncastNull.hint().to_string(),
             };
             out.push(
@@ -169,7 +178,10 @@ fn check_union(file: &str, branches: &[Vec<Value>], out: &mut Vec<Finding>) {
                     Code::UnionUncastNull,
                     Some((file, value.line)),
                     format!("column {}", position + 1),
-                    format!("bare NULL in UNION column {}: its type comes from the other branches", position + 1),
+                    format!(
+                        "bare NULL in UNION column {}: its type comes from the other branches",
+                        position + 1
+                    ),
                 )
                 .with_hint(hint),
             );

@@ -116,7 +116,8 @@ mod tests {
         assert_eq!(uuids_in(detail), vec!["0b1e6f52-8c3a-4d7e-9f10-2a4b6c8d0e1f"]);
         assert_eq!(duplicate_key_value("Key (code)=(FR) already exists."), Some("FR".into()));
         assert_eq!(duplicate_key_value("Key (a, b)=(1, x) already exists."), Some("1, x".into()));
-        let message = "null value in column \"fk_region\" of relation \"tb_city\" violates not-null constraint";
+        let message =
+            "null value in column \"fk_region\" of relation \"tb_city\" violates not-null constraint";
         assert_eq!(quoted_column(message), Some("fk_region".into()));
     }
 }

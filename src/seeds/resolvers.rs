@@ -50,7 +50,8 @@ pub fn words(text: &str) -> Vec<Word> {
             let body = &rest[tag.len()..];
             at += tag.len() + body.find(tag).map_or(body.len(), |end| end + tag.len());
         } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
-            let len = rest.find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '$')).unwrap_or(rest.len());
+            let len =
+                rest.find(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '$')).unwrap_or(rest.len());
             out.push(Word { text: rest[..len].to_lowercase(), at });
             at += len;
         } else {
@@ -173,7 +174,9 @@ pub fn check_resolver(
         return findings;
     }
     let words = words(&resolver.body);
-    if let Some(execute) = words.iter().find(|w| w.text == "execute").filter(|_| resolver.language == "plpgsql") {
+    if let Some(execute) =
+        words.iter().find(|w| w.text == "execute").filter(|_| resolver.language == "plpgsql")
+    {
         findings.push(Finding::new(
             Code::ResolverNotRead,
             Some((&resolver.signature, body_line(&resolver.body, execute.at))),
@@ -186,7 +189,10 @@ pub fn check_resolver(
     for column in staging_columns {
         let Some(role) = staging_key_role(column) else { continue };
         let key = final_key_column(role);
-        let (_, parent) = parent_of(config, final_table, &key, role);
+        let (parent_schema, parent) = parent_of(config, final_table, &key, role);
+        if !final_table.has(&key) || !tables.contains_key(&(parent_schema, parent.clone())) {
+            continue; // level 2 reported it
+        }
         let names_key = words.iter().any(|w| w.text == *column);
         let names_parent = words.iter().any(|w| w.text == parent);
         if !(names_key && names_parent) {

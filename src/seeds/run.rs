@@ -23,7 +23,10 @@ pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Fin
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
             format!("level must be 1 to 5, not {level}"),
             None,
-            Some("1 reads the files, 2 the schema, 3 the resolvers, 4 runs the seeds, 5 the resolvers too.".into()),
+            Some(
+                "1 reads the files, 2 the schema, 3 the resolvers, 4 runs the seeds, 5 the resolvers too."
+                    .into(),
+            ),
         );
     }
     let probe = ErrorPositionProbe::install();
@@ -37,7 +40,10 @@ pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Fin
     }
     let mut resolvers = Vec::new();
     if level >= 3 && pattern {
-        for (table, columns) in staging_tables(&tables, &config) {
+        let finals = staging_tables(&tables, &config)
+            .into_iter()
+            .filter(|(table, _)| tables.contains_key(&(config.final_schema.clone(), table.clone())));
+        for (table, columns) in finals {
             let resolver = load_resolver(&config, &table);
             findings.extend(check_resolver(&table, &columns, resolver.as_ref(), &tables, &config));
             if let Some(resolver) = resolver {
@@ -57,16 +63,23 @@ pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Fin
 fn parse_file(source: Source, probe: &ErrorPositionProbe) -> SeedFile {
     probe.clear();
     let text = source.text;
-    let parsed = parse_seed(&text, || byte_of_char_position(&text, probe.position().cursor)).map_err(|syntax| {
-        let at = syntax.error_at.unwrap_or_else(|| skip_blanks_and_comments(&text, syntax.statement_from));
-        ParseFailure { line: line_of_byte(&text, at), message: parts_of(*syntax.error).1 }
-    });
+    let parsed =
+        parse_seed(&text, || byte_of_char_position(&text, probe.position().cursor)).map_err(|syntax| {
+            let at =
+                syntax.error_at.unwrap_or_else(|| skip_blanks_and_comments(&text, syntax.statement_from));
+            ParseFailure { line: line_of_byte(&text, at), message: parts_of(*syntax.error).1 }
+        });
     SeedFile { name: source.name, text, parsed }
 }
 
 fn spi<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
     result.unwrap_or_else(|e| {
-        raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("confiture validate_seeds: {what}: {e}"), None, None)
+        raise(
+            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+            format!("confiture validate_seeds: {what}: {e}"),
+            None,
+            None,
+        )
     })
 }
 
@@ -125,17 +138,25 @@ fn load_tables(files: &[SeedFile], config: &SeedConfig) -> Tables {
     spi(
         "reading the tables",
         Spi::connect(|client| -> Result<(), pgrx::spi::Error> {
-            let rows = client.select(include_str!("sql/tables.sql"), None, &[DatumWithOid::from(schemas.clone())])?;
+            let rows = client.select(
+                include_str!("sql/tables.sql"),
+                None,
+                &[DatumWithOid::from(schemas.clone())],
+            )?;
             for row in rows {
-                let key = (row.get::<String>(1)?.unwrap_or_default(), row.get::<String>(2)?.unwrap_or_default());
+                let key =
+                    (row.get::<String>(1)?.unwrap_or_default(), row.get::<String>(2)?.unwrap_or_default());
                 let columns: Vec<String> = row.get::<Vec<String>>(3)?.unwrap_or_default();
                 tables.insert(key, Table { columns, references: Default::default() });
             }
-            let rows = client.select(include_str!("sql/references.sql"), None, &[DatumWithOid::from(schemas)])?;
+            let rows =
+                client.select(include_str!("sql/references.sql"), None, &[DatumWithOid::from(schemas)])?;
             for row in rows {
-                let key = (row.get::<String>(1)?.unwrap_or_default(), row.get::<String>(2)?.unwrap_or_default());
+                let key =
+                    (row.get::<String>(1)?.unwrap_or_default(), row.get::<String>(2)?.unwrap_or_default());
                 let column = row.get::<String>(3)?.unwrap_or_default();
-                let parent = (row.get::<String>(4)?.unwrap_or_default(), row.get::<String>(5)?.unwrap_or_default());
+                let parent =
+                    (row.get::<String>(4)?.unwrap_or_default(), row.get::<String>(5)?.unwrap_or_default());
                 if let Some(table) = tables.get_mut(&key) {
                     table.references.insert(column, parent);
                 }

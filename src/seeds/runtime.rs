@@ -45,13 +45,14 @@ pub fn execute(
 /// Level 4: every statement in its own subtransaction, in file order. A failure is a finding
 /// (unless levels 1-2 already reported an error in that statement) and the next one runs.
 /// Returns the tables whose loading was incomplete.
-fn load(files: &[SeedFile], earlier: &[Finding], probe: &ErrorPositionProbe, out: &mut Vec<Finding>) -> BTreeSet<String> {
+fn load(
+    files: &[SeedFile],
+    earlier: &[Finding],
+    probe: &ErrorPositionProbe,
+    out: &mut Vec<Finding>,
+) -> BTreeSet<String> {
     let mut incomplete = BTreeSet::new();
     for file in files {
-        if file.parsed.is_err() {
-            incomplete.extend(["*".to_string()]);
-            continue;
-        }
         for statement in file.statements() {
             let flagged = already_flagged(earlier, &file.name, &file.text, statement);
             let failure = match &statement.refused {
@@ -81,7 +82,11 @@ fn already_flagged(earlier: &[Finding], file: &str, text: &str, statement: &Seed
 }
 
 /// Run one statement in a subtransaction; on failure, the line it points at and the message.
-fn run_statement(file: &SeedFile, statement: &SeedStatement, probe: &ErrorPositionProbe) -> Option<(usize, String)> {
+fn run_statement(
+    file: &SeedFile,
+    statement: &SeedStatement,
+    probe: &ErrorPositionProbe,
+) -> Option<(usize, String)> {
     probe.clear();
     let sql = &file.text[statement.start..statement.end];
     let error = in_subtransaction(|| Spi::run(sql).unwrap_or_else(|e| pgrx::error!("{e}"))).err()?;
@@ -102,19 +107,31 @@ fn resolve(
     mut failed: BTreeSet<String>,
     out: &mut Vec<Finding>,
 ) {
-    let flagged_resolver = |signature: &str| earlier.iter().any(|f| f.severity.fails() && f.file.as_deref() == Some(signature));
+    let drifted = |signature: &str| {
+        earlier
+            .iter()
+            .any(|f| f.code == Code::SchemaDriftInResolver.name() && f.file.as_deref() == Some(signature))
+    };
     for (table, resolver) in dependency_order(resolvers, tables, config) {
         let call = format!("SELECT {}()", qualified(config.resolver_schema(), &config.resolver_name(table)));
         let Err(error) = in_subtransaction(|| Spi::run(&call).unwrap_or_else(|e| pgrx::error!("{e}"))) else {
             continue;
         };
+        let upstream =
+            parents_of(table, tables, config).iter().any(|parent| parent != table && failed.contains(parent));
         failed.insert(table.clone());
-        if !flagged_resolver(&resolver.signature) {
-            out.push(resolver_failure(files, config, table, resolver, parts_of(*error)));
+        if upstream || drifted(&resolver.signature) {
+            continue;
+        }
+        let finding = resolver_failure(files, tables, config, table, resolver, parts_of(*error));
+        if !earlier.iter().any(|f| f.severity.fails() && f.object == finding.object) {
+            out.push(finding);
         }
     }
     null_keys(files, tables, resolvers, config, earlier, &failed, out);
-    if let Err(error) = in_subtransaction(|| Spi::run("SET CONSTRAINTS ALL IMMEDIATE").unwrap_or_else(|e| pgrx::error!("{e}"))) {
+    if let Err(error) = in_subtransaction(|| {
+        Spi::run("SET CONSTRAINTS ALL IMMEDIATE").unwrap_or_else(|e| pgrx::error!("{e}"))
+    }) {
         out.push(constraint_failure(files, parts_of(*error)));
     }
     row_counts(files, resolvers, config, out);
@@ -122,20 +139,38 @@ fn resolve(
 
 /// Parents before children (a final table's keys name its parents); a cycle's tables in name
 /// order after the rest; a self-reference does not count.
-fn dependency_order<'a>(resolvers: &'a [(String, Resolver)], tables: &Tables, config: &SeedConfig) -> Vec<&'a (String, Resolver)> {
+fn dependency_order<'a>(
+    resolvers: &'a [(String, Resolver)],
+    tables: &Tables,
+    config: &SeedConfig,
+) -> Vec<&'a (String, Resolver)> {
     let names: BTreeSet<&str> = resolvers.iter().map(|(t, _)| t.as_str()).collect();
     let parents: BTreeMap<&str, BTreeSet<String>> = resolvers
         .iter()
-        .map(|(table, _)| (table.as_str(), parents_of(table, tables, config).into_iter().filter(|p| p != table && names.contains(p.as_str())).collect()))
+        .map(|(table, _)| {
+            (
+                table.as_str(),
+                parents_of(table, tables, config)
+                    .into_iter()
+                    .filter(|p| p != table && names.contains(p.as_str()))
+                    .collect(),
+            )
+        })
         .collect();
     let mut done: BTreeSet<&str> = BTreeSet::new();
     let mut order = Vec::new();
     while order.len() < resolvers.len() {
         let ready: Vec<&(String, Resolver)> = resolvers
             .iter()
-            .filter(|(t, _)| !done.contains(t.as_str()) && parents[t.as_str()].iter().all(|p| done.contains(p.as_str())))
+            .filter(|(t, _)| {
+                !done.contains(t.as_str()) && parents[t.as_str()].iter().all(|p| done.contains(p.as_str()))
+            })
             .collect();
-        let batch = if ready.is_empty() { resolvers.iter().filter(|(t, _)| !done.contains(t.as_str())).take(1).collect() } else { ready };
+        let batch = if ready.is_empty() {
+            resolvers.iter().filter(|(t, _)| !done.contains(t.as_str())).take(1).collect()
+        } else {
+            ready
+        };
         for entry in batch {
             done.insert(&entry.0);
             order.push(entry);
@@ -158,39 +193,91 @@ fn parents_of(table: &str, tables: &Tables, config: &SeedConfig) -> Vec<String> 
 }
 
 /// A resolver's error, classified by SQLSTATE and pinned to the seed row it names.
-fn resolver_failure(files: &[SeedFile], config: &SeedConfig, table: &str, resolver: &Resolver, error: ErrorParts) -> Finding {
+fn resolver_failure(
+    files: &[SeedFile],
+    tables: &Tables,
+    config: &SeedConfig,
+    table: &str,
+    resolver: &Resolver,
+    error: ErrorParts,
+) -> Finding {
     let (code, message, detail, _) = error;
     let detail = detail.unwrap_or_default();
     let staging = config.staging_schema.as_str();
     let object = format!("{}.{table}", config.final_schema);
     let row_at = || uuids_in(&detail).first().and_then(|id| line_of_value(files, staging, table, id, false));
-    let text = format!("{}: {message}{}", resolver.signature, if detail.is_empty() { String::new() } else { format!(" ({detail})") });
+    let text = format!(
+        "{}: {message}{}",
+        resolver.signature,
+        if detail.is_empty() { String::new() } else { format!(" ({detail})") }
+    );
     match sqlstate(code).as_str() {
         "23505" => {
-            let at = duplicate_key_value(&detail).and_then(|value| line_of_value(files, staging, table, &value, true));
+            let at = duplicate_key_value(&detail)
+                .and_then(|value| line_of_value(files, staging, table, &value, true));
             Finding::new(Code::UniqueConstraintViolation, at, object, text)
         }
         "23514" => Finding::new(Code::CheckConstraintViolation, row_at(), object, text),
-        "23503" => Finding::new(Code::FkConstraintViolation, row_at(), object, text),
+        "23503" => {
+            let key =
+                detail.strip_prefix("Key (").and_then(|rest| rest.split(')').next()).unwrap_or_default();
+            let at = orphan_row(tables, config, table, key)
+                .and_then(|id| line_of_value(files, staging, table, &id, false));
+            Finding::new(Code::FkConstraintViolation, at, format!("{object}.{key}"), text)
+        }
         "23502" => match quoted_column(&message) {
             Some(column) if column.starts_with("fk_") => {
                 Finding::new(Code::NullFkAfterResolution, row_at(), format!("{object}.{column}"), text)
             }
-            column => Finding::new(Code::NotNullViolation, row_at(), column.map_or(object.clone(), |c| format!("{object}.{c}")), text),
+            column => Finding::new(
+                Code::NotNullViolation,
+                row_at(),
+                column.map_or(object.clone(), |c| format!("{object}.{c}")),
+                text,
+            ),
         },
         _ => Finding::new(Code::ResolverFailed, Some((&resolver.signature, 1)), object, text),
     }
+}
+
+/// The first staging row whose `key`'s parent UUID matches no row of the parent's final table.
+fn orphan_row(tables: &Tables, config: &SeedConfig, table: &str, key: &str) -> Option<String> {
+    let role = key.strip_prefix("fk_")?;
+    let final_table = tables.get(&(config.final_schema.clone(), table.to_string()))?;
+    let (parent_schema, parent) = parent_of(config, final_table, key, role);
+    let query = format!(
+        "SELECT s.id::text FROM {staging} s WHERE s.{column} IS NOT NULL \
+         AND NOT EXISTS (SELECT FROM {parent} p WHERE p.id = s.{column}) ORDER BY s.id LIMIT 1",
+        staging = qualified(&config.staging_schema, table),
+        column = quote_identifier(format!("{key}_id")),
+        parent = qualified(&parent_schema, &parent),
+    );
+    Spi::get_one::<String>(&query).ok().flatten()
 }
 
 /// A deferred constraint's violation at SET CONSTRAINTS ALL IMMEDIATE.
 fn constraint_failure(files: &[SeedFile], error: ErrorParts) -> Finding {
     let (code, message, detail, _) = error;
     let detail = detail.unwrap_or_default();
-    let value = detail.strip_prefix("Key (").and_then(|rest| rest.split(")=(").nth(1)).and_then(|v| v.split(')').next());
-    let table = message.split("on table \"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_string();
+    let value = detail
+        .strip_prefix("Key (")
+        .and_then(|rest| rest.split(")=(").nth(1))
+        .and_then(|v| v.split(')').next());
+    let table = message
+        .split("on table \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string();
     let at = value.and_then(|value| {
         files.iter().find_map(|file| {
-            let schema = file.statements().iter().filter_map(|s| s.target.as_ref()).find(|t| t.table == table)?.schema()?.to_string();
+            let schema = file
+                .statements()
+                .iter()
+                .filter_map(|s| s.target.as_ref())
+                .find(|t| t.table == table)?
+                .schema()?
+                .to_string();
             line_of_value(std::slice::from_ref(file), &schema, &table, value, false)
         })
     });
@@ -216,9 +303,6 @@ fn null_keys(
     failed: &BTreeSet<String>,
     out: &mut Vec<Finding>,
 ) {
-    if failed.contains("*") {
-        return;
-    }
     for (table, _) in resolvers.iter().filter(|(t, _)| !failed.contains(t)) {
         let staging = tables.get(&(config.staging_schema.clone(), table.clone()));
         let final_table = tables.get(&(config.final_schema.clone(), table.clone()));
@@ -231,8 +315,10 @@ fn null_keys(
             let key = final_key_column(role);
             let object = format!("{}.{table}.{key}", config.final_schema);
             let (_, parent) = parent_of(config, final_table, &key, role);
-            let explained = failed.contains(&parent) || earlier.iter().any(|f| f.severity.fails() && f.object == object);
-            if explained || !final_table.has(&key) {
+            let explained =
+                failed.contains(&parent) || earlier.iter().any(|f| f.severity.fails() && f.object == object);
+            let parent_exists = tables.keys().any(|(_, name)| *name == parent);
+            if explained || !final_table.has(&key) || !parent_exists {
                 continue;
             }
             let Some((count, id, parent_id)) = first_null_key(config, table, column, &key) else { continue };
@@ -247,7 +333,12 @@ fn null_keys(
     }
 }
 
-fn first_null_key(config: &SeedConfig, table: &str, column: &str, key: &str) -> Option<(i64, String, String)> {
+fn first_null_key(
+    config: &SeedConfig,
+    table: &str,
+    column: &str,
+    key: &str,
+) -> Option<(i64, String, String)> {
     let query = format!(
         "SELECT count(*) OVER (), s.id::text, s.{column}::text FROM {staging} s JOIN {final_table} f ON f.id = s.id \
          WHERE s.{column} IS NOT NULL AND f.{key} IS NULL ORDER BY s.id LIMIT 1",
@@ -260,14 +351,23 @@ fn first_null_key(config: &SeedConfig, table: &str, column: &str, key: &str) -> 
         let rows = client.select(&query, None, &[])?;
         match rows.into_iter().next() {
             None => Ok(None),
-            Some(row) => Ok(Some((row.get(1)?.unwrap_or(0), row.get(2)?.unwrap_or_default(), row.get(3)?.unwrap_or_default()))),
+            Some(row) => Ok(Some((
+                row.get(1)?.unwrap_or(0),
+                row.get(2)?.unwrap_or_default(),
+                row.get(3)?.unwrap_or_default(),
+            ))),
         }
     });
     row.unwrap_or_else(|e| pgrx::error!("checking {table}.{key} for NULL keys: {e}"))
 }
 
 /// One info finding per table the seeds or resolvers filled.
-fn row_counts(files: &[SeedFile], resolvers: &[(String, Resolver)], config: &SeedConfig, out: &mut Vec<Finding>) {
+fn row_counts(
+    files: &[SeedFile],
+    resolvers: &[(String, Resolver)],
+    config: &SeedConfig,
+    out: &mut Vec<Finding>,
+) {
     let mut written: BTreeSet<(String, String)> = files
         .iter()
         .flat_map(SeedFile::statements)
@@ -286,7 +386,12 @@ fn row_counts(files: &[SeedFile], resolvers: &[(String, Resolver)], config: &See
 /// SHARE locks on every table the seeds or resolvers write, held to the end of the caller's
 /// transaction: other sessions cannot insert into them (and draw from their sequences) while
 /// the validation runs, which is what makes putting the sequences back safe.
-fn lock_written_tables(files: &[SeedFile], tables: &Tables, resolvers: &[(String, Resolver)], config: &SeedConfig) {
+fn lock_written_tables(
+    files: &[SeedFile],
+    tables: &Tables,
+    resolvers: &[(String, Resolver)],
+    config: &SeedConfig,
+) {
     let mut names: BTreeSet<String> = files
         .iter()
         .flat_map(SeedFile::statements)
@@ -294,7 +399,8 @@ fn lock_written_tables(files: &[SeedFile], tables: &Tables, resolvers: &[(String
         .filter_map(|s| s.target.as_ref())
         .filter_map(|t| Some(qualified(t.resolved_schema.as_deref()?, &t.table)))
         .collect();
-    let finals = resolvers.iter().filter(|(t, _)| tables.contains_key(&(config.final_schema.clone(), t.clone())));
+    let finals =
+        resolvers.iter().filter(|(t, _)| tables.contains_key(&(config.final_schema.clone(), t.clone())));
     names.extend(finals.map(|(t, _)| qualified(&config.final_schema, t)));
     if names.is_empty() {
         return;
@@ -316,7 +422,11 @@ fn sequence_states() -> Vec<(String, i64, bool)> {
     Spi::connect(|client| -> Result<Vec<(String, i64, bool)>, pgrx::spi::Error> {
         let mut out = Vec::new();
         for row in client.select(&query, None, &[])? {
-            out.push((row.get(1)?.unwrap_or_default(), row.get(2)?.unwrap_or(0), row.get(3)?.unwrap_or(false)));
+            out.push((
+                row.get(1)?.unwrap_or_default(),
+                row.get(2)?.unwrap_or(0),
+                row.get(3)?.unwrap_or(false),
+            ));
         }
         Ok(out)
     })
@@ -325,7 +435,8 @@ fn sequence_states() -> Vec<(String, i64, bool)> {
 
 /// setval() is not transactional: put back every sequence the run moved.
 fn restore_sequences(before: Vec<(String, i64, bool)>) {
-    let after: BTreeMap<String, (i64, bool)> = sequence_states().into_iter().map(|(s, v, c)| (s, (v, c))).collect();
+    let after: BTreeMap<String, (i64, bool)> =
+        sequence_states().into_iter().map(|(s, v, c)| (s, (v, c))).collect();
     for (sequence, value, called) in before {
         if after.get(&sequence) == Some(&(value, called)) {
             continue;

@@ -24,7 +24,12 @@ impl Table {
 pub type Tables = BTreeMap<(String, String), Table>;
 
 /// Where a staging table or one of its columns first appears in the seeds: the finding's place.
-pub fn first_mention<'a>(files: &'a [SeedFile], schema: &str, table: &str, column: Option<&str>) -> Option<(&'a str, usize)> {
+pub fn first_mention<'a>(
+    files: &'a [SeedFile],
+    schema: &str,
+    table: &str,
+    column: Option<&str>,
+) -> Option<(&'a str, usize)> {
     let mut statement_line = None;
     for file in files {
         for statement in file.statements() {
@@ -58,14 +63,21 @@ pub fn check_schema(files: &[SeedFile], tables: &Tables, config: &SeedConfig, pa
     let mut findings = Vec::new();
     for file in files {
         for statement in file.statements() {
-            let Some(target) = statement.target.as_ref().filter(|_| statement.action.writes()) else { continue };
-            let table = target.schema().and_then(|schema| tables.get(&(schema.to_string(), target.table.clone())));
+            let Some(target) = statement.target.as_ref().filter(|_| statement.action.writes()) else {
+                continue;
+            };
+            let table =
+                target.schema().and_then(|schema| tables.get(&(schema.to_string(), target.table.clone())));
             let Some(table) = table else {
                 findings.push(Finding::new(
                     Code::MissingTargetTable,
                     Some((&file.name, statement.line)),
                     target.display(),
-                    format!("{} writes {}, which does not exist", statement.action.as_sql(), target.display()),
+                    format!(
+                        "{} writes {}, which does not exist",
+                        statement.action.as_sql(),
+                        target.display()
+                    ),
                 ));
                 continue;
             };
@@ -87,7 +99,9 @@ pub fn check_schema(files: &[SeedFile], tables: &Tables, config: &SeedConfig, pa
 
 fn check_staging_tables(files: &[SeedFile], tables: &Tables, config: &SeedConfig, out: &mut Vec<Finding>) {
     let staging = &config.staging_schema;
-    for ((_, name), table) in tables.range((staging.clone(), String::new())..).take_while(|((s, _), _)| s == staging) {
+    for ((_, name), table) in
+        tables.range((staging.clone(), String::new())..).take_while(|((s, _), _)| s == staging)
+    {
         let at = |column: Option<&str>| first_mention(files, staging, name, column);
         let final_name = format!("{}.{name}", config.final_schema);
         let Some(final_table) = tables.get(&(config.final_schema.clone(), name.clone())) else {

@@ -1,21 +1,24 @@
 //! Reading seed statements from PostgreSQL's raw parse trees into `seeds::statements` structs:
 //! what they write, which columns, and the constant values level 1 checks.
 
-use super::parser::{end_of_last_statement_before, kind_of, to_c_string, StatementKind, SyntaxError};
 use super::error_position::ErrorPositionProbe;
+use super::parser::{end_of_last_statement_before, kind_of, to_c_string, StatementKind, SyntaxError};
 use super::scratch_context::ScratchContext;
 use super::subtransaction::rolled_back;
 use crate::seeds::statements::{Action, SeedStatement, Target, Value, ValueKind};
 use crate::sql_text::{byte_of_char_position, line_of_byte, skip_blanks_and_comments};
-use pgrx::pg_sys::panic::CaughtError;
 use pgrx::list::old_list::PgList;
 use pgrx::pg_sys;
+use pgrx::pg_sys::panic::CaughtError;
 use pgrx::PgTryBuilder;
 use std::ffi::CStr;
 use std::panic::AssertUnwindSafe;
 
 /// Parse `text` into seed statements; a syntax error comes back with where it happened.
-pub fn parse_seed(text: &str, cursor_position: impl Fn() -> Option<usize>) -> Result<Vec<SeedStatement>, SyntaxError> {
+pub fn parse_seed(
+    text: &str,
+    cursor_position: impl Fn() -> Option<usize>,
+) -> Result<Vec<SeedStatement>, SyntaxError> {
     let c_text = to_c_string(text);
     PgTryBuilder::new(AssertUnwindSafe(|| Ok(read_statements(&c_text, text))))
         .catch_others(|error| Err(Box::new(error)))
@@ -67,11 +70,16 @@ fn empty(start: usize, end: usize, text: &str) -> SeedStatement {
 fn refusal(kind: StatementKind) -> Option<String> {
     match kind {
         StatementKind::Plain => None,
-        StatementKind::TransactionControl => {
-            Some("transaction control (BEGIN, COMMIT, SAVEPOINT...) cannot run inside the seeds' transaction".into())
+        StatementKind::TransactionControl => Some(
+            "transaction control (BEGIN, COMMIT, SAVEPOINT...) cannot run inside the seeds' transaction"
+                .into(),
+        ),
+        StatementKind::CopyWithClient => {
+            Some("COPY FROM STDIN needs psql's data stream, which the server has not".into())
         }
-        StatementKind::CopyWithClient => Some("COPY FROM STDIN needs psql's data stream, which the server has not".into()),
-        StatementKind::OutsideTransaction(what) => Some(format!("{what} cannot run inside a transaction block")),
+        StatementKind::OutsideTransaction(what) => {
+            Some(format!("{what} cannot run inside a transaction block"))
+        }
     }
 }
 
@@ -184,7 +192,8 @@ impl Reader<'_> {
                 self.branches(select.rarg, out);
             } else if !select.valuesLists.is_null() {
                 for row in PgList::<pg_sys::List>::from_pg(select.valuesLists).iter_ptr() {
-                    let row = PgList::<pg_sys::Node>::from_pg(row).iter_ptr().map(|v| self.value(v)).collect();
+                    let row =
+                        PgList::<pg_sys::Node>::from_pg(row).iter_ptr().map(|v| self.value(v)).collect();
                     out.push(row);
                 }
             } else {
@@ -280,7 +289,13 @@ pub fn analyze(sql: &str, probe: &ErrorPositionProbe) -> Result<(), (CaughtError
         unsafe {
             let list = pg_sys::raw_parser(c_text.as_ptr(), pg_sys::RawParseMode::RAW_PARSE_DEFAULT);
             for raw in PgList::<pg_sys::RawStmt>::from_pg(list).iter_ptr() {
-                pg_sys::parse_analyze_fixedparams(raw, c_text.as_ptr(), std::ptr::null(), 0, std::ptr::null_mut());
+                pg_sys::parse_analyze_fixedparams(
+                    raw,
+                    c_text.as_ptr(),
+                    std::ptr::null(),
+                    0,
+                    std::ptr::null_mut(),
+                );
             }
         }
     });

@@ -8,3 +8,10 @@ CREATE TABLE prep_seed.tb_supplier (id uuid, fk_city_id uuid, name text, contact
 CREATE TABLE prep_seed.tb_product (
     id uuid, fk_category_id uuid, fk_supplier_id uuid, sku text, name text, price numeric, launched_on date
 );
+CREATE TABLE prep_seed.tb_customer (id uuid, fk_city_id uuid, email text, name text);
+CREATE TABLE prep_seed.tb_warehouse (id uuid, fk_city_id uuid, name text, capacity integer);
+CREATE TABLE prep_seed.tb_review (id uuid, fk_product_id uuid, fk_customer_id uuid, rating integer, written_on date);
+CREATE TABLE prep_seed.tb_promotion (id uuid, fk_product_id uuid, discount_pct integer);
+CREATE TABLE prep_seed.tb_shipping_rate (id uuid, fk_country_id uuid, rate numeric);
+CREATE TABLE prep_seed.tb_holiday (id uuid, fk_country_id uuid, name text, day date);
+CREATE TABLE prep_seed.tb_tax_rate (id uuid, fk_country_id uuid, percent numeric);

@@ -53,3 +53,53 @@ BEGIN
     LEFT JOIN catalog.tb_supplier p ON p.id = s.fk_supplier_id;
 END;
 $$;
+
+CREATE FUNCTION prep_seed.fn_resolve_tb_customer() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO catalog.tb_customer (id, fk_city, email, name)
+    SELECT s.id, c.pk_city, s.email, s.name
+    FROM prep_seed.tb_customer s
+    LEFT JOIN catalog.tb_city c ON c.id = s.fk_city_id;
+$$;
+
+CREATE FUNCTION prep_seed.fn_resolve_tb_warehouse() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO catalog.tb_warehouse (id, fk_city, name, capacity)
+    SELECT s.id, c.pk_city, s.name, s.capacity
+    FROM prep_seed.tb_warehouse s
+    LEFT JOIN catalog.tb_city c ON c.id = s.fk_city_id;
+$$;
+
+CREATE FUNCTION prep_seed.fn_resolve_tb_review() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO catalog.tb_review (id, fk_product, fk_customer, rating, written_on)
+    SELECT s.id, p.pk_product, c.pk_customer, s.rating, s.written_on
+    FROM prep_seed.tb_review s
+    LEFT JOIN catalog.tb_product p ON p.id = s.fk_product_id
+    LEFT JOIN catalog.tb_customer c ON c.id = s.fk_customer_id;
+$$;
+
+CREATE FUNCTION prep_seed.fn_resolve_tb_promotion() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO catalog.tb_promotion (id, fk_product, discount_pct)
+    SELECT s.id, p.pk_product, s.discount_pct
+    FROM prep_seed.tb_promotion s
+    LEFT JOIN catalog.tb_product p ON p.id = s.fk_product_id;
+$$;
+
+CREATE FUNCTION prep_seed.fn_resolve_tb_shipping_rate() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO catalog.tb_shipping_rate (id, fk_country, rate)
+    SELECT s.id, c.pk_country, s.rate
+    FROM prep_seed.tb_shipping_rate s
+    LEFT JOIN catalog.tb_country c ON c.id = s.fk_country_id;
+$$;
+
+CREATE FUNCTION prep_seed.fn_resolve_tb_holiday() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO catalog.tb_holiday (id, fk_country, name, day)
+    SELECT s.id, c.pk_country, s.name, s.day
+    FROM prep_seed.tb_holiday s
+    LEFT JOIN catalog.tb_country c ON c.id = s.fk_country_id;
+$$;
+
+CREATE FUNCTION prep_seed.fn_resolve_tb_tax_rate() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO catalog.tb_tax_rate (id, fk_country, percent)
+    SELECT s.id, c.pk_country, s.percent
+    FROM prep_seed.tb_tax_rate s
+    LEFT JOIN catalog.tb_country c ON c.id = s.fk_country_id;
+$$;

@@ -1,0 +1,225 @@
+//! `confiture seed validate` and `confiture seed apply`: ship the files of db/seeds/ to
+//! confiture.validate_seeds() and confiture.apply_seeds(), and report.
+
+use crate::config;
+use crate::db::Target;
+use crate::discover::{self, SourceFile};
+use crate::failure::{Failure, Kind, Result};
+use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use serde::Serialize;
+use std::path::Path;
+
+pub const SEEDS_DIR: &str = "db/seeds";
+
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub level: i32,
+    pub severity: String,
+    pub code: String,
+    pub file: Option<String>,
+    pub line: Option<i32>,
+    pub object: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Finding {
+    fn place(&self) -> String {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}"),
+            (Some(file), None) => file.clone(),
+            _ => self.object.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Applied {
+    pub file: String,
+    pub applied: bool,
+    pub statements: i32,
+    pub rows_affected: i64,
+    pub duration_ms: f64,
+    pub error: Option<serde_json::Value>,
+}
+
+/// The seed files, in order: `db/seeds/**/*.sql`, sorted by path.
+pub fn discover(project: &Path) -> Result<Vec<SourceFile>> {
+    let dir = project.join(SEEDS_DIR);
+    if !dir.is_dir() {
+        return Err(Failure::new(
+            Kind::Config,
+            format!("{SEEDS_DIR}/ does not exist in {}", project.display()),
+        )
+        .with_hint("Seed files go in db/seeds/ (confiture init creates it)."));
+    }
+    let names = discover::sql_files_under(project, &dir)?;
+    if names.is_empty() {
+        return Err(Failure::new(Kind::Config, format!("no .sql files under {SEEDS_DIR}/")));
+    }
+    discover::read_sources(project, &names)
+}
+
+fn connect(
+    project: &Path,
+    env: &str,
+    url: Option<&str>,
+) -> Result<(config::Environment, Target, postgres::Client)> {
+    let environment = config::load(project, env)?;
+    let target = Target::parse(&config::database_url(&environment, url)?)?;
+    let client = target.connect()?;
+    Ok((environment, target, client))
+}
+
+fn database_failure(error: postgres::Error, target: &Target) -> Failure {
+    let mut failure = Failure::from_postgres(error, &target.description);
+    if matches!(failure.sqlstate.as_deref(), Some("3F000" | "42883")) {
+        failure.hint = Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
+    }
+    failure
+}
+
+pub fn validate(project: &Path, env: &str, url: Option<&str>, level: i32) -> Result<Vec<Finding>> {
+    let files = discover(project)?;
+    let (environment, target, mut client) = connect(project, env, url)?;
+    let settings = environment.seeds.clone().unwrap_or_else(|| serde_json::json!({}));
+    let (names, texts): (Vec<String>, Vec<String>) = files.into_iter().map(|f| (f.name, f.text)).unzip();
+    let rows = client
+        .query(
+            "SELECT level, severity, code, file, line, object, message, hint \
+             FROM confiture.validate_seeds($1, $2, $3, $4::text::jsonb)",
+            &[&level, &texts, &names, &settings.to_string()],
+        )
+        .map_err(|e| database_failure(e, &target))?;
+    Ok(rows
+        .iter()
+        .map(|row| Finding {
+            level: row.get(0),
+            severity: row.get(1),
+            code: row.get(2),
+            file: row.get(3),
+            line: row.get(4),
+            object: row.get(5),
+            message: row.get(6),
+            hint: row.get(7),
+        })
+        .collect())
+}
+
+pub fn apply(project: &Path, env: &str, url: Option<&str>, continue_on_error: bool) -> Result<Vec<Applied>> {
+    let files = discover(project)?;
+    let (_, target, mut client) = connect(project, env, url)?;
+    let (names, texts): (Vec<String>, Vec<String>) = files.into_iter().map(|f| (f.name, f.text)).unzip();
+    let rows = client
+        .query(
+            "SELECT file, applied, statements, rows_affected, duration_ms, error::text \
+             FROM confiture.apply_seeds($1, $2, $3)",
+            &[&texts, &names, &continue_on_error],
+        )
+        .map_err(|e| database_failure(e, &target))?;
+    Ok(rows
+        .iter()
+        .map(|row| Applied {
+            file: row.get(0),
+            applied: row.get(1),
+            statements: row.get(2),
+            rows_affected: row.get(3),
+            duration_ms: row.get(4),
+            error: row.get::<_, Option<&str>>(5).and_then(|e| serde_json::from_str(e).ok()),
+        })
+        .collect())
+}
+
+/// Error and critical findings fail the validation.
+pub fn fails(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == "error" || f.severity == "critical")
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+pub fn summary(findings: &[Finding]) -> String {
+    let of = |severity: &str| findings.iter().filter(|f| f.severity == severity).count();
+    let problems = findings.len() - of("info");
+    format!(
+        "{}: {} critical, {}, {}, {} info",
+        count(problems, "finding"),
+        of("critical"),
+        count(of("error"), "error"),
+        count(of("warning"), "warning"),
+        of("info")
+    )
+}
+
+fn table(header: Vec<&str>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header);
+    if table.width().is_none() {
+        table.set_width(140); // not a terminal: wrap at a width that reads well in CI logs
+    }
+    table
+}
+
+/// Findings as a table; the row counts (info) as one short table after it.
+pub fn findings_table(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let problems: Vec<&Finding> = findings.iter().filter(|f| f.severity != "info").collect();
+    if !problems.is_empty() {
+        let mut t = table(vec!["level", "severity", "code", "where", "message"]);
+        for f in problems {
+            t.add_row(vec![
+                f.level.to_string(),
+                f.severity.clone(),
+                f.code.clone(),
+                f.place(),
+                f.message.clone(),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    let counts: Vec<&Finding> = findings.iter().filter(|f| f.code == "ROW_COUNT").collect();
+    if !counts.is_empty() {
+        let mut t = table(vec!["table", "rows after seeds and resolvers (rolled back)"]);
+        for f in counts {
+            t.add_row(vec![f.object.clone(), f.message.trim_end_matches(" rows").to_string()]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    out.push_str(&summary(findings));
+    out
+}
+
+pub fn applied_table(applied: &[Applied]) -> String {
+    let mut t = table(vec!["file", "result", "statements", "rows", "ms"]);
+    for a in applied {
+        let result = match &a.error {
+            None => "applied".to_string(),
+            Some(error) => format!("failed: {}", error["message"].as_str().unwrap_or("")),
+        };
+        t.add_row(vec![
+            a.file.clone(),
+            result,
+            a.statements.to_string(),
+            a.rows_affected.to_string(),
+            format!("{:.1}", a.duration_ms),
+        ]);
+    }
+    let done = applied.iter().filter(|a| a.applied).count();
+    let rows: i64 = applied.iter().map(|a| a.rows_affected).sum();
+    format!(
+        "{t}\napplied {done} of {}, {}{}",
+        count(applied.len(), "file"),
+        count(rows as usize, "row"),
+        if done < applied.len() {
+            format!("; {} failed and rolled back", applied.len() - done)
+        } else {
+            String::new()
+        }
+    )
+}
