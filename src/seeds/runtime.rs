@@ -117,13 +117,20 @@ fn resolve(
         let Err(error) = in_subtransaction(|| Spi::run(&call).unwrap_or_else(|e| pgrx::error!("{e}"))) else {
             continue;
         };
-        let upstream =
+        let parent_failed =
             parents_of(table, tables, config).iter().any(|parent| parent != table && failed.contains(parent));
         failed.insert(table.clone());
-        if upstream || drifted(&resolver.signature) {
+        let error = parts_of(*error);
+        // A missing parent row shows as a NULL key (23502 on fk_...) or a bad one (23503).
+        let key_error = match sqlstate(error.0).as_str() {
+            "23502" => quoted_column(&error.1).is_some_and(|column| column.starts_with("fk_")),
+            "23503" => true,
+            _ => false,
+        };
+        if (parent_failed && key_error) || drifted(&resolver.signature) {
             continue;
         }
-        let finding = resolver_failure(files, tables, config, table, resolver, parts_of(*error));
+        let finding = resolver_failure(files, tables, config, table, resolver, error);
         if !earlier.iter().any(|f| f.severity.fails() && f.object == finding.object) {
             out.push(finding);
         }
@@ -134,7 +141,7 @@ fn resolve(
     }) {
         out.push(constraint_failure(files, parts_of(*error)));
     }
-    row_counts(files, resolvers, config, out);
+    row_counts(files, tables, resolvers, config, out);
 }
 
 /// Parents before children (a final table's keys name its parents); a cycle's tables in name
@@ -236,7 +243,7 @@ fn resolver_failure(
                 text,
             ),
         },
-        _ => Finding::new(Code::ResolverFailed, Some((&resolver.signature, 1)), object, text),
+        _ => Finding::new(Code::ResolverFailed, None, object, text),
     }
 }
 
@@ -364,23 +371,41 @@ fn first_null_key(
 /// One info finding per table the seeds or resolvers filled.
 fn row_counts(
     files: &[SeedFile],
+    tables: &Tables,
     resolvers: &[(String, Resolver)],
     config: &SeedConfig,
     out: &mut Vec<Finding>,
 ) {
+    for (schema, table) in written_tables(files, tables, resolvers, config) {
+        let query = format!("SELECT count(*) FROM {}", qualified(&schema, &table));
+        let count =
+            Spi::get_one::<i64>(&query).unwrap_or_else(|e| pgrx::error!("counting {schema}.{table}: {e}"));
+        out.push(Finding::new(
+            Code::RowCount,
+            None,
+            format!("{schema}.{table}"),
+            format!("{} rows", count.unwrap_or(0)),
+        ));
+    }
+}
+
+/// The existing tables the seeds write, and the final tables of the resolvers.
+fn written_tables(
+    files: &[SeedFile],
+    tables: &Tables,
+    resolvers: &[(String, Resolver)],
+    config: &SeedConfig,
+) -> BTreeSet<(String, String)> {
     let mut written: BTreeSet<(String, String)> = files
         .iter()
         .flat_map(SeedFile::statements)
         .filter(|s| s.action.writes())
         .filter_map(|s| s.target.as_ref())
-        .filter_map(|t| Some((t.schema()?.to_string(), t.table.clone())))
+        .filter_map(|t| Some((t.resolved_schema.clone()?, t.table.clone())))
         .collect();
-    written.extend(resolvers.iter().map(|(t, _)| (config.final_schema.clone(), t.clone())));
-    for (schema, table) in written {
-        let query = format!("SELECT count(*) FROM {}", qualified(&schema, &table));
-        let Ok(Some(count)) = Spi::get_one::<i64>(&query) else { continue };
-        out.push(Finding::new(Code::RowCount, None, format!("{schema}.{table}"), format!("{count} rows")));
-    }
+    let finals = resolvers.iter().map(|(t, _)| (config.final_schema.clone(), t.clone()));
+    written.extend(finals.filter(|key| tables.contains_key(key)));
+    written
 }
 
 /// SHARE locks on every table the seeds or resolvers write, held to the end of the caller's
@@ -392,21 +417,14 @@ fn lock_written_tables(
     resolvers: &[(String, Resolver)],
     config: &SeedConfig,
 ) {
-    let mut names: BTreeSet<String> = files
+    let names: Vec<String> = written_tables(files, tables, resolvers, config)
         .iter()
-        .flat_map(SeedFile::statements)
-        .filter(|s| s.action.writes())
-        .filter_map(|s| s.target.as_ref())
-        .filter_map(|t| Some(qualified(t.resolved_schema.as_deref()?, &t.table)))
+        .map(|(schema, table)| qualified(schema, table))
         .collect();
-    let finals =
-        resolvers.iter().filter(|(t, _)| tables.contains_key(&(config.final_schema.clone(), t.clone())));
-    names.extend(finals.map(|(t, _)| qualified(&config.final_schema, t)));
     if names.is_empty() {
         return;
     }
-    let list: Vec<String> = names.into_iter().collect();
-    Spi::run(&format!("LOCK TABLE {} IN SHARE MODE", list.join(", ")))
+    Spi::run(&format!("LOCK TABLE {} IN SHARE MODE", names.join(", ")))
         .unwrap_or_else(|e| pgrx::error!("locking the tables the seeds write: {e}"));
 }
 

@@ -1,0 +1,6 @@
+INSERT INTO prep_seed.tb_warehouse (id, fk_city_id, name, capacity) VALUES
+    ('80000000-0000-4000-8000-000000000001', '30000000-0000-4000-8000-000000000002', 'Toulouse Nord', 12000),
+    ('80000000-0000-4000-8000-000000000002', '30000000-0000-4000-8000-000000000009', 'München Ost', 8000);
+
+INSERT INTO prep_seed.tb_warehouse (id, fk_city_id, name, capacity_m3) VALUES
+    ('80000000-0000-4000-8000-000000000003', '30000000-0000-4000-8000-000000000004', 'Tōkyō Bay', 30000);
