@@ -11,3 +11,4 @@ mod fresh;
 mod lint;
 mod migrate;
 mod migrate_outside;
+mod seeds;
