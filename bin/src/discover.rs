@@ -137,6 +137,7 @@ mod tests {
             exclude_dirs: exclude.iter().map(|s| s.to_string()).collect(),
             allow_reset: false,
             lint: None,
+            seeds: None,
             file: "db/environments/test.yaml".into(),
         }
     }

@@ -3,6 +3,8 @@
 
 use super::config::{staging_key_role, SeedConfig};
 use super::statements::{SeedFile, SeedStatement, Value, ValueKind};
+#[cfg(test)]
+use super::statements::ParseFailure;
 use super::{Code, Finding};
 
 /// Level 1 findings for every file. `pattern` is false for plain seeds (no staging schema in
@@ -186,5 +188,96 @@ fn check_union(file: &str, branches: &[Vec<Value>], out: &mut Vec<Finding>) {
                 .with_hint(hint),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seeds::statements::{Action, Target};
+
+    fn value(kind: ValueKind, line: usize) -> Value {
+        Value { kind, line }
+    }
+
+    fn insert(schema: &str, columns: &[&str], rows: Vec<Vec<Value>>, unions: Vec<Vec<Vec<Value>>>) -> SeedFile {
+        let statement = SeedStatement {
+            start: 0,
+            end: 0,
+            line: 1,
+            action: Action::Insert,
+            target: Some(Target { schema: Some(schema.into()), table: "tb_x".into(), resolved_schema: None }),
+            columns: columns.iter().map(|c| (c.to_string(), 1)).collect(),
+            rows,
+            unions,
+            uuid_casts: vec![],
+            refused: None,
+        };
+        SeedFile { name: "x.sql".into(), text: String::new(), parsed: Ok(vec![statement]) }
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<(&str, Option<i32>)> {
+        findings.iter().map(|f| (f.code, f.line)).collect()
+    }
+
+    #[test]
+    fn uuids_must_be_canonical() {
+        assert!(is_uuid("0b1e6f52-8c3a-4d7e-9f10-2a4b6c8d0e1f"));
+        assert!(is_uuid("0B1E6F52-8C3A-4D7E-9F10-2A4B6C8D0E1F"));
+        assert!(!is_uuid("0b1e6f528c3a4d7e9f102a4b6c8d0e1f"));
+        assert!(!is_uuid("0b1e6f52-8c3a-4d7e-9f10-2a4b6c8d0e1g"));
+        assert!(!is_uuid("{0b1e6f52-8c3a-4d7e-9f10-2a4b6c8d0e1f}"));
+    }
+
+    #[test]
+    fn key_columns_of_the_staging_schema_are_checked() {
+        let config = SeedConfig::default();
+        let good = "0b1e6f52-8c3a-4d7e-9f10-2a4b6c8d0e1f";
+        let rows = vec![vec![
+            value(ValueKind::Text(good.into()), 2),
+            value(ValueKind::Text("nope".into()), 3),
+            value(ValueKind::Text("nope".into()), 4),
+        ]];
+        let file = insert("prep_seed", &["id", "fk_city_id", "label"], rows, vec![]);
+        // The label is not a key: its text is not a UUID and need not be.
+        assert_eq!(codes(&check_files(&[file], &config, true)), [("INVALID_UUID_FORMAT", Some(3))]);
+        let named = insert("prep_seed", &["id", "fk_city", "city_id"], vec![], vec![]);
+        let found = check_files(&[named], &config, true);
+        assert_eq!(codes(&found), [("INVALID_FK_NAMING", Some(1)), ("INVALID_FK_NAMING", Some(1))]);
+    }
+
+    #[test]
+    fn targets_outside_staging_count_only_in_the_pattern() {
+        let config = SeedConfig::default();
+        let file = insert("catalog", &["id", "city_id"], vec![], vec![]);
+        assert_eq!(codes(&check_files(std::slice::from_ref(&file), &config, true)), [("PREP_SEED_TARGET_MISMATCH", Some(1))]);
+        // Plain seeds: neither the target nor the key naming is the pattern's business.
+        assert!(check_files(&[file], &config, false).is_empty());
+    }
+
+    #[test]
+    fn union_columns_must_agree_and_nulls_be_cast() {
+        let config = SeedConfig::default();
+        let cast = |t: &str, line| value(ValueKind::Cast { type_name: t.into(), text: None, null: false }, line);
+        let unions = vec![vec![
+            vec![cast("uuid", 1), value(ValueKind::Typed("int4"), 1), cast("timestamptz", 1)],
+            vec![value(ValueKind::Typed("int4"), 2), cast("numeric", 2), value(ValueKind::Null, 2)],
+            vec![cast("uuid", 3), value(ValueKind::Text("7".into()), 3), cast("date", 3)],
+        ]];
+        let file = insert("prep_seed", &[], vec![], unions);
+        // int4 with numeric and timestamptz with date are one category each: no error there.
+        assert_eq!(codes(&check_files(&[file], &config, true)), [("UNION_TYPE_MISMATCH", Some(2)), ("UNION_UNCAST_NULL", Some(2))]);
+    }
+
+    #[test]
+    fn an_unparseable_file_is_one_finding() {
+        let file = SeedFile {
+            name: "broken.sql".into(),
+            text: String::new(),
+            parsed: Err(ParseFailure { line: 4, message: "syntax error at or near \"(\"".into() }),
+        };
+        let found = check_files(&[file], &SeedConfig::default(), true);
+        assert_eq!(codes(&found), [("SEED_UNPARSEABLE", Some(4))]);
+        assert!(found[0].message.ends_with("syntax error at or near \"(\""));
     }
 }

@@ -209,3 +209,35 @@ pub fn check_resolver(
     }
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = "\nDECLARE\n    n integer;\nBEGIN\n    -- fk_ghost_id in a comment\n    INSERT INTO catalog.tb_city (id, fk_region)\n    SELECT s.id, r.pk_region FROM prep_seed.tb_city s\n    LEFT JOIN catalog.\"tb_region\" r ON r.id = s.fk_region_id;\n    PERFORM 'tb_ghost; not a table';\n    GET DIAGNOSTICS n = ROW_COUNT;\n    IF n = 0 THEN RAISE NOTICE 'none'; END IF;\nEND;\n";
+
+    #[test]
+    fn words_leave_out_comments_and_strings() {
+        let words: Vec<String> = words(BODY).into_iter().map(|w| w.text).collect();
+        assert!(words.contains(&"fk_region_id".to_string()) && words.contains(&"tb_region".to_string()));
+        assert!(!words.iter().any(|w| w.contains("ghost")));
+        let dollar: Vec<String> = words_of("SELECT $x$ a;b $x$, $1");
+        assert_eq!(dollar, ["select", ",", "$", "1"]);
+    }
+
+    fn words_of(text: &str) -> Vec<String> {
+        words(text).into_iter().map(|w| w.text).collect()
+    }
+
+    #[test]
+    fn plpgsql_bodies_give_their_sql_statements() {
+        let statements = sql_statements("plpgsql", BODY);
+        let texts: Vec<&str> = statements.iter().map(|(_, text)| text.as_str()).collect();
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[0].starts_with("INSERT INTO catalog.tb_city"));
+        assert_eq!(texts[1], "SELECT 'tb_ghost; not a table'");
+        assert_eq!(body_line(BODY, statements[0].0), 6);
+        assert_eq!(declared_variables(BODY), ["n"]);
+        assert_eq!(sql_statements("sql", "SELECT 1"), [(0, "SELECT 1".to_string())]);
+    }
+}
