@@ -2,9 +2,9 @@
 //! one finding); then what each statement writes, its UUID literals and its UNIONs.
 
 use super::config::{staging_key_role, SeedConfig};
-use super::statements::{SeedFile, SeedStatement, Value, ValueKind};
 #[cfg(test)]
 use super::statements::ParseFailure;
+use super::statements::{SeedFile, SeedStatement, Value, ValueKind};
 use super::{Code, Finding};
 
 /// Level 1 findings for every file. `pattern` is false for plain seeds (no staging schema in
@@ -200,7 +200,12 @@ mod tests {
         Value { kind, line }
     }
 
-    fn insert(schema: &str, columns: &[&str], rows: Vec<Vec<Value>>, unions: Vec<Vec<Vec<Value>>>) -> SeedFile {
+    fn insert(
+        schema: &str,
+        columns: &[&str],
+        rows: Vec<Vec<Value>>,
+        unions: Vec<Vec<Vec<Value>>>,
+    ) -> SeedFile {
         let statement = SeedStatement {
             start: 0,
             end: 0,
@@ -250,7 +255,10 @@ mod tests {
     fn targets_outside_staging_count_only_in_the_pattern() {
         let config = SeedConfig::default();
         let file = insert("catalog", &["id", "city_id"], vec![], vec![]);
-        assert_eq!(codes(&check_files(std::slice::from_ref(&file), &config, true)), [("PREP_SEED_TARGET_MISMATCH", Some(1))]);
+        assert_eq!(
+            codes(&check_files(std::slice::from_ref(&file), &config, true)),
+            [("PREP_SEED_TARGET_MISMATCH", Some(1))]
+        );
         // Plain seeds: neither the target nor the key naming is the pattern's business.
         assert!(check_files(&[file], &config, false).is_empty());
     }
@@ -258,7 +266,8 @@ mod tests {
     #[test]
     fn union_columns_must_agree_and_nulls_be_cast() {
         let config = SeedConfig::default();
-        let cast = |t: &str, line| value(ValueKind::Cast { type_name: t.into(), text: None, null: false }, line);
+        let cast =
+            |t: &str, line| value(ValueKind::Cast { type_name: t.into(), text: None, null: false }, line);
         let unions = vec![vec![
             vec![cast("uuid", 1), value(ValueKind::Typed("int4"), 1), cast("timestamptz", 1)],
             vec![value(ValueKind::Typed("int4"), 2), cast("numeric", 2), value(ValueKind::Null, 2)],
@@ -266,7 +275,10 @@ mod tests {
         ]];
         let file = insert("prep_seed", &[], vec![], unions);
         // int4 with numeric and timestamptz with date are one category each: no error there.
-        assert_eq!(codes(&check_files(&[file], &config, true)), [("UNION_TYPE_MISMATCH", Some(2)), ("UNION_UNCAST_NULL", Some(2))]);
+        assert_eq!(
+            codes(&check_files(&[file], &config, true)),
+            [("UNION_TYPE_MISMATCH", Some(2)), ("UNION_UNCAST_NULL", Some(2))]
+        );
     }
 
     #[test]

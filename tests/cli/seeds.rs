@@ -36,18 +36,6 @@ fn validate(project: &Path, url: &str, level: &str) -> (i32, Vec<serde_json::Val
     (output.status.code().unwrap(), findings)
 }
 
-/// Everything pg_dump writes, data and sequence positions included.
-fn full_dump(url: &str) -> String {
-    let output = Command::new("pg_dump").arg(url).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .filter(|line| !line.starts_with("\\restrict ") && !line.starts_with("\\unrestrict "))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn the_clean_example_validates_clean_at_level_5_and_leaves_the_database_byte_for_byte() {
     let (project, url) = built("seeds", "e2e_seeds_clean");
@@ -58,7 +46,7 @@ fn the_clean_example_validates_clean_at_level_5_and_leaves_the_database_byte_for
             "INSERT INTO catalog.tb_country (id, code, name) VALUES ('10000000-0000-4000-8000-0000000000ff', 'BE', 'Belgium')",
         )
         .unwrap();
-    let before = full_dump(&url);
+    let before = dump(&url, &[]);
     let (code, findings) = validate(project.path(), &url, "5");
     assert_eq!(code, 0, "{findings:#?}");
     let problems: Vec<_> = findings.iter().filter(|f| f["code"] != "ROW_COUNT").collect();
@@ -72,7 +60,7 @@ fn the_clean_example_validates_clean_at_level_5_and_leaves_the_database_byte_for
     assert_eq!(count("catalog.tb_country"), "4 rows"); // Belgium plus the three seeded
     assert_eq!(count("catalog.tb_review"), "3 rows");
     assert_eq!(findings.iter().filter(|f| f["code"] == "ROW_COUNT").count(), 26);
-    assert_eq!(full_dump(&url), before, "level 5 changed the database");
+    assert_eq!(dump(&url, &[]), before, "level 5 changed the database");
 }
 
 /// (code, file, line) of each planted defect; a resolver's findings name it as their file and
@@ -111,7 +99,7 @@ fn every_planted_defect_is_found_at_its_file_and_line_and_nothing_else() {
         .query("SELECT code, level FROM confiture.seed_codes() WHERE code <> 'ROW_COUNT'", &[])
         .unwrap();
     assert_eq!(codes.len(), PLANTED.len(), "a finding code without a planted defect");
-    let before = full_dump(&url);
+    let before = dump(&url, &[]);
     for level in 1..=5 {
         let (code, findings) = validate(project.path(), &url, &level.to_string());
         assert_eq!(code, 1, "errors must fail the validation");
@@ -138,7 +126,7 @@ fn every_planted_defect_is_found_at_its_file_and_line_and_nothing_else() {
         expected.sort();
         assert_eq!(found, expected, "level {level}");
     }
-    assert_eq!(full_dump(&url), before, "validation changed the database");
+    assert_eq!(dump(&url, &[]), before, "validation changed the database");
 }
 
 #[test]

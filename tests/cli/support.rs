@@ -99,9 +99,14 @@ pub fn assert_exit(output: &Output, code: i32) {
 
 /// `pg_dump --schema-only` of a database, for before/after and equivalence comparisons.
 pub fn schema_dump(url: &str) -> String {
-    let output = Command::new("pg_dump").args(["--schema-only", "--no-comments", url]).output().unwrap();
+    dump(url, &["--schema-only", "--no-comments"])
+}
+
+/// `pg_dump` with `options` (none: everything, data and sequence positions included).
+pub fn dump(url: &str, options: &[&str]) -> String {
+    let output = Command::new("pg_dump").args(options).arg(url).output().unwrap();
     assert!(output.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&output.stderr));
-    // pg_dump writes a random key in \restrict and \unrestrict lines: not part of the schema.
+    // pg_dump writes a random key in \restrict and \unrestrict lines: not part of the database.
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()
