@@ -61,7 +61,7 @@ fn check_statement(
             }
         }
     }
-    check_uuids(file, statement, out);
+    check_uuids(file, statement, pattern && in_staging, out);
     for union in &statement.unions {
         check_union(file, union, out);
     }
@@ -78,8 +78,9 @@ fn fk_naming_problem(column: &str) -> Option<String> {
     }
 }
 
-/// Strings in UUID columns (`id`, `fk_<parent>_id`) and strings cast to uuid must be UUIDs.
-fn check_uuids(file: &str, statement: &SeedStatement, out: &mut Vec<Finding>) {
+/// Strings cast to uuid must be UUIDs; so must strings in the staging pattern's key columns
+/// (`id`, `fk_<parent>_id`) when `key_columns` (elsewhere an `id` may be anything).
+fn check_uuids(file: &str, statement: &SeedStatement, key_columns: bool, out: &mut Vec<Finding>) {
     let mut reported = Vec::new();
     let mut report = |text: &str, line: usize, column: &str, out: &mut Vec<Finding>| {
         if !is_uuid(text) && !reported.contains(&(line, text.to_string())) {
@@ -97,7 +98,7 @@ fn check_uuids(file: &str, statement: &SeedStatement, out: &mut Vec<Finding>) {
             ));
         }
     };
-    for row in &statement.rows {
+    for row in statement.rows.iter().filter(|_| key_columns) {
         for ((column, _), value) in statement.columns.iter().zip(row) {
             if column != "id" && staging_key_role(column).is_none() {
                 continue;

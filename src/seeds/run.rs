@@ -85,6 +85,8 @@ fn spi<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
 
 /// Where each target table is: its written schema, or the search path's answer.
 fn resolve_targets(files: &mut [SeedFile]) {
+    // Seed files often repeat one table thousands of times: ask once per name.
+    let mut known: std::collections::HashMap<String, Option<String>> = Default::default();
     for file in files {
         let Ok(statements) = &mut file.parsed else { continue };
         for target in statements.iter_mut().filter_map(|s| s.target.as_mut()) {
@@ -92,6 +94,10 @@ fn resolve_targets(files: &mut [SeedFile]) {
                 Some(schema) => pgrx::spi::quote_qualified_identifier(schema, &target.table),
                 None => pgrx::spi::quote_identifier(&target.table),
             };
+            if let Some(schema) = known.get(&name) {
+                target.resolved_schema = schema.clone();
+                continue;
+            }
             target.resolved_schema = spi(
                 "finding a seed's table",
                 Spi::get_one_with_args::<String>(
@@ -102,6 +108,7 @@ fn resolve_targets(files: &mut [SeedFile]) {
                 )
                 .or_else(none_if_no_row),
             );
+            known.insert(name, target.resolved_schema.clone());
         }
     }
 }

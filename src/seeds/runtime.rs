@@ -34,11 +34,11 @@ pub fn execute(
             resolve(files, tables, resolvers, config, earlier, failed_tables, &mut findings);
         }
     });
+    restore_sequences(sequences);
     if let Err(error) = outcome {
         let (code, message, detail, hint) = parts_of(*error);
         raise(code, format!("seed validation stopped: {message}"), detail, hint);
     }
-    restore_sequences(sequences);
     findings
 }
 
@@ -433,7 +433,8 @@ fn sequence_states() -> Vec<(String, i64, bool)> {
     let listing = Spi::get_one::<String>(
         "SELECT string_agg(format('SELECT %L, last_value, is_called FROM %I.%I', format('%I.%I', schemaname, sequencename), schemaname, sequencename), ' UNION ALL ') \
          FROM pg_catalog.pg_sequences \
-         WHERE has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'SELECT,UPDATE')",
+         WHERE has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'SELECT') \
+           AND has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'UPDATE')",
     )
     .unwrap_or_else(|e| pgrx::error!("listing sequences: {e}"));
     let Some(query) = listing else { return Vec::new() };
