@@ -255,12 +255,13 @@ mod tests {
     #[test]
     fn targets_outside_staging_count_only_in_the_pattern() {
         let config = SeedConfig::default();
-        let file = insert("catalog", &["id", "city_id"], vec![], vec![]);
+        let rows = vec![vec![value(ValueKind::Text("PAR".into()), 1), value(ValueKind::Text("x".into()), 1)]];
+        let file = insert("catalog", &["id", "city_id"], rows, vec![]);
         assert_eq!(
             codes(&check_files(std::slice::from_ref(&file), &config, true)),
             [("PREP_SEED_TARGET_MISMATCH", Some(1))]
         );
-        // Plain seeds: neither the target nor the key naming is the pattern's business.
+        // Plain seeds: neither the target, the key naming nor what an id holds is the pattern's business.
         assert!(check_files(&[file], &config, false).is_empty());
     }
 
