@@ -8,6 +8,25 @@ pub fn line_of_byte(text: &str, byte_offset: usize) -> usize {
     text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
+/// Line numbers of many offsets in one text, each found by binary search: a seed file of 100,000
+/// rows asks for hundreds of thousands of them.
+pub struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        LineIndex {
+            newlines: text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect(),
+        }
+    }
+
+    /// As `line_of_byte`.
+    pub fn line_of(&self, byte_offset: usize) -> usize {
+        self.newlines.partition_point(|&newline| newline < byte_offset) + 1
+    }
+}
+
 /// Byte offset of a PostgreSQL error position: 1-based and counted in characters.
 /// `None` when the position is unset (0) or beyond the text.
 pub fn byte_of_char_position(text: &str, position: i32) -> Option<usize> {
@@ -86,6 +105,15 @@ mod tests {
         assert_eq!(line_of_byte(text, 2), 2);
         assert_eq!(line_of_byte(text, 4), 3);
         assert_eq!(line_of_byte(text, 999), 3);
+    }
+
+    #[test]
+    fn the_line_index_agrees_with_line_of_byte() {
+        let text = "a\nbc\n\nd";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(index.line_of(offset), line_of_byte(text, offset), "offset {offset}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::errors::{raise, sqlstate};
 use crate::script::{error_line, parts_of, ErrorParts};
 use crate::server::error_position::ErrorPositionProbe;
 use crate::server::subtransaction::{in_subtransaction, rolled_back};
-use crate::sql_text::line_of_byte;
+use crate::sql_text::LineIndex;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,8 +53,9 @@ fn load(
 ) -> BTreeSet<String> {
     let mut incomplete = BTreeSet::new();
     for file in files {
+        let lines = LineIndex::new(&file.text);
         for statement in file.statements() {
-            let flagged = already_flagged(earlier, &file.name, &file.text, statement);
+            let flagged = already_flagged(earlier, &file.name, &lines, statement);
             let failure = match &statement.refused {
                 Some(reason) => Some((statement.line, format!("not run: {reason}"))),
                 None => run_statement(file, statement, probe),
@@ -72,8 +73,8 @@ fn load(
     incomplete
 }
 
-fn already_flagged(earlier: &[Finding], file: &str, text: &str, statement: &SeedStatement) -> bool {
-    let last_line = line_of_byte(text, statement.end) as i32;
+fn already_flagged(earlier: &[Finding], file: &str, lines: &LineIndex, statement: &SeedStatement) -> bool {
+    let last_line = lines.line_of(statement.end) as i32;
     earlier.iter().any(|f| {
         f.severity.fails()
             && f.file.as_deref() == Some(file)

@@ -6,7 +6,7 @@ use super::parser::{end_of_last_statement_before, kind_of, to_c_string, Statemen
 use super::scratch_context::ScratchContext;
 use super::subtransaction::rolled_back;
 use crate::seeds::statements::{Action, SeedStatement, Target, Value, ValueKind};
-use crate::sql_text::{byte_of_char_position, line_of_byte, skip_blanks_and_comments};
+use crate::sql_text::{byte_of_char_position, skip_blanks_and_comments, LineIndex};
 use pgrx::list::old_list::PgList;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
@@ -32,6 +32,7 @@ pub fn parse_seed(
 
 fn read_statements(c_text: &std::ffi::CString, text: &str) -> Vec<SeedStatement> {
     let _scratch = ScratchContext::enter();
+    let lines = LineIndex::new(text);
     // SAFETY: raw_parser reads the NUL-terminated text and returns a List of RawStmt allocated
     // in the scratch context; everything we keep is copied into Rust values before it is freed.
     unsafe {
@@ -43,7 +44,8 @@ fn read_statements(c_text: &std::ffi::CString, text: &str) -> Vec<SeedStatement>
                 let from = raw.stmt_location.max(0) as usize;
                 let end = if raw.stmt_len > 0 { from + raw.stmt_len as usize } else { text.len() };
                 let start = skip_blanks_and_comments(text, from);
-                let mut reader = Reader { text, statement: empty(start, end.min(text.len()), text) };
+                let mut reader =
+                    Reader { lines: &lines, statement: empty(start, end.min(text.len()), &lines) };
                 reader.statement_node(raw.stmt);
                 reader.statement.refused = refusal(kind_of(raw.stmt));
                 reader.statement
@@ -52,11 +54,11 @@ fn read_statements(c_text: &std::ffi::CString, text: &str) -> Vec<SeedStatement>
     }
 }
 
-fn empty(start: usize, end: usize, text: &str) -> SeedStatement {
+fn empty(start: usize, end: usize, lines: &LineIndex) -> SeedStatement {
     SeedStatement {
         start,
         end,
-        line: line_of_byte(text, start),
+        line: lines.line_of(start),
         action: Action::Other,
         target: None,
         columns: Vec::new(),
@@ -84,13 +86,13 @@ fn refusal(kind: StatementKind) -> Option<String> {
 }
 
 struct Reader<'a> {
-    text: &'a str,
+    lines: &'a LineIndex,
     statement: SeedStatement,
 }
 
 impl Reader<'_> {
     fn line(&self, location: i32) -> usize {
-        line_of_byte(self.text, location.max(0) as usize)
+        self.lines.line_of(location.max(0) as usize)
     }
 
     /// SAFETY: `node` is a valid raw statement node.
