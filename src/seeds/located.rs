@@ -4,8 +4,9 @@
 
 use super::statements::SeedFile;
 
-/// The line where a statement writing `schema.table` contains `value` (as a quoted literal
-/// when `quoted`); the last such line when `last` (the second of two duplicates).
+/// The line where a statement writing `schema.table` contains `value` as a quoted literal
+/// (compared ignoring ASCII case, as UUIDs are); the last such line when `last` (the second of
+/// two duplicates).
 pub fn line_of_value<'a>(
     files: &'a [SeedFile],
     schema: &str,
@@ -13,32 +14,22 @@ pub fn line_of_value<'a>(
     value: &str,
     last: bool,
 ) -> Option<(&'a str, usize)> {
-    let needle = format!("'{}'", value.replace('\'', "''"));
+    // ASCII lower-casing keeps every byte offset, so offsets in the copy are offsets in the file.
+    let needle = format!("'{}'", value.replace('\'', "''")).to_ascii_lowercase();
     let mut found = None;
     for file in files {
-        for statement in file.statements() {
-            let writes_table =
-                statement.target.as_ref().is_some_and(|t| t.table == table && t.schema() == Some(schema));
-            if !writes_table {
-                continue;
-            }
-            let text = &file.text[statement.start..statement.end];
-            let mut from = 0;
-            while let Some(offset) = find_case_insensitive(&text[from..], &needle) {
-                let line = crate::sql_text::line_of_byte(&file.text, statement.start + from + offset);
+        for statement in file.statements_writing(schema, table) {
+            let text = file.text[statement.start..statement.end].to_ascii_lowercase();
+            for (offset, _) in text.match_indices(&needle) {
+                let line = crate::sql_text::line_of_byte(&file.text, statement.start + offset);
                 found = Some((file.name.as_str(), line));
                 if !last {
                     return found;
                 }
-                from += offset + needle.len();
             }
         }
     }
     found
-}
-
-fn find_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
-    haystack.to_lowercase().find(&needle.to_lowercase())
 }
 
 /// The UUIDs a message or detail names, in order (`Failing row contains (1, 4b0f...)`).
@@ -62,12 +53,15 @@ pub fn uuids_in(text: &str) -> Vec<String> {
     out
 }
 
-/// The key value of a unique violation's detail: `Key (code)=(FR) already exists.` -> `FR`.
-pub fn duplicate_key_value(detail: &str) -> Option<String> {
+/// The columns and value of a key in a constraint error's detail:
+/// `Key (code)=(FR) already exists.` -> (`code`, `FR`);
+/// `Key (fk_city)=(0) is not present in table "tb_city".` -> (`fk_city`, `0`).
+pub fn key_of(detail: &str) -> Option<(String, String)> {
     let rest = detail.strip_prefix("Key (")?;
-    let value = &rest[rest.find(")=(")? + 3..];
-    let end = value.rfind(") already exists")?;
-    Some(value[..end].to_string())
+    let split = rest.find(")=(")?;
+    let value = &rest[split + 3..];
+    let end = value.rfind(") already exists").or_else(|| value.rfind(") is not present"))?;
+    Some((rest[..split].to_string(), value[..end].to_string()))
 }
 
 /// The column of a not-null violation: `null value in column "fk_region" of relation ...`.
@@ -108,14 +102,20 @@ mod tests {
         assert_eq!(line_of_value(&files, "s", "t", "X", true), Some(("a.sql", 3)));
         assert_eq!(line_of_value(&files, "s", "u", "X", false), Some(("b.sql", 1)));
         assert_eq!(line_of_value(&files, "s", "v", "X", false), None);
+        // Lower-casing that changes byte lengths (İ is 2 bytes, its lower case 3) must not shift lines.
+        let turkish = vec![seed("c.sql", "INSERT INTO s.t VALUES ('İİİİ'),\n('AB');", "s", "t")];
+        assert_eq!(line_of_value(&turkish, "s", "t", "ab", false), Some(("c.sql", 2)));
     }
 
     #[test]
     fn error_details_give_their_values() {
         let detail = "Failing row contains (3, 0b1e6f52-8c3a-4d7e-9f10-2a4b6c8d0e1f, null).";
         assert_eq!(uuids_in(detail), vec!["0b1e6f52-8c3a-4d7e-9f10-2a4b6c8d0e1f"]);
-        assert_eq!(duplicate_key_value("Key (code)=(FR) already exists."), Some("FR".into()));
-        assert_eq!(duplicate_key_value("Key (a, b)=(1, x) already exists."), Some("1, x".into()));
+        let key = |columns: &str, value: &str| Some((columns.to_string(), value.to_string()));
+        assert_eq!(key_of("Key (code)=(FR) already exists."), key("code", "FR"));
+        assert_eq!(key_of("Key (a, b)=(1, x) already exists."), key("a, b", "1, x"));
+        assert_eq!(key_of("Key (fk_city)=(0) is not present in table \"tb_city\"."), key("fk_city", "0"));
+        assert_eq!(key_of("Failing row contains (1)."), None);
         let message =
             "null value in column \"fk_region\" of relation \"tb_city\" violates not-null constraint";
         assert_eq!(quoted_column(message), Some("fk_region".into()));

@@ -2,7 +2,7 @@
 //! rolled back; sequences they drew from are put back afterwards, so the database is as before.
 
 use super::config::{final_key_column, staging_key_role, SeedConfig};
-use super::located::{duplicate_key_value, line_of_value, quoted_column, uuids_in};
+use super::located::{key_of, line_of_value, quoted_column, uuids_in};
 use super::resolvers::Resolver;
 use super::schema::{parent_of, Tables};
 use super::statements::{SeedFile, SeedStatement};
@@ -221,15 +221,14 @@ fn resolver_failure(
     );
     match sqlstate(code).as_str() {
         "23505" => {
-            let at = duplicate_key_value(&detail)
-                .and_then(|value| line_of_value(files, staging, table, &value, true));
+            let at =
+                key_of(&detail).and_then(|(_, value)| line_of_value(files, staging, table, &value, true));
             Finding::new(Code::UniqueConstraintViolation, at, object, text)
         }
         "23514" => Finding::new(Code::CheckConstraintViolation, row_at(), object, text),
         "23503" => {
-            let key =
-                detail.strip_prefix("Key (").and_then(|rest| rest.split(')').next()).unwrap_or_default();
-            let at = orphan_row(tables, config, table, key)
+            let key = key_of(&detail).map(|(columns, _)| columns).unwrap_or_default();
+            let at = orphan_row(tables, config, table, &key)
                 .and_then(|id| line_of_value(files, staging, table, &id, false));
             Finding::new(Code::FkConstraintViolation, at, format!("{object}.{key}"), text)
         }
@@ -267,28 +266,18 @@ fn orphan_row(tables: &Tables, config: &SeedConfig, table: &str, key: &str) -> O
 fn constraint_failure(files: &[SeedFile], error: ErrorParts) -> Finding {
     let (code, message, detail, _) = error;
     let detail = detail.unwrap_or_default();
-    let value = detail
-        .strip_prefix("Key (")
-        .and_then(|rest| rest.split(")=(").nth(1))
-        .and_then(|v| v.split(')').next());
-    let table = message
-        .split("on table \"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_string();
-    let at = value.and_then(|value| {
-        files.iter().find_map(|file| {
-            let schema = file
-                .statements()
-                .iter()
-                .filter_map(|s| s.target.as_ref())
-                .find(|t| t.table == table)?
-                .schema()?
-                .to_string();
-            line_of_value(std::slice::from_ref(file), &schema, &table, value, false)
-        })
-    });
+    let table =
+        message.split("on table \"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default();
+    let schema = files
+        .iter()
+        .flat_map(SeedFile::statements)
+        .filter_map(|s| s.target.as_ref())
+        .find(|t| t.table == table);
+    let at = match (key_of(&detail), schema.and_then(|t| t.schema())) {
+        (Some((_, value)), Some(schema)) => line_of_value(files, schema, table, &value, false),
+        _ => None,
+    };
+    let table = table.to_string();
     let finding_code = match sqlstate(code).as_str() {
         "23503" => Code::FkConstraintViolation,
         "23505" => Code::UniqueConstraintViolation,

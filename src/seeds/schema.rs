@@ -32,11 +32,7 @@ pub fn first_mention<'a>(
 ) -> Option<(&'a str, usize)> {
     let mut statement_line = None;
     for file in files {
-        for statement in file.statements() {
-            let Some(target) = &statement.target else { continue };
-            if target.table != table || target.schema() != Some(schema) {
-                continue;
-            }
+        for statement in file.statements_writing(schema, table) {
             if let Some(column) = column {
                 if let Some((_, line)) = statement.columns.iter().find(|(name, _)| name == column) {
                     return Some((&file.name, *line));

@@ -116,4 +116,15 @@ impl SeedFile {
     pub fn statements(&self) -> &[SeedStatement] {
         self.parsed.as_deref().unwrap_or(&[])
     }
+
+    /// The statements naming `schema.table` as their target.
+    pub fn statements_writing<'a>(
+        &'a self,
+        schema: &'a str,
+        table: &'a str,
+    ) -> impl Iterator<Item = &'a SeedStatement> {
+        self.statements().iter().filter(move |s| {
+            s.target.as_ref().is_some_and(|t| t.table == table && t.schema() == Some(schema))
+        })
+    }
 }
