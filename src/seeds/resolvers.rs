@@ -2,8 +2,8 @@
 //! out) tell which keys it resolves; its SQL statements are cut out for the server to analyse
 //! against the catalog (`run`), which finds names that no longer exist.
 
-use super::config::{final_key_column, staging_key_role, SeedConfig};
-use super::schema::{parent_of, Tables};
+use super::config::SeedConfig;
+use super::schema::{Key, Tables};
 use super::{Code, Finding};
 
 /// A resolver function as pg_proc holds it.
@@ -186,14 +186,11 @@ pub fn check_resolver(
     }
     let Some(final_table) = final_table else { return findings };
     let final_at = words.iter().find(|w| w.text == table).map_or(1, |w| body_line(&resolver.body, w.at));
-    for column in staging_columns {
-        let Some(role) = staging_key_role(column) else { continue };
-        let key = final_key_column(role);
-        let (parent_schema, parent) = parent_of(config, final_table, &key, role);
-        if !final_table.has(&key) || !tables.contains_key(&(parent_schema, parent.clone())) {
-            continue; // level 2 reported it
-        }
-        let names_key = words.iter().any(|w| w.text == *column);
+    let keys = staging_columns.iter().filter_map(|column| Key::of(config, column, final_table));
+    for Key { column, final_column: key, parent: (_, parent) } in
+        keys.filter(|k| k.resolvable(final_table, tables))
+    {
+        let names_key = words.iter().any(|w| w.text == column);
         let names_parent = words.iter().any(|w| w.text == parent);
         if !(names_key && names_parent) {
             findings.push(Finding::new(

@@ -1,10 +1,10 @@
 //! Levels 4 and 5: the seeds run, then the resolvers, inside a subtransaction that is always
 //! rolled back; sequences they drew from are put back afterwards, so the database is as before.
 
-use super::config::{final_key_column, staging_key_role, SeedConfig};
+use super::config::SeedConfig;
 use super::located::{key_of, line_of_value, quoted_column, uuids_in};
 use super::resolvers::Resolver;
-use super::schema::{parent_of, Tables};
+use super::schema::{keys, Key, Tables};
 use super::statements::{SeedFile, SeedStatement};
 use super::{Code, Finding};
 use crate::errors::{raise, sqlstate};
@@ -192,12 +192,7 @@ fn parents_of(table: &str, tables: &Tables, config: &SeedConfig) -> Vec<String> 
     let staging = tables.get(&(config.staging_schema.clone(), table.to_string()));
     let final_table = tables.get(&(config.final_schema.clone(), table.to_string()));
     let (Some(staging), Some(final_table)) = (staging, final_table) else { return Vec::new() };
-    staging
-        .columns
-        .iter()
-        .filter_map(|column| staging_key_role(column))
-        .map(|role| parent_of(config, final_table, &final_key_column(role), role).1)
-        .collect()
+    keys(config, staging, final_table).into_iter().map(|key| key.parent.1).collect()
 }
 
 /// A resolver's error, classified by SQLSTATE and pinned to the seed row it names.
@@ -249,15 +244,14 @@ fn resolver_failure(
 
 /// The first staging row whose `key`'s parent UUID matches no row of the parent's final table.
 fn orphan_row(tables: &Tables, config: &SeedConfig, table: &str, key: &str) -> Option<String> {
-    let role = key.strip_prefix("fk_")?;
     let final_table = tables.get(&(config.final_schema.clone(), table.to_string()))?;
-    let (parent_schema, parent) = parent_of(config, final_table, key, role);
+    let key = Key::of(config, &format!("{key}_id"), final_table)?;
     let query = format!(
         "SELECT s.id::text FROM {staging} s WHERE s.{column} IS NOT NULL \
          AND NOT EXISTS (SELECT FROM {parent} p WHERE p.id = s.{column}) ORDER BY s.id LIMIT 1",
         staging = qualified(&config.staging_schema, table),
-        column = quote_identifier(format!("{key}_id")),
-        parent = qualified(&parent_schema, &parent),
+        column = quote_identifier(&key.column),
+        parent = qualified(&key.parent.0, &key.parent.1),
     );
     Spi::get_one::<String>(&query).ok().flatten()
 }
@@ -307,18 +301,16 @@ fn null_keys(
         if !staging.has("id") || !final_table.has("id") {
             continue;
         }
-        for column in &staging.columns {
-            let Some(role) = staging_key_role(column) else { continue };
-            let key = final_key_column(role);
+        for Key { column, final_column: key, parent: (_, parent) } in
+            keys(config, staging, final_table).into_iter().filter(|k| k.resolvable(final_table, tables))
+        {
             let object = format!("{}.{table}.{key}", config.final_schema);
-            let (_, parent) = parent_of(config, final_table, &key, role);
             let explained =
                 failed.contains(&parent) || earlier.iter().any(|f| f.severity.fails() && f.object == object);
-            let parent_exists = tables.keys().any(|(_, name)| *name == parent);
-            if explained || !final_table.has(&key) || !parent_exists {
+            if explained {
                 continue;
             }
-            let Some((count, id, parent_id)) = first_null_key(config, table, column, &key) else { continue };
+            let Some((count, id, parent_id)) = first_null_key(config, table, &column, &key) else { continue };
             let at = line_of_value(files, &config.staging_schema, table, &id, false);
             out.push(Finding::new(
                 Code::NullFkAfterResolution,

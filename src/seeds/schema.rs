@@ -54,6 +54,35 @@ pub fn parent_of(config: &SeedConfig, final_table: &Table, key: &str, role: &str
         .unwrap_or_else(|| (config.final_schema.clone(), config.table_of(role)))
 }
 
+/// A staging key column (`fk_<role>_id`), the final column it maps to and the parent table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Key {
+    pub column: String,
+    pub final_column: String,
+    pub parent: (String, String),
+}
+
+impl Key {
+    /// The key a staging column is, if its name makes it one.
+    pub fn of(config: &SeedConfig, column: &str, final_table: &Table) -> Option<Key> {
+        let role = staging_key_role(column)?;
+        let final_column = final_key_column(role);
+        let parent = parent_of(config, final_table, &final_column, role);
+        Some(Key { column: column.to_string(), final_column, parent })
+    }
+
+    /// Whether the final column and the parent table exist. Level 2 reports a key that is not;
+    /// the later levels leave it alone.
+    pub fn resolvable(&self, final_table: &Table, tables: &Tables) -> bool {
+        final_table.has(&self.final_column) && tables.contains_key(&self.parent)
+    }
+}
+
+/// The keys of a staging table, through its final table.
+pub fn keys(config: &SeedConfig, staging: &Table, final_table: &Table) -> Vec<Key> {
+    staging.columns.iter().filter_map(|column| Key::of(config, column, final_table)).collect()
+}
+
 /// Level 2 findings. `pattern` is false for plain seeds: only the targets are checked.
 pub fn check_schema(files: &[SeedFile], tables: &Tables, config: &SeedConfig, pattern: bool) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -111,8 +140,9 @@ fn check_staging_tables(files: &[SeedFile], tables: &Tables, config: &SeedConfig
         };
         for column in &table.columns {
             let object = format!("{staging}.{name}.{column}");
-            if let Some(role) = staging_key_role(column) {
-                let key = final_key_column(role);
+            if let Some(Key { final_column: key, parent: (parent_schema, parent), .. }) =
+                Key::of(config, column, final_table)
+            {
                 if !final_table.has(&key) {
                     out.push(Finding::new(
                         Code::MissingFkMapping,
@@ -122,7 +152,6 @@ fn check_staging_tables(files: &[SeedFile], tables: &Tables, config: &SeedConfig
                     ));
                     continue;
                 }
-                let (parent_schema, parent) = parent_of(config, final_table, &key, role);
                 if !tables.contains_key(&(parent_schema.clone(), parent.clone())) {
                     out.push(Finding::new(
                         Code::MissingParentTable,
