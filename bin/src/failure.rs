@@ -75,6 +75,14 @@ impl Failure {
         }
     }
 
+    /// A missing `confiture` schema or function means the extension is not installed: say so.
+    pub fn with_extension_hint(mut self) -> Self {
+        if matches!(self.sqlstate.as_deref(), Some("3F000" | "42883")) {
+            self.hint = Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
+        }
+        self
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "error": {

@@ -67,14 +67,7 @@ pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
              FROM confiture.lint_schema($1::text::jsonb)",
             &[&lint_config.to_string()],
         )
-        .map_err(|e| {
-            let mut failure = Failure::from_postgres(e, &target.description);
-            if failure.sqlstate.as_deref() == Some("3F000") || failure.sqlstate.as_deref() == Some("42883") {
-                failure.hint =
-                    Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
-            }
-            failure
-        })?;
+        .map_err(|e| Failure::from_postgres(e, &target.description).with_extension_hint())?;
     let findings = rows
         .iter()
         .map(|row| Finding {

@@ -359,12 +359,7 @@ pub fn status(project: &Path, env: &str, url: Option<&str>) -> Result<Vec<Status
     let target = target_of(project, env, url)?;
     let mut client = target.connect()?;
     let mut tx = client.transaction().map_err(db_error(&target))?;
-    let rows = status_in(&mut tx, &files, &target).map_err(|mut f| {
-        if f.sqlstate.as_deref() == Some("3F000") || f.sqlstate.as_deref() == Some("42883") {
-            f.hint = Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
-        }
-        f
-    })?;
+    let rows = status_in(&mut tx, &files, &target).map_err(Failure::with_extension_hint)?;
     Ok(rows)
 }
 

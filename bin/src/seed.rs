@@ -72,11 +72,7 @@ fn connect(
 }
 
 fn database_failure(error: postgres::Error, target: &Target) -> Failure {
-    let mut failure = Failure::from_postgres(error, &target.description);
-    if matches!(failure.sqlstate.as_deref(), Some("3F000" | "42883")) {
-        failure.hint = Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
-    }
-    failure
+    Failure::from_postgres(error, &target.description).with_extension_hint()
 }
 
 pub fn validate(project: &Path, env: &str, url: Option<&str>, level: i32) -> Result<Vec<Finding>> {
