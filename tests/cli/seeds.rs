@@ -192,3 +192,19 @@ fn bad_levels_and_settings_are_refused_by_name() {
     assert_exit(&empty, 4);
     assert!(stderr(&empty).contains("db/seeds/00_empty.sql: the file is empty"), "{}", stderr(&empty));
 }
+
+#[test]
+fn a_database_without_the_extension_is_told_how_to_install_it() {
+    let project = example("seeds");
+    let url = empty_database("e2e_seeds_no_extension");
+    for command in [&["seed", "validate"][..], &["seed", "apply"], &["lint"]] {
+        let output = confiture(&[command, &["--database-url", &url]].concat(), project.path(), &[]);
+        assert_exit(&output, 6);
+        assert!(
+            stderr(&output)
+                .contains("hint: Install the extension in this database: CREATE EXTENSION confiture;"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
