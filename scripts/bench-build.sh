@@ -17,12 +17,6 @@ echo "allow_reset: true" >> "$PROJECT/db/environments/local.yaml"
 SQL="$PROJECT/db/generated/schema_local.sql"
 FILES=$(grep -c '^-- file: ' "$SQL")
 
-# Time a command in seconds; a failing command stops the benchmark (no number for a failed run).
-seconds() {
-    local start=$(date +%s%N)
-    "$@" >/dev/null || { echo "benchmark step failed: $*" >&2; kill -TERM $$; exit 1; }
-    echo "scale=3; ($(date +%s%N) - $start) / 1000000000" | bc
-}
 stats() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f %.2f", m, a[1], a[NR]}'; }
 
 # Every target database exists before the clock starts, and dirty pages are flushed: dropping a
@@ -59,6 +53,6 @@ Build benchmark: $TABLES tables, $FILES files, $STATEMENTS statements; $RUNS run
 |------------------------------------------------------|--------|-------------|---------------|
 | psql -1 -f db/generated/schema_local.sql             | $P | $P_MIN-$P_MAX | 1.00x |
 | confiture build --apply (into an empty database)     | $C | $C_MIN-$C_MAX | $(ratio "$C") |
-| confiture build --fresh, first (build + template)    | $fresh_build | one run | $(ratio "$fresh_build") |
+| confiture build --fresh, first (build + template)    | $(printf "%.3f" "$fresh_build") | one run | $(ratio "$fresh_build") |
 | confiture build --fresh, unchanged schema (clone)    | $F | $F_MIN-$F_MAX | $(ratio "$F") |
 REPORT

@@ -13,6 +13,7 @@ export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
 ensure_python_confiture
+export BENCH_OK_EXIT=1  # lint exits 1 when it has findings
 bench_start "$BENCH_DIR" "$BENCH_PORT" "$TABLES"
 # Both tools read the same environment file; Python confiture insists on a literal URL.
 sed -i "s|^database_url: .*|database_url: $(url generated)|" "$PROJECT/db/environments/local.yaml"
@@ -20,14 +21,6 @@ psql -X -q "$(url postgres)" -c "CREATE DATABASE generated" -c "CREATE DATABASE 
 "$CONFITURE_BIN" --project "$PROJECT" build --env local --apply >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 "$(url pagila)" -c "CREATE EXTENSION confiture" -f "$CONFITURE_CORPUS/pagila/pagila-schema.sql" >/dev/null
 
-seconds() {
-    local start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    local code=$?
-    # lint exits 1 when it has findings; anything else is a failure of the run.
-    [ "$code" -le 1 ] || { echo "benchmark step failed ($code): $*" >&2; kill -TERM $$; exit 1; }
-    echo "scale=4; ($(date +%s%N) - $start) / 1000000000" | bc
-}
 
 ours=(); theirs=(); pagila=()
 for run in $(seq "$RUNS"); do

@@ -22,22 +22,17 @@ psql -X -q "$(url postgres)" -c "CREATE DATABASE built"
 psql -X -q "$(url built)" -c "ANALYZE" -c "CHECKPOINT"
 
 # A copy of database "built" named $1, and a Python confiture config file pointing at it.
-copy_of_built() {
-    psql -X -q "$(url postgres)" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE built"
+copy_with_config() {
+    copy_of_built "$1"
     printf 'name: %s\ndatabase_url: %s\n' "$1" "$(url "$1")" > "$BENCH_DIR/$1.yaml"
 }
 
-seconds() {
-    local start=$(date +%s%N)
-    "$@" >/dev/null 2>"$BENCH_DIR/last.err" || { cat "$BENCH_DIR/last.err" >&2; echo "benchmark step failed: $*" >&2; kill -TERM $$; exit 1; }
-    echo "scale=4; ($(date +%s%N) - $start) / 1000000000" | bc
-}
 applied() { psql -X -At "$(url "$1")" -c "$2"; }
 
 ours=(); theirs=()
 for run in $(seq "$RUNS"); do
-    copy_of_built "ours_$run"
-    copy_of_built "theirs_$run"
+    copy_with_config "ours_$run"
+    copy_with_config "theirs_$run"
     ours+=("$(seconds "$CONFITURE_BIN" --project "$PROJECT" migrate up --database-url "$(url "ours_$run")")")
     theirs+=("$(cd "$PROJECT" && seconds "$VENV/bin/confiture" migrate up --config "$BENCH_DIR/theirs_$run.yaml")")
 done

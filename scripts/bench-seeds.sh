@@ -15,18 +15,10 @@ export PGOPTIONS='-c client_min_messages=warning'
 
 ensure_toolchain
 ensure_python_confiture
-install_extension --release
-build_cli --release
-CONFITURE_BIN="$ROOT/target/release/confiture"
-url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
-trap 'cluster_stop "$BENCH_DIR/pg"' EXIT
-cluster_stop "$BENCH_DIR/pg"
-rm -rf "$BENCH_DIR"
-mkdir -p "$BENCH_DIR"
-cluster_start "$BENCH_DIR/pg" "$BENCH_PORT"
-
+bench_cluster "$BENCH_DIR" "$BENCH_PORT"
 # The project: the example's schema, and ROWS generated seed rows in multi-row INSERTs.
 PROJECT="$BENCH_DIR/project"
+rm -rf "$PROJECT"
 mkdir -p "$PROJECT/db/seeds" "$PROJECT/db/environments"
 cp -r "$ROOT/examples/seeds/db/schema" "$PROJECT/db/"
 printf 'name: local\ninclude_dirs: [db/schema]\n' > "$PROJECT/db/environments/local.yaml"
@@ -55,14 +47,6 @@ PY
 psql -X -q "$(url postgres)" -c "CREATE DATABASE built"
 "$CONFITURE_BIN" --project "$PROJECT" build --database-url "$(url built)" --apply >/dev/null
 psql -X -q "$(url built)" -c "ANALYZE" -c "CHECKPOINT"
-copy_of_built() {
-    psql -X -q "$(url postgres)" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE built"
-}
-seconds() {
-    local start=$(date +%s%N)
-    "$@" >"$BENCH_DIR/last.out" 2>"$BENCH_DIR/last.err" || { cat "$BENCH_DIR/last.out" "$BENCH_DIR/last.err" >&2; echo "benchmark step failed: $*" >&2; kill -TERM $$; exit 1; }
-    echo "scale=4; ($(date +%s%N) - $start) / 1000000000" | bc
-}
 
 ours=(); theirs=()
 for run in $(seq "$RUNS"); do

@@ -126,10 +126,9 @@ ensure_python_confiture() {
 # median: the median of the numbers on stdin, one per line, with three decimals.
 median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# bench_start DIR PORT TABLES [MIGRATIONS]: the release builds, a fresh cluster in DIR (stopped on
-# exit), and a generated project of TABLES tables (and MIGRATIONS migrations, default none) in
-# $PROJECT. Defines url DATABASE for that cluster.
-bench_start() {
+# bench_cluster DIR PORT: the release builds and a fresh cluster in DIR (stopped on exit).
+# Defines url DATABASE for that cluster.
+bench_cluster() {
     BENCH_DIR="$1" BENCH_PORT="$2"
     install_extension --release
     build_cli --release
@@ -137,6 +136,31 @@ bench_start() {
     cluster_stop "$BENCH_DIR"
     cluster_start "$BENCH_DIR" "$BENCH_PORT"
     url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
+}
+
+# bench_start DIR PORT TABLES [MIGRATIONS]: bench_cluster, and a generated project of TABLES tables
+# (and MIGRATIONS migrations, default none) in $PROJECT.
+bench_start() {
+    bench_cluster "$1" "$2"
     PROJECT="$BENCH_DIR/project"
     python3 "$CONFITURE_CORPUS/gen_schema.py" --tables "$3" --migrations "${4:-0}" --out "$PROJECT" >/dev/null
+}
+
+# seconds COMMAND...: how long COMMAND took, its output kept in $BENCH_DIR/last.out and last.err.
+# An exit code above BENCH_OK_EXIT (default 0; lint exits 1 on findings) stops the benchmark: no
+# number for a failed run.
+seconds() {
+    local start=$(date +%s%N) code=0
+    "$@" >"$BENCH_DIR/last.out" 2>"$BENCH_DIR/last.err" || code=$?
+    if [ "$code" -gt "${BENCH_OK_EXIT:-0}" ]; then
+        tail -c 2000 "$BENCH_DIR/last.out" "$BENCH_DIR/last.err" >&2
+        echo "benchmark step failed ($code): $*" >&2; kill -TERM $$; exit 1
+    fi
+    echo "scale=4; ($(date +%s%N) - $start) / 1000000000" | bc
+}
+
+# copy_of_built NAME: database NAME, a fresh copy of database "built" (both tools start from the
+# same catalog).
+copy_of_built() {
+    psql -X -q "$(url postgres)" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE built"
 }
