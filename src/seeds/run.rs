@@ -53,8 +53,8 @@ pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Fin
         }
     }
     if level >= 4 {
-        let earlier = findings.clone();
-        findings.extend(runtime::execute(level, &files, &tables, &resolvers, &config, &earlier, &probe));
+        let runtime = runtime::execute(level, &files, &tables, &resolvers, &config, &findings, &probe);
+        findings.extend(runtime);
     }
     findings.sort_by(|a, b| (a.level, &a.file, a.line).cmp(&(b.level, &b.file, b.line)));
     findings
