@@ -4,6 +4,7 @@
 #   2. in-server tests (#[pg_test], cargo pgrx test)
 #   3. SQL sessions with expected output (pg_regress, tests/sql -> tests/expected)
 #   4. CLI end to end against a throwaway cluster (tests/cli)
+#   5. upgrades: ALTER EXTENSION UPDATE from 0.1.0, fresh = upgraded catalogs, pg_upgrade --check
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TEST_DIR="${CONFITURE_TEST_DIR:-/tmp/confiture-test}"
@@ -45,5 +46,7 @@ TESTS=$(cd tests/sql && ls *.sql | sed 's/\.sql$//')
 say "tier 4: CLI end to end"
 CONFITURE_TEST_URL="postgresql://postgres@127.0.0.1:$TEST_PORT" \
     cargo test --quiet -p confiture-cli --test cli -- --test-threads=2
+
+source "$ROOT/tests/upgrade/run.sh"
 
 say "all tiers passed"

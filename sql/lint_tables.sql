@@ -20,7 +20,9 @@ COMMENT ON TABLE lint_waivers IS 'Lint findings accepted on purpose, by cache_ke
 -- Custom rules: SQL functions returning rows of the lint shape; see register_lint_rule().
 CREATE TABLE lint_custom_rules (
     name        text PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]*$'),
-    function    regprocedure NOT NULL,
+    -- The function's signature (public.f()), resolved when the rule runs: not a regprocedure,
+    -- which would make pg_upgrade refuse the cluster.
+    function    text NOT NULL,
     level       text NOT NULL DEFAULT 'warning' CHECK (level IN ('error', 'warning', 'info')),
     category    text NOT NULL DEFAULT 'custom',
     description text,

@@ -14,5 +14,5 @@ CREATE FUNCTION unregister_hook(phase text, fn regprocedure, version text DEFAUL
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$ WITH gone AS (DELETE FROM confiture.migration_hooks h
-                     WHERE h.phase = $1 AND h.function = $2 AND h.version IS NOT DISTINCT FROM $3 RETURNING 1)
+                     WHERE h.phase = $1 AND h.function = $2::text AND h.version IS NOT DISTINCT FROM $3 RETURNING 1)
       SELECT count(*) > 0 FROM gone $$;

@@ -33,9 +33,9 @@ COMMENT ON TABLE migration_history IS 'Applied migrations: one row per version, 
 CREATE TABLE migration_hooks (
     phase         text NOT NULL CHECK (phase IN ('before_validation', 'before_ddl', 'after_ddl',
                                                  'after_validation', 'cleanup', 'on_error')),
-    function      regprocedure NOT NULL,
-    -- The function as it was registered: errors still name it after it is dropped.
-    signature     text NOT NULL,
+    -- The function's signature (public.f(jsonb)), resolved when the hook runs: not a
+    -- regprocedure, which would make pg_upgrade refuse the cluster.
+    function      text NOT NULL,
     -- NULL: every migration; otherwise only this version.
     version       text CHECK (version ~ '^[0-9]{1,20}$'),
     position      integer NOT NULL DEFAULT 0,
@@ -67,5 +67,10 @@ SELECT pg_catalog.pg_extension_config_dump('migration_hooks', '');
 SELECT pg_catalog.pg_extension_config_dump('migration_events', '');
 SELECT pg_catalog.pg_extension_config_dump('migration_events_id_seq', '');
 ALTER SEQUENCE migration_events_id_seq OWNED BY migration_events.id;
+-- Scripts and event details can hold secrets (CREATE ROLE ... PASSWORD, a failed row's key
+-- values): PUBLIC reads only the columns without them (docs/migrations.md, Privileges).
 REVOKE ALL ON TABLE migrations, migration_history, migration_hooks, migration_events FROM PUBLIC;
-GRANT SELECT ON TABLE migrations, migration_history, migration_hooks, migration_events TO PUBLIC;
+GRANT SELECT ON TABLE migration_history, migration_hooks TO PUBLIC;
+GRANT SELECT (version, name, checksum, up_outside_transaction, down_outside_transaction, registered_at,
+    registered_by) ON TABLE migrations TO PUBLIC;
+GRANT SELECT (id, at, event, version, by_role) ON TABLE migration_events TO PUBLIC;

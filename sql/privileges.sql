@@ -12,13 +12,15 @@ REVOKE ALL ON FUNCTION register_lint_rule(text, regprocedure, text, text, text) 
 REVOKE ALL ON FUNCTION unregister_lint_rule(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION register_lint_rule_by_oid(text, oid, text, text, text) FROM PUBLIC;
 
--- Migrations change the database: not for PUBLIC. migration_status and migration_statements only read.
+-- Migrations change the database: not for PUBLIC. migration_status only reads, and shows no
+-- script; migration_statements and migration_plan read the scripts, which PUBLIC may not.
 REVOKE ALL ON FUNCTION register_migration(text, text, text, text), migrate_up(text, boolean, boolean),
     migrate_down(integer, boolean), accept_checksum(text, text), dry_run(text, text),
     record_outside_transaction(text, text, text, double precision, integer, bigint, jsonb),
     register_hook(text, regprocedure, text, integer), register_hook_by_oid(text, oid, text, integer),
-    unregister_hook(text, regprocedure, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION migration_status(text[], text[]), migration_statements(text, text) TO PUBLIC;
+    unregister_hook(text, regprocedure, text), migration_plan(text, text, integer),
+    migration_statements(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION migration_status(text[], text[]) TO PUBLIC;
 
 -- Seeds: applying and registering change data; validation runs the seeds (levels 4-5, rolled
 -- back) and locks the tables they write, so it is granted, not open. seed_codes only describes.

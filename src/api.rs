@@ -4,7 +4,12 @@
 //! Every function lands in schema `confiture` (the control file's schema); privileges are set
 //! in sql/privileges.sql.
 
+//!
+//! Every argument is taken as an Option and checked here: a NULL where a value is needed is an
+//! error naming the argument (SQLSTATE 22004), never a panic nor a silent NULL result.
+
 use crate::errors::raise;
+use crate::server::json_arg::JsonText;
 use crate::{build, lint, migrate, schema_hash, seeds, sources};
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
@@ -15,6 +20,41 @@ type TextArray = Vec<Option<String>>;
 fn named_sources(sources: Option<TextArray>, names: Option<TextArray>) -> Vec<sources::Source> {
     sources::named_sources(sources, names)
         .unwrap_or_else(|reason| raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, reason, None, None))
+}
+
+/// A required argument's value; NULL is an error naming it.
+fn required<T>(value: Option<T>, argument: &str) -> T {
+    value.unwrap_or_else(|| {
+        raise(
+            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            format!("argument {argument} must not be NULL"),
+            None,
+            None,
+        )
+    })
+}
+
+/// A jsonb argument's value (`{}` for NULL); one that cannot be used is an error naming it.
+fn json_argument(value: Option<JsonText>, argument: &str) -> serde_json::Value {
+    value.map_or(Ok(serde_json::json!({})), |json| json.parse()).unwrap_or_else(|why| {
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("argument {argument} {why}"),
+            None,
+            None,
+        )
+    })
+}
+
+/// A text array argument without NULL elements (NULL as a whole stays None).
+fn text_elements(values: Option<TextArray>, argument: &str) -> Option<Vec<String>> {
+    values.map(|values| {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| required(value, &format!("{argument}[{}]", i + 1)))
+            .collect()
+    })
 }
 
 /// Apply DDL texts in order inside the caller's transaction; one row describing the build.
@@ -56,7 +96,7 @@ fn schema_hash(sources: Option<TextArray>, names: default!(Option<TextArray>, "N
 /// Lint the live catalog: one row per finding.
 #[pg_extern(volatile, parallel_unsafe)]
 fn lint_schema(
-    config: default!(Option<pgrx::JsonB>, "'{}'"),
+    config: default!(Option<JsonText>, "'{}'"),
 ) -> TableIterator<
     'static,
     (
@@ -73,8 +113,7 @@ fn lint_schema(
         name!(waived, bool),
     ),
 > {
-    let config = config.map_or(serde_json::json!({}), |c| c.0);
-    let rows = lint::run::lint_schema(config).into_iter().map(|f| {
+    let rows = lint::run::lint_schema(json_argument(config, "config")).into_iter().map(|f| {
         (
             f.rule,
             f.level.as_str().to_string(),
@@ -122,24 +161,35 @@ fn lint_rules() -> TableIterator<
 /// Called by confiture.register_lint_rule(name, fn regprocedure, ...) (sql/lint_functions.sql).
 #[pg_extern(volatile, parallel_unsafe)]
 fn register_lint_rule_by_oid(
-    name: &str,
-    function: pg_sys::Oid,
-    level: &str,
-    category: &str,
+    name: Option<&str>,
+    function: Option<pg_sys::Oid>,
+    level: Option<&str>,
+    category: Option<&str>,
     description: Option<&str>,
 ) {
-    lint::run::register(name, function, level, category, description);
+    lint::run::register(
+        required(name, "name"),
+        required(function, "fn"),
+        required(level, "level"),
+        required(category, "category"),
+        description,
+    );
 }
 
 /// Store a migration's texts (idempotent for identical text); refuses a changed applied one.
 #[pg_extern(volatile, parallel_unsafe)]
 fn register_migration(
-    version: &str,
-    name: &str,
-    up_sql: &str,
+    version: Option<&str>,
+    name: Option<&str>,
+    up_sql: Option<&str>,
     down_sql: default!(Option<&str>, "NULL"),
 ) -> &'static str {
-    migrate::run::register(version, name, up_sql, down_sql)
+    migrate::run::register(
+        required(version, "version"),
+        required(name, "name"),
+        required(up_sql, "up_sql"),
+        down_sql,
+    )
 }
 
 type MigrationRow = (String, String, String, f64, i32, i64, Vec<String>, Vec<String>, Option<JsonB>);
@@ -169,8 +219,8 @@ fn migration_rows(outcomes: Vec<migrate::run::Outcome>) -> Vec<MigrationRow> {
 #[pg_extern(volatile, parallel_unsafe)]
 fn migrate_up(
     target: default!(Option<&str>, "NULL"),
-    dry_run: default!(bool, false),
-    raise_on_failure: default!(bool, true),
+    dry_run: default!(Option<bool>, false),
+    raise_on_failure: default!(Option<bool>, true),
 ) -> TableIterator<
     'static,
     (
@@ -185,14 +235,16 @@ fn migrate_up(
         name!(error, Option<JsonB>),
     ),
 > {
+    let (dry_run, raise_on_failure) =
+        (required(dry_run, "dry_run"), required(raise_on_failure, "raise_on_failure"));
     TableIterator::new(migration_rows(migrate::run::up(target, dry_run, raise_on_failure)))
 }
 
 /// Run any SQL text in a subtransaction that is always rolled back, and report what it did.
 #[pg_extern(volatile, parallel_unsafe)]
 fn dry_run(
-    sql: &str,
-    name: default!(&str, "'dry_run.sql'"),
+    sql: Option<&str>,
+    name: default!(Option<&str>, "'dry_run.sql'"),
 ) -> TableIterator<
     'static,
     (
@@ -205,7 +257,7 @@ fn dry_run(
         name!(error, Option<JsonB>),
     ),
 > {
-    let o = migrate::dry::dry_run(sql, name);
+    let o = migrate::dry::dry_run(required(sql, "sql"), required(name, "name"));
     TableIterator::once((
         o.status.to_string(),
         o.duration_ms,
@@ -220,8 +272,8 @@ fn dry_run(
 /// Run the down scripts of the `steps` newest applied migrations.
 #[pg_extern(volatile, parallel_unsafe)]
 fn migrate_down(
-    steps: default!(i32, 1),
-    raise_on_failure: default!(bool, true),
+    steps: default!(Option<i32>, 1),
+    raise_on_failure: default!(Option<bool>, true),
 ) -> TableIterator<
     'static,
     (
@@ -236,6 +288,8 @@ fn migrate_down(
         name!(error, Option<JsonB>),
     ),
 > {
+    let (steps, raise_on_failure) =
+        (required(steps, "steps"), required(raise_on_failure, "raise_on_failure"));
     TableIterator::new(migration_rows(migrate::run::down(steps, raise_on_failure)))
 }
 
@@ -243,22 +297,44 @@ fn migrate_down(
 /// show drift before anything is registered.
 #[pg_extern(stable, parallel_safe)]
 fn migration_status(
-    versions: default!(Option<Vec<String>>, "NULL"),
-    checksums: default!(Option<Vec<String>>, "NULL"),
+    versions: default!(Option<TextArray>, "NULL"),
+    checksums: default!(Option<TextArray>, "NULL"),
 ) -> TableIterator<'static, (name!(version, String), name!(name, String), name!(state, String))> {
-    let rows = migrate::run::status(versions.unwrap_or_default(), checksums.unwrap_or_default());
+    let rows =
+        migrate::run::status(text_elements(versions, "versions"), text_elements(checksums, "checksums"));
     TableIterator::new(rows.into_iter().map(|(v, n, s)| (v, n, s.to_string())).collect::<Vec<_>>())
+}
+
+/// What migrate_up (up to `target`) or migrate_down (`steps`) would run now, in run order, with
+/// the first statement of each script that cannot run in a transaction (NULL for none).
+#[pg_extern(stable, parallel_safe)]
+fn migration_plan(
+    direction: Option<&str>,
+    target: default!(Option<&str>, "NULL"),
+    steps: default!(Option<i32>, 1),
+) -> TableIterator<
+    'static,
+    (name!(version, String), name!(name, String), name!(outside_transaction, Option<String>)),
+> {
+    TableIterator::new(migrate::run::plan(required(direction, "direction"), target, required(steps, "steps")))
 }
 
 /// Accept a changed text for an applied migration, on purpose (recorded in the history).
 #[pg_extern(volatile, parallel_unsafe)]
-fn accept_checksum(version: &str, up_sql: &str) -> String {
-    migrate::run::accept(version, up_sql)
+fn accept_checksum(version: Option<&str>, up_sql: Option<&str>) -> String {
+    migrate::run::accept(required(version, "version"), required(up_sql, "up_sql"))
 }
 
 /// Called by confiture.register_hook(phase, fn regprocedure, ...) (sql/migration_functions.sql).
 #[pg_extern(volatile, parallel_unsafe)]
-fn register_hook_by_oid(phase: &str, function: pg_sys::Oid, version: Option<&str>, position: i32) {
+fn register_hook_by_oid(
+    phase: Option<&str>,
+    function: Option<pg_sys::Oid>,
+    version: Option<&str>,
+    position: Option<i32>,
+) {
+    let (phase, function, position) =
+        (required(phase, "phase"), required(function, "fn"), required(position, "position"));
     migrate::hook_calls::register(phase, function, version, position);
 }
 
@@ -266,25 +342,35 @@ fn register_hook_by_oid(phase: &str, function: pg_sys::Oid, version: Option<&str
 /// for the client that runs them one at a time.
 #[pg_extern(stable, parallel_safe)]
 fn migration_statements(
-    version: &str,
-    direction: default!(&str, "'up'"),
+    version: Option<&str>,
+    direction: default!(Option<&str>, "'up'"),
 ) -> TableIterator<'static, (name!(line, i32), name!(statement, String))> {
-    TableIterator::new(migrate::outside::statements(version, direction))
+    TableIterator::new(migrate::outside::statements(
+        required(version, "version"),
+        required(direction, "direction"),
+    ))
 }
 
 /// Record a step (started, completed, failed) of a migration run outside a transaction.
 #[pg_extern(volatile, parallel_unsafe)]
 fn record_outside_transaction(
-    version: &str,
-    direction: &str,
-    outcome: &str,
-    duration_ms: default!(f64, 0),
-    statement_count: default!(i32, 0),
-    rows_affected: default!(i64, 0),
-    error: default!(Option<JsonB>, "NULL"),
+    version: Option<&str>,
+    direction: Option<&str>,
+    outcome: Option<&str>,
+    duration_ms: default!(Option<f64>, 0),
+    statement_count: default!(Option<i32>, 0),
+    rows_affected: default!(Option<i64>, 0),
+    error: default!(Option<JsonText>, "NULL"),
 ) {
-    let counts = (duration_ms, statement_count, rows_affected);
-    migrate::outside::record(version, direction, outcome, counts, error.map(|e| e.0));
+    let counts = (
+        required(duration_ms, "duration_ms"),
+        required(statement_count, "statement_count"),
+        required(rows_affected, "rows_affected"),
+    );
+    let (version, direction, outcome) =
+        (required(version, "version"), required(direction, "direction"), required(outcome, "outcome"));
+    let error = error.is_some().then(|| json_argument(error, "error"));
+    migrate::outside::record(version, direction, outcome, counts, error);
 }
 
 fn seed_sources(seeds: Option<TextArray>, names: Option<TextArray>) -> Vec<sources::Source> {
@@ -303,10 +389,10 @@ fn seed_sources(seeds: Option<TextArray>, names: Option<TextArray>) -> Vec<sourc
 /// Validate seed files (or the registered ones) at levels 1 to `level`: one row per finding.
 #[pg_extern(volatile, parallel_unsafe)]
 fn validate_seeds(
-    level: i32,
+    level: Option<i32>,
     seeds: default!(Option<TextArray>, "NULL"),
     names: default!(Option<TextArray>, "NULL"),
-    config: default!(Option<JsonB>, "'{}'"),
+    config: default!(Option<JsonText>, "'{}'"),
 ) -> TableIterator<
     'static,
     (
@@ -320,7 +406,8 @@ fn validate_seeds(
         name!(hint, String),
     ),
 > {
-    let config = seeds::config::SeedConfig::parse(config.map_or(serde_json::json!({}), |c| c.0))
+    let level = required(level, "level");
+    let config = seeds::config::SeedConfig::parse(json_argument(config, "config"))
         .unwrap_or_else(|reason| raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, reason, None, None));
     let findings = seeds::run::validate(level, seed_sources(seeds, names), config);
     TableIterator::new(findings.into_iter().map(|f| {
@@ -342,7 +429,7 @@ fn validate_seeds(
 fn apply_seeds(
     seeds: default!(Option<TextArray>, "NULL"),
     names: default!(Option<TextArray>, "NULL"),
-    continue_on_error: default!(bool, false),
+    continue_on_error: default!(Option<bool>, false),
 ) -> TableIterator<
     'static,
     (
@@ -355,7 +442,7 @@ fn apply_seeds(
     ),
 > {
     let sources = seed_sources(seeds, names);
-    let outcomes = seeds::apply::apply(&sources, continue_on_error);
+    let outcomes = seeds::apply::apply(&sources, required(continue_on_error, "continue_on_error"));
     TableIterator::new(
         outcomes
             .into_iter()

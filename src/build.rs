@@ -4,8 +4,7 @@
 use crate::errors::raise;
 use crate::schema_hash::schema_hash;
 use crate::script::{parts_of, run_source};
-use crate::server::error_position::ErrorPositionProbe;
-use crate::server::guc_scope::GucScope;
+use crate::server::scope::{Scope, Setting};
 use crate::sources::Source;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::prelude::*;
@@ -26,23 +25,25 @@ pub struct BuildRecord {
 
 /// Settings in force for the duration of a build only. Function bodies are not validated,
 /// as pg_dump does, so files of functions may come in any order.
-const BUILD_SETTINGS: &[(&std::ffi::CStr, &std::ffi::CStr)] = &[(c"check_function_bodies", c"off")];
+const BUILD_SETTINGS: &[Setting] = &[(c"check_function_bodies", c"off")];
 
 const EMPTY_FILE_HINT: &str = "Remove the file, or exclude its folder in the environment's exclude_dirs.";
 
 pub fn build(sources: &[Source]) -> BuildRecord {
     let started = Instant::now();
     let hash = schema_hash(sources.iter().map(|s| (s.name.as_str(), s.text.as_str())));
-    let settings = GucScope::enter(BUILD_SETTINGS);
-    let probe = ErrorPositionProbe::install();
-    let statement_count = Spi::connect_mut(|client| {
-        sources
-            .iter()
-            .map(|source| run_source(client, source, &probe, EMPTY_FILE_HINT).statements)
-            .sum::<usize>()
-    });
-    drop(probe);
-    settings.leave();
+    // The files' errors are already attributed to their file and line by run_source.
+    let statement_count = Scope::kept_on_success()
+        .with_settings(BUILD_SETTINGS)
+        .run(|probe| {
+            Spi::connect_mut(|client| {
+                sources
+                    .iter()
+                    .map(|source| run_source(client, source, probe, EMPTY_FILE_HINT).statements)
+                    .sum()
+            })
+        })
+        .unwrap_or_else(|failure| failure.error.rethrow());
     let duration_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     record_build(&hash, sources, statement_count, duration_ms)
 }

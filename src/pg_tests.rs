@@ -8,8 +8,8 @@ mod tests {
     use crate::server::error_position::ErrorPositionProbe;
     use crate::server::guc_scope::GucScope;
     use crate::server::parser::{split_statements, StatementKind};
+    use crate::server::scope::Scope;
     use crate::server::scratch_context::ScratchContext;
-    use crate::server::subtransaction::in_subtransaction;
     use pgrx::prelude::*;
     use pgrx::PgTryBuilder;
 
@@ -108,14 +108,14 @@ mod tests {
     fn a_failing_subtransaction_is_rolled_back_and_the_session_goes_on() {
         Spi::run("CREATE TABLE sub_t (id int)").unwrap();
         let (context, owner) = unsafe { (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner) };
-        let failed = in_subtransaction(|| {
+        let failed = Scope::kept_on_success().run(|_| {
             Spi::run("INSERT INTO sub_t VALUES (1)").unwrap();
             Spi::run("SELECT 1 / 0").unwrap();
         });
         assert!(failed.is_err());
         assert_eq!(count("sub_t"), 0, "the failed subtransaction's insert must be gone");
         assert_eq!((context, owner), unsafe { (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner) });
-        let kept = in_subtransaction(|| Spi::run("INSERT INTO sub_t VALUES (2)").unwrap());
+        let kept = Scope::kept_on_success().run(|_| Spi::run("INSERT INTO sub_t VALUES (2)").unwrap());
         assert!(kept.is_ok());
         assert_eq!(count("sub_t"), 1, "a released subtransaction's insert stays");
         assert_eq!((context, owner), unsafe { (pg_sys::CurrentMemoryContext, pg_sys::CurrentResourceOwner) });
@@ -124,9 +124,9 @@ mod tests {
     #[pg_test]
     fn subtransactions_nest() {
         Spi::run("CREATE TABLE nest_t (id int)").unwrap();
-        let outer = in_subtransaction(|| {
+        let outer = Scope::kept_on_success().run(|_| {
             Spi::run("INSERT INTO nest_t VALUES (1)").unwrap();
-            let inner = in_subtransaction(|| {
+            let inner = Scope::kept_on_success().run(|_| {
                 Spi::run("INSERT INTO nest_t VALUES (2)").unwrap();
                 pgrx::error!("inner failure");
             });
@@ -137,8 +137,72 @@ mod tests {
         assert_eq!(Spi::get_one::<i64>("SELECT sum(id) FROM nest_t").unwrap(), Some(4));
         // After many failures the backend is still healthy (no leaked resource owners or SPI frames).
         for _ in 0..100 {
-            assert!(in_subtransaction(|| Spi::run("SELECT no_such_column FROM nest_t").unwrap()).is_err());
+            assert!(Scope::kept_on_success()
+                .run(|_| Spi::run("SELECT no_such_column FROM nest_t").unwrap())
+                .is_err());
         }
         assert_eq!(count("nest_t"), 2);
+    }
+
+    #[pg_test]
+    fn a_scope_puts_settings_back_kept_or_rolled_back() {
+        Spi::run("SET search_path = public").unwrap();
+        let kept = Scope::kept_on_success().run(|_| Spi::run("SET search_path = pg_catalog").unwrap());
+        assert!(kept.is_ok());
+        let rolled = Scope::rolled_back()
+            .run(|_| Spi::run("SELECT set_config('search_path', 'tests', false)").unwrap());
+        assert!(rolled.is_ok());
+        assert_eq!(Spi::get_one::<String>("SHOW search_path").unwrap().as_deref(), Some("public"));
+    }
+
+    #[pg_test]
+    fn a_rolled_back_scope_leaves_no_rows() {
+        Spi::run("CREATE TABLE rb_t (id int)").unwrap();
+        let done = Scope::rolled_back().run(|_| Spi::run("INSERT INTO rb_t VALUES (1)").unwrap());
+        assert!(done.is_ok());
+        assert_eq!(count("rb_t"), 0);
+    }
+
+    #[pg_test]
+    fn a_shared_settings_scope_hands_its_settings_to_the_enclosing_one() {
+        Spi::run("SET search_path = public").unwrap();
+        let outer = Scope::kept_on_success().run(|_| {
+            let inner = Scope::kept_on_success()
+                .sharing_settings()
+                .run(|_| Spi::run("SET search_path = pg_catalog").unwrap());
+            assert!(inner.is_ok());
+            Spi::get_one::<String>("SHOW search_path").unwrap()
+        });
+        assert_eq!(outer.ok().flatten().as_deref(), Some("pg_catalog"));
+        assert_eq!(Spi::get_one::<String>("SHOW search_path").unwrap().as_deref(), Some("public"));
+        let alone = PgTryBuilder::new(|| {
+            let _ = Scope::kept_on_success().sharing_settings().run(|_| ());
+            false
+        })
+        .catch_others(|_| true)
+        .execute();
+        assert!(alone, "a sharing scope outside any scope is refused");
+    }
+
+    #[pg_test]
+    fn a_scope_never_swallows_a_cancel() {
+        // The timer of statement_timeout is only armed when a top-level statement starts, so the
+        // backend cancels itself, as pg_cancel_backend from another session would.
+        let code = PgTryBuilder::new(|| {
+            let inner = Scope::kept_on_success().run(|_| {
+                Spi::run("SELECT pg_cancel_backend(pg_backend_pid())").unwrap();
+                Spi::run("SELECT pg_sleep(5)").unwrap()
+            });
+            format!("returned normally: {}", inner.is_ok())
+        })
+        .catch_others(|error| match error {
+            pgrx::pg_sys::panic::CaughtError::PostgresError(report)
+            | pgrx::pg_sys::panic::CaughtError::ErrorReport(report) => {
+                crate::errors::sqlstate(report.sql_error_code())
+            }
+            other => format!("{other:?}"),
+        })
+        .execute();
+        assert_eq!(code, "57014");
     }
 }

@@ -55,7 +55,7 @@ impl Target {
     }
 
     fn connect_with(&self, config: Config) -> Result<Client> {
-        config.connect(NoTls).map_err(|error| match error.as_db_error() {
+        let mut client = config.connect(NoTls).map_err(|error| match error.as_db_error() {
             // The server answered but refused us (no such database, authentication...).
             Some(_) => {
                 let mut failure = Failure::from_postgres(error, &self.description);
@@ -64,7 +64,13 @@ impl Target {
                 failure
             }
             None => Failure::from_postgres(error, &self.description),
-        })
+        })?;
+        // Migrations need READ COMMITTED (a snapshot older than the migration lock could miss a
+        // migration another session just applied), whatever the role's or database's default.
+        client
+            .batch_execute("SET default_transaction_isolation = 'read committed'")
+            .map_err(|error| Failure::from_postgres(error, &self.description))?;
+        Ok(client)
     }
 }
 

@@ -5,7 +5,7 @@ use crate::db::Target;
 use crate::discover;
 use crate::failure::{Failure, Kind, Result};
 use crate::migrate_run::{connect, failure_of, lock_session, run_outside, segments, show_progress, Segment};
-use crate::migration_version::{is_version, version_order};
+use crate::migration_version::{is_version, same_number, version_order};
 use crate::schema_hash::text_checksum;
 use indicatif::ProgressBar;
 use postgres::Client;
@@ -57,10 +57,13 @@ pub fn discover(project: &Path) -> Result<Vec<MigrationFile>> {
         let relative = format!("db/migrations/{file}");
         let text = discover::read_source(project, &relative)?.text;
         if direction == "up" {
-            if let Some(other) = found.iter().find(|m| m.version == version) {
+            if let Some(other) = found.iter().find(|m| same_number(&m.version, version)) {
                 return Err(Failure::new(
                     Kind::Source,
                     format!("{relative}: version {version} is also used by {}", other.up_path),
+                )
+                .with_hint(
+                    "Versions are compared as numbers (2, 02 and 002 are one version): renumber one of them.",
                 ));
             }
             found.push(MigrationFile {
@@ -217,7 +220,7 @@ pub fn up(
     dry_run: bool,
 ) -> Result<Vec<Step>> {
     let (files, target, bar, mut client) = open_locked(project, env, url)?;
-    let (mut tx, statuses) = connect_and_register(&mut client, &files, &target)?;
+    let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     if dry_run {
         let rows = tx
             .query("SELECT * FROM confiture.migrate_up($1, dry_run => true)", &[&target_version])
@@ -225,21 +228,7 @@ pub fn up(
         tx.rollback().map_err(db_error(&target))?;
         return Ok(steps_of(rows));
     }
-    let plan: Vec<String> = statuses
-        .iter()
-        .filter(|s| s.state == "pending")
-        .filter(|s| {
-            target_version.is_none_or(|t| version_order(&s.version, t) != std::cmp::Ordering::Greater)
-        })
-        .map(|s| s.version.clone())
-        .collect();
-    if let Some(version) = target_version.filter(|t| !statuses.iter().any(|s| s.version == *t)) {
-        return Err(Failure::new(
-            Kind::Config,
-            format!("target version {version} is not a registered migration"),
-        ));
-    }
-    let outside = outside_transaction(&mut tx, "up_outside_transaction", &target)?;
+    let (plan, outside) = plan_in(&mut tx, "up", target_version, 0, &target)?;
     tx.commit().map_err(db_error(&target))?;
     run_segments(&mut client, &target, &bar, &segments(&plan, &outside), "up")
 }
@@ -259,10 +248,24 @@ fn open_locked(
     Ok((files, target, bar, client))
 }
 
-/// The versions whose script (column) must run outside a transaction.
-fn outside_transaction(tx: &mut Transaction, column: &str, target: &Target) -> Result<Vec<String>> {
-    let query = format!("SELECT version FROM confiture.migrations WHERE {column} IS NOT NULL");
-    Ok(tx.query(&query, &[]).map_err(db_error(target))?.iter().map(|r| r.get(0)).collect())
+/// The extension's plan (confiture.migration_plan, the one planner): the versions to run in
+/// order, and those among them whose script must run outside a transaction.
+fn plan_in(
+    tx: &mut Transaction,
+    direction: &str,
+    target_version: Option<&str>,
+    steps: i32,
+    target: &Target,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let rows = tx
+        .query(
+            "SELECT version, outside_transaction IS NOT NULL FROM confiture.migration_plan($1, $2, $3)",
+            &[&direction, &target_version, &steps],
+        )
+        .map_err(db_error(target))?;
+    let plan = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    let outside = rows.iter().filter(|r| r.get::<_, bool>(1)).map(|r| r.get(0)).collect();
+    Ok((plan, outside))
 }
 
 /// Run each segment: ordinary ones through migrate_up/migrate_down in a transaction of their
@@ -319,37 +322,13 @@ fn run_segments(
     Ok(steps)
 }
 
-/// Run the down scripts of the `steps` newest applied migrations, newest first.
+/// Run the down scripts of the `steps` last applied migrations, the last applied first.
 pub fn down(project: &Path, env: &str, url: Option<&str>, steps: i32) -> Result<Vec<Step>> {
     let (files, target, bar, mut client) = open_locked(project, env, url)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
-    let mut applied: Vec<String> = tx
-        .query("SELECT version FROM confiture.migration_history", &[])
-        .map_err(db_error(&target))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    applied.sort_by(|a, b| version_order(b, a));
-    let outside = outside_transaction(&mut tx, "down_outside_transaction", &target)?;
-    let plan: Vec<String> = applied.into_iter().take(steps.max(0) as usize).collect();
-    // Checked for the whole plan before anything runs: a script run outside a transaction
-    // commits, so a later segment's refusal would come too late.
-    let no_down = tx
-        .query(
-            "SELECT h.version || '_' || h.name, m.version IS NULL FROM confiture.migration_history h \
-             LEFT JOIN confiture.migrations m USING (version) \
-             WHERE h.version = ANY($1) AND m.down_sql IS NULL",
-            &[&plan],
-        )
-        .map_err(db_error(&target))?;
-    if let Some(row) = no_down.first() {
-        let (migration, unregistered): (String, bool) = (row.get(0), row.get(1));
-        let why = if unregistered { "is applied but no longer registered" } else { "has no down script" };
-        return Err(Failure::new(
-            Kind::Database,
-            format!("migration {migration} {why}: nothing was rolled back"),
-        ));
-    }
+    // The whole plan is checked before anything runs (a missing down script is refused): a
+    // script run outside a transaction commits, so a later segment's refusal would come too late.
+    let (plan, outside) = plan_in(&mut tx, "down", None, steps, &target)?;
     tx.commit().map_err(db_error(&target))?;
     run_segments(&mut client, &target, &bar, &segments(&plan, &outside), "down")
 }

@@ -109,7 +109,8 @@ impl LintConfig {
             regex::Regex::new(&config.naming.pattern)
                 .map_err(|e| format!("invalid lint configuration: naming.pattern: {e}"))?,
         );
-        config.excluded_table_patterns = config.exclude_tables.iter().map(|p| glob(p)).collect();
+        config.excluded_table_patterns =
+            config.exclude_tables.iter().map(|p| glob(p)).collect::<Result<_, _>>()?;
         if config.tenant.column.is_empty() {
             return Err("invalid lint configuration: tenant.column is empty".into());
         }
@@ -135,10 +136,17 @@ impl LintConfig {
     }
 }
 
-/// `*` matches anything; everything else literally; the whole name must match.
-fn glob(pattern: &str) -> regex::Regex {
+/// `*` matches anything; everything else literally; the whole name must match. A pattern can
+/// only fail by being too large for the regex engine's size limit.
+fn glob(pattern: &str) -> Result<regex::Regex, String> {
     let escaped: Vec<String> = pattern.split('*').map(regex::escape).collect();
-    regex::Regex::new(&format!("^{}$", escaped.join(".*"))).expect("escaped glob is a valid regex")
+    regex::Regex::new(&format!("^{}$", escaped.join(".*"))).map_err(|e| {
+        let start: String = pattern.chars().take(40).collect();
+        format!(
+            "invalid lint configuration: exclude_tables pattern \"{start}...\" ({} characters): {e}",
+            pattern.chars().count()
+        )
+    })
 }
 
 /// Merge `overlay` into `base`: objects key by key (recursively), anything else replaced.
@@ -213,6 +221,8 @@ mod tests {
         let bad_regex = LintConfig::parse(json!({"naming": {"pattern": "("}}), RULES).unwrap_err();
         assert!(bad_regex.contains("naming.pattern"), "{bad_regex}");
         assert!(LintConfig::parse(json!([1]), RULES).unwrap_err().contains("JSON object"));
+        let huge = LintConfig::parse(json!({"exclude_tables": ["a".repeat(800_000)]}), RULES).unwrap_err();
+        assert!(huge.contains("exclude_tables pattern") && huge.contains("800000 characters"), "{huge}");
     }
 
     #[test]

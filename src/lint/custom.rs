@@ -20,7 +20,8 @@ pub const COLUMNS: &[(&str, &str, bool)] = &[
 #[derive(Clone, Debug)]
 pub struct CustomRule {
     pub name: String,
-    pub function_oid: u32,
+    /// The function's signature, resolved when the rule runs.
+    pub function: String,
     pub level: Level,
     pub category: String,
 }
@@ -185,7 +186,7 @@ mod tests {
     fn rows_become_findings_with_defaults() {
         let rule = CustomRule {
             name: "my_rule".into(),
-            function_oid: 1,
+            function: "app.my_rule()".into(),
             level: Level::Warning,
             category: "custom".into(),
         };

@@ -6,8 +6,8 @@ use super::custom::{check_name, check_shape, CustomRow, CustomRule, FunctionShap
 use super::{lint, rule, rules, sort, Finding, Level};
 use crate::catalog::Catalog;
 use crate::errors::{raise, sqlstate};
-use crate::server::catalog_loader;
-use crate::server::subtransaction::in_subtransaction;
+use crate::server::scope::{Scope, Setting};
+use crate::server::{catalog_loader, function_ref};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
@@ -25,14 +25,14 @@ fn spi_failed(what: &str, error: pgrx::spi::Error) -> ! {
 fn custom_rules() -> Vec<CustomRule> {
     Spi::connect(|client| {
         let rows = client.select(
-            "SELECT name, function::oid, level, category FROM confiture.lint_custom_rules ORDER BY name",
+            "SELECT name, function, level, category FROM confiture.lint_custom_rules ORDER BY name",
             None,
             &[],
         )?;
         rows.map(|row| {
             Ok(CustomRule {
                 name: row.get::<String>(1)?.unwrap_or_default(),
-                function_oid: row.get::<pg_sys::Oid>(2)?.map(|o| o.to_u32()).unwrap_or_default(),
+                function: row.get::<String>(2)?.unwrap_or_default(),
                 level: row.get::<String>(3)?.as_deref().and_then(Level::parse).unwrap_or(Level::Warning),
                 category: row.get::<String>(4)?.unwrap_or_default(),
             })
@@ -84,11 +84,19 @@ pub fn lint_schema(config: serde_json::Value) -> Vec<Finding> {
     findings
 }
 
-/// Run one custom rule in its own subtransaction: an error becomes a finding about the rule.
+/// The search_path every custom rule runs under, whichever function (lint_schema or
+/// lint_schema_json) and session called it: a rule that needs other schemas names them, or sets
+/// its own search_path in its definition.
+const RULE_SETTINGS: &[Setting] = &[(c"search_path", c"pg_catalog, pg_temp")];
+
+/// Run one custom rule in a scope that is always rolled back (a lint changes nothing, whatever
+/// the rule does) under fixed settings: an error becomes a finding about the rule; a cancel
+/// stops the lint.
 fn run_custom_rule(rule: &CustomRule, level: Option<Level>) -> Vec<Finding> {
-    let outcome = in_subtransaction(|| {
+    // Resolved inside the scope: a role that may not see the function's schema gets a finding.
+    let outcome = Scope::rolled_back().with_settings(RULE_SETTINGS).run(|_| {
+        let Some(oid) = function_ref::resolve(&rule.function) else { return Ok(None) };
         Spi::connect(|client| -> Result<Option<String>, pgrx::spi::Error> {
-            let oid = pg_sys::Oid::from(rule.function_oid);
             let found = client.select(
                 "SELECT format('SELECT coalesce(jsonb_agg(to_jsonb(r)), ''[]'')::text FROM %I.%I() AS r', n.nspname, p.proname) \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1",
@@ -102,12 +110,14 @@ fn run_custom_rule(rule: &CustomRule, level: Option<Level>) -> Vec<Finding> {
             }
         })
     });
-    match outcome.map_err(|boxed| *boxed) {
+    match outcome.map_err(|failure| failure.error) {
         Ok(Ok(Some(json))) => match serde_json::from_str::<Vec<CustomRow>>(&json) {
             Ok(rows) => rows.into_iter().map(|row| rule.finding(row, level)).collect(),
             Err(e) => vec![rule.failure(&format!("unexpected rows: {e}"), "XX000")],
         },
-        Ok(Ok(None)) => vec![rule.failure("its function no longer exists", "42883")],
+        Ok(Ok(None)) => {
+            vec![rule.failure(&format!("its function {} no longer exists", rule.function), "42883")]
+        }
         Ok(Err(e)) => vec![rule.failure(&e.to_string(), "XX000")],
         Err(CaughtError::PostgresError(e) | CaughtError::ErrorReport(e)) => {
             vec![rule.failure(e.message(), &sqlstate(e.sql_error_code()))]
@@ -125,14 +135,16 @@ pub fn register(name: &str, function: pg_sys::Oid, level: &str, category: &str, 
     let shape = function_shape(function)
         .unwrap_or_else(|| invalid(format!("no function with OID {}", function.to_u32())));
     check_shape(&shape).unwrap_or_else(|e| invalid(e));
+    let signature = function_ref::signature_of(function)
+        .unwrap_or_else(|| invalid(format!("no function with OID {}", function.to_u32())));
     Spi::run_with_args(
         "INSERT INTO confiture.lint_custom_rules (name, function, level, category, description) \
-         VALUES ($1, $2::oid::regprocedure, $3, $4, $5) \
+         VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (name) DO UPDATE SET function = EXCLUDED.function, level = EXCLUDED.level, \
            category = EXCLUDED.category, description = EXCLUDED.description",
         &[
             DatumWithOid::from(name),
-            DatumWithOid::from(function),
+            DatumWithOid::from(signature.as_str()),
             DatumWithOid::from(level),
             DatumWithOid::from(category),
             DatumWithOid::from(description),

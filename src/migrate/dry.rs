@@ -8,9 +8,7 @@ use super::observe;
 use super::run::{error_json, run_script, run_with_hooks, Outcome};
 use super::{Direction, Registered};
 use crate::script::parts_of;
-use crate::server::error_position::ErrorPositionProbe;
-use crate::server::guc_scope::GucScope;
-use crate::server::subtransaction::rolled_back;
+use crate::server::scope::Scope;
 use serde_json::{json, Value};
 
 /// Run `plan` in one subtransaction that is always rolled back (later migrations see the
@@ -23,42 +21,39 @@ pub fn dry_run_plan(plan: &[&Registered]) -> Vec<Outcome> {
     let hooks = hook_calls::load();
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut current: Option<&Registered> = None;
-    let settings = GucScope::enter(&[]);
-    let probe = ErrorPositionProbe::install();
-    let failed = rolled_back(|| {
-        for migration in plan {
-            current = Some(migration);
-            if let Some(what) = migration.up_outside_transaction.as_deref() {
-                let why = format!(
+    let failed = Scope::rolled_back()
+        .run(|probe| {
+            for migration in plan {
+                current = Some(migration);
+                if let Some(what) = migration.up_outside_transaction.as_deref() {
+                    let why = format!(
                     "{} contains {what}, which cannot run inside a transaction: a dry run could not roll it \
                      back, so it was not run, nor anything after it",
                     Direction::Up.label(migration)
                 );
-                outcomes.push(Outcome::stopped(
-                    &migration.version,
-                    &migration.name,
-                    "skipped",
-                    json!({ "message": why }),
-                ));
-                return;
+                    outcomes.push(Outcome::stopped(
+                        &migration.version,
+                        &migration.name,
+                        "skipped",
+                        json!({ "message": why }),
+                    ));
+                    return;
+                }
+                let mut context = Context::new(&migration.version, &migration.name, "up", true);
+                let observed =
+                    observe_run(|| run_with_hooks(&hooks, migration, Direction::Up, &mut context, probe));
+                outcomes.push(observed.into_outcome(&migration.version, &migration.name));
             }
-            let mut context = Context::new(&migration.version, &migration.name, "up", true);
-            let observed =
-                observe_run(|| run_with_hooks(&hooks, migration, Direction::Up, &mut context, &probe));
-            outcomes.push(observed.into_outcome(&migration.version, &migration.name));
-        }
-    })
-    .err();
-    drop(probe);
-    settings.leave();
-    if let (Some(error), Some(migration)) = (failed, current) {
+        })
+        .err();
+    if let (Some(failure), Some(migration)) = (failed, current) {
         // The migration that failed has no outcome yet: report it with its error.
         if !outcomes.iter().any(|o| o.version == migration.version) {
             outcomes.push(Outcome::stopped(
                 &migration.version,
                 &migration.name,
                 "would fail",
-                error_json(&parts_of(*error)),
+                error_json(&parts_of(failure.error)),
             ));
         }
     }
@@ -114,19 +109,16 @@ fn observe_run(script: impl FnOnce() -> (f64, i32, i64)) -> Observed {
 /// what it did.
 pub fn dry_run(sql: &str, name: &str) -> Outcome {
     events::record(Event::DryRunStarted, None, json!({ "name": name }));
-    let settings = GucScope::enter(&[]);
-    let probe = ErrorPositionProbe::install();
     let mut observed = None;
-    let failed = rolled_back(|| {
-        observed = Some(observe_run(|| run_script(name.to_string(), sql.to_string(), &probe)));
-    })
-    .err();
-    drop(probe);
-    settings.leave();
+    let failed = Scope::rolled_back()
+        .run(|probe| {
+            observed = Some(observe_run(|| run_script(name.to_string(), sql.to_string(), probe)));
+        })
+        .err();
     let outcome = match (observed, failed) {
         (Some(observed), None) => observed.into_outcome("", name),
         (_, failed) => {
-            let error = failed.map_or(Value::Null, |e| error_json(&parts_of(*e)));
+            let error = failed.map_or(Value::Null, |f| error_json(&parts_of(f.error)));
             Outcome::stopped("", name, "would fail", error)
         }
     };

@@ -6,7 +6,8 @@ use super::hooks::{check_shape, for_phase, Context, FunctionShape, Hook, Phase};
 use super::run::{fail, spi};
 use crate::errors::{raise, sqlstate};
 use crate::script::{parts_of, ErrorParts};
-use crate::server::subtransaction::in_subtransaction;
+use crate::server::function_ref;
+use crate::server::scope::Scope;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::{JsonB, PgSqlErrorCode};
@@ -26,8 +27,8 @@ pub fn load() -> Vec<Hook> {
         Spi::connect(|client| {
             client
                 .select(
-                    "SELECT phase, function::oid, signature, version FROM confiture.migration_hooks \
-                     ORDER BY position, registered_at, function::text",
+                    "SELECT phase, function, version FROM confiture.migration_hooks \
+                     ORDER BY position, registered_at, function COLLATE \"C\"",
                     None,
                     &[],
                 )?
@@ -36,9 +37,8 @@ pub fn load() -> Vec<Hook> {
                     Ok(Hook {
                         // The table's CHECK constraint admits only known phases.
                         phase: Phase::parse(&phase).unwrap_or(Phase::OnError),
-                        function_oid: row.get::<pg_sys::Oid>(2)?.map_or(0, |oid| oid.to_u32()),
-                        signature: row.get(3)?.unwrap_or_default(),
-                        version: row.get(4)?,
+                        signature: row.get(2)?.unwrap_or_default(),
+                        version: row.get(3)?,
                     })
                 })
                 .collect::<Result<Vec<_>, pgrx::spi::Error>>()
@@ -59,17 +59,17 @@ pub fn register(phase: &str, function: pg_sys::Oid, version: Option<&str>, posit
     let shape = function_shape(function)
         .unwrap_or_else(|| fail(format!("no function with OID {}", function.to_u32()), None));
     check_shape(&shape).unwrap_or_else(|e| fail(e, None));
+    let signature = function_ref::signature_of(function)
+        .unwrap_or_else(|| fail(format!("no function with OID {}", function.to_u32()), None));
     spi(
         "saving the hook",
         Spi::run_with_args(
-            "INSERT INTO confiture.migration_hooks (phase, function, signature, version, position) \
-             VALUES ($1, $2::oid::regprocedure, $3, $4, $5) \
-             ON CONFLICT (phase, function, version) DO UPDATE SET position = EXCLUDED.position, \
-               signature = EXCLUDED.signature",
+            "INSERT INTO confiture.migration_hooks (phase, function, version, position) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (phase, function, version) DO UPDATE SET position = EXCLUDED.position",
             &[
                 DatumWithOid::from(phase.as_str()),
-                DatumWithOid::from(function),
-                DatumWithOid::from(shape.signature.as_str()),
+                DatumWithOid::from(signature.as_str()),
                 DatumWithOid::from(version),
                 DatumWithOid::from(position),
             ],
@@ -132,14 +132,14 @@ fn run_hook(
     let argument = context.argument(phase, error);
     let named = json!({ "phase": phase.as_str(), "hook": hook.signature });
     events::record(Event::HookStarted, Some(version), named.clone());
-    match in_subtransaction(|| call(hook, argument)) {
+    match Scope::kept_on_success().run(|_| call(hook, argument)) {
         Ok(result) => {
             events::record(Event::HookCompleted, Some(version), with(named, "result", result.clone()));
             context.add_result(hook, result);
             Ok(())
         }
         Err(caught) => {
-            let error = parts_of(*caught);
+            let error = parts_of(caught.error);
             let failure = json!({ "sqlstate": sqlstate(error.0), "message": error.1 });
             events::record(Event::HookFailed, Some(version), with(named, "error", failure));
             Err(Box::new(HookFailure { hook: hook.signature.clone(), phase, error }))
@@ -154,30 +154,16 @@ fn with(mut object: Value, key: &str, value: Value) -> Value {
 
 /// Call one hook with its argument; raises when it fails or no longer exists.
 fn call(hook: &Hook, argument: Value) -> Value {
-    let oid = pg_sys::Oid::from(hook.function_oid);
-    let query: Option<String> = spi(
-        "finding the hook function",
-        Spi::connect(|client| {
-            let found = client.select(
-                "SELECT format('SELECT %I.%I($1)::text', n.nspname, p.proname) \
-                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1",
-                None,
-                &[DatumWithOid::from(oid)],
-            )?;
-            if found.is_empty() {
-                Ok(None)
-            } else {
-                found.first().get(1)
-            }
-        }),
-    );
+    // Called through its OID (oid::regproc names exactly that function, quoted as needed).
+    let query =
+        function_ref::resolve(&hook.signature).map(|oid| format!("SELECT {}($1)::text", oid_call_name(oid)));
     let Some(query) = query else {
         raise(
             PgSqlErrorCode::ERRCODE_UNDEFINED_FUNCTION,
             "its function was dropped after the hook was registered".to_string(),
             None,
             Some(format!(
-                "Create the function again, or remove the hook: DELETE FROM confiture.migration_hooks WHERE signature = '{}'",
+                "Create the function again, or remove the hook: DELETE FROM confiture.migration_hooks WHERE function = '{}'",
                 hook.signature.replace('\'', "''")
             )),
         );
@@ -188,4 +174,17 @@ fn call(hook: &Hook, argument: Value) -> Value {
     );
     // The text of a jsonb value always parses.
     result.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null)
+}
+
+/// The schema-qualified, quoted name of a function, for a call.
+fn oid_call_name(oid: pg_sys::Oid) -> String {
+    spi(
+        "naming the hook function",
+        Spi::get_one_with_args::<String>(
+            "SELECT format('%I.%I', n.nspname, p.proname) FROM pg_proc p \
+             JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = $1",
+            &[DatumWithOid::from(oid)],
+        ),
+    )
+    .unwrap_or_else(|| pgrx::error!("function {} vanished", oid.to_u32()))
 }

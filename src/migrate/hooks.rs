@@ -48,8 +48,8 @@ impl Phase {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hook {
     pub phase: Phase,
-    pub function_oid: u32,
-    /// The function as regprocedure text, e.g. `audit.check_rows(jsonb)`: how errors name it.
+    /// The function's stored signature, e.g. `audit.check_rows(jsonb)`: resolved when the hook
+    /// runs, and how errors name it.
     pub signature: String,
     /// Only for this migration version; None: every migration.
     pub version: Option<String>,
@@ -130,12 +130,7 @@ mod tests {
     use super::*;
 
     fn hook(phase: Phase, name: &str, version: Option<&str>) -> Hook {
-        Hook {
-            phase,
-            function_oid: 1,
-            signature: format!("{name}(jsonb)"),
-            version: version.map(str::to_string),
-        }
+        Hook { phase, signature: format!("{name}(jsonb)"), version: version.map(str::to_string) }
     }
 
     #[test]

@@ -121,7 +121,12 @@ pub fn refuse_outside_transaction(
     Err((message, hint))
 }
 
-/// An applied migration (a row of migration_history).
+/// A version that is another spelling of the number of one already known ("02" beside "2").
+pub fn same_number_as<'v>(version: &str, known: impl IntoIterator<Item = &'v str>) -> Option<&'v str> {
+    known.into_iter().find(|other| *other != version && version::same_number(version, other))
+}
+
+/// An applied migration (a row of migration_history), in the order they were applied.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Applied {
     pub version: String,
@@ -152,25 +157,27 @@ impl State {
     }
 }
 
-/// Every known version with its state, in version order. `offered` checksums (from the CLI's
-/// files) take precedence over the registered ones: they show drift before anything is registered.
+/// Every known version with its state, in version order. `offered` (version, checksum) pairs
+/// are the project's files as the CLI read them: when given, they are what exists now, so drift
+/// shows before anything is registered and an applied migration whose file is gone is missing
+/// even though its text is still registered. Without them the registered texts are.
 pub fn statuses(
     registered: &[Registered],
     applied: &[Applied],
-    offered: &[(String, String)],
+    offered: Option<&[(String, String)]>,
 ) -> Vec<(String, String, State)> {
     let mut versions: Vec<&str> = registered.iter().map(|r| r.version.as_str()).collect();
     versions.extend(applied.iter().map(|a| a.version.as_str()));
-    versions.extend(offered.iter().map(|(v, _)| v.as_str()));
+    versions.extend(offered.unwrap_or_default().iter().map(|(v, _)| v.as_str()));
     versions.sort_by(|a, b| version_order(a, b));
     versions.dedup();
     versions
         .into_iter()
         .map(|version| {
-            let current =
-                offered.iter().find(|(v, _)| v == version).map(|(_, c)| c.as_str()).or_else(|| {
-                    registered.iter().find(|r| r.version == version).map(|r| r.checksum.as_str())
-                });
+            let current = match offered {
+                Some(offered) => offered.iter().find(|(v, _)| v == version).map(|(_, c)| c.as_str()),
+                None => registered.iter().find(|r| r.version == version).map(|r| r.checksum.as_str()),
+            };
             let name = registered
                 .iter()
                 .find(|r| r.version == version)
@@ -208,8 +215,9 @@ pub fn pending<'r>(
     Ok(todo)
 }
 
-/// The `steps` newest applied migrations, newest first, to run down. Refuses when one of them
-/// has no down script (or is no longer registered), before anything runs.
+/// The `steps` last applied migrations, the last applied first, to run down (apply 1 and 3, then
+/// 2: down undoes 2). `applied` is in the order they were applied. Refuses when one of them has
+/// no down script (or is no longer registered), before anything runs.
 pub fn down_plan<'r>(
     registered: &'r [Registered],
     applied: &[Applied],
@@ -218,10 +226,9 @@ pub fn down_plan<'r>(
     if steps < 1 {
         return Err(format!("steps must be at least 1, not {steps}"));
     }
-    let mut newest: Vec<&Applied> = applied.iter().collect();
-    newest.sort_by(|a, b| version_order(&b.version, &a.version));
-    newest
-        .into_iter()
+    applied
+        .iter()
+        .rev()
         .take(steps as usize)
         .map(|a| match registered.iter().find(|r| r.version == a.version) {
             Some(r) if r.has_down => Ok(r),
@@ -281,7 +288,7 @@ mod tests {
         let registered = [reg("1", true), reg("2", true), reg("3", true)];
         let applied = [app("1", "c1"), app("2", "old"), app("4", "c4")];
         let states: Vec<(String, State)> =
-            statuses(&registered, &applied, &[]).into_iter().map(|(v, _, s)| (v, s)).collect();
+            statuses(&registered, &applied, None).into_iter().map(|(v, _, s)| (v, s)).collect();
         assert_eq!(
             states,
             [
@@ -293,17 +300,32 @@ mod tests {
         );
         // A file offered by the CLI with another text shows drift before it is registered.
         let offered = [("1".to_string(), "edited".to_string())];
-        assert_eq!(statuses(&registered, &applied, &offered)[0].2, State::Drifted);
+        assert_eq!(statuses(&registered, &applied, Some(&offered))[0].2, State::Drifted);
+        // Offered files are what exists: an applied migration without a file is missing, even
+        // though its text is still registered.
+        let files = [("1".to_string(), "c1".to_string()), ("3".to_string(), "c3".to_string())];
+        let states: Vec<State> =
+            statuses(&registered, &applied, Some(&files)).into_iter().map(|(_, _, s)| s).collect();
+        assert_eq!(states, [State::Applied, State::Missing, State::Pending, State::Missing]);
     }
 
     #[test]
-    fn down_runs_newest_first_and_refuses_missing_down_scripts() {
+    fn numerically_equal_versions_are_found() {
+        assert_eq!(same_number_as("02", ["1", "2"]), Some("2"));
+        assert_eq!(same_number_as("2", ["2", "3"]), None);
+        assert_eq!(same_number_as("001", ["1"]), Some("1"));
+    }
+
+    #[test]
+    fn down_undoes_the_last_applied_first_and_refuses_missing_down_scripts() {
         let registered = [reg("1", true), reg("2", false), reg("3", true)];
+        // Applied in this order: 1, 3, then 2.
         let applied = [app("1", "c1"), app("3", "c3"), app("2", "c2")];
-        let one: Vec<&str> =
-            down_plan(&registered, &applied, 1).unwrap().iter().map(|r| r.version.as_str()).collect();
-        assert_eq!(one, ["3"]);
-        assert!(down_plan(&registered, &applied, 2).unwrap_err().contains("m2 has no down script"));
+        assert!(down_plan(&registered, &applied, 1).unwrap_err().contains("m2 has no down script"));
+        let registered = [reg("1", true), reg("2", true), reg("3", true)];
+        let two: Vec<&str> =
+            down_plan(&registered, &applied, 2).unwrap().iter().map(|r| r.version.as_str()).collect();
+        assert_eq!(two, ["2", "3"]);
         assert!(down_plan(&registered, &applied, 0).is_err());
     }
 

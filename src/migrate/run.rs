@@ -10,8 +10,7 @@ use crate::errors::{raise, sqlstate};
 use crate::schema_hash::text_checksum;
 use crate::script::{first_outside_transaction, parts_of, run_source, ErrorParts};
 use crate::server::error_position::ErrorPositionProbe;
-use crate::server::guc_scope::GucScope;
-use crate::server::subtransaction::in_subtransaction;
+use crate::server::scope::Scope;
 use crate::sources::Source;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -88,7 +87,33 @@ pub(super) fn spi<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
     })
 }
 
+/// Take the migration lock. Only under READ COMMITTED: at REPEATABLE READ or SERIALIZABLE the
+/// transaction's snapshot was taken before the lock, so it could miss what the session that held
+/// the lock just committed, and apply (or register over) a migration a second time.
 pub(super) fn lock() {
+    let isolation = spi(
+        "reading the isolation level",
+        Spi::get_one::<String>("SELECT pg_catalog.current_setting('transaction_isolation')"),
+    )
+    .unwrap_or_default();
+    if isolation != "read committed" {
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_STATE,
+            format!(
+                "confiture migrations need a READ COMMITTED transaction, not {}",
+                isolation.to_uppercase()
+            ),
+            Some(
+                "The transaction's snapshot predates the migration lock: it could miss a migration another \
+                 session has just applied, and apply it again."
+                    .into(),
+            ),
+            Some(
+                "Run it in a transaction started with BEGIN ISOLATION LEVEL READ COMMITTED (the CLI does)."
+                    .into(),
+            ),
+        );
+    }
     spi(
         "taking the migration lock",
         Spi::run(&format!("SELECT pg_catalog.pg_advisory_xact_lock({LOCK_KEY})")),
@@ -96,16 +121,26 @@ pub(super) fn lock() {
 }
 
 pub(super) fn registered() -> Vec<Registered> {
+    read_registered(
+        "SELECT version, name, checksum, down_sql IS NOT NULL, up_outside_transaction, \
+         down_outside_transaction FROM confiture.migrations",
+    )
+}
+
+/// What migration_status needs, from the columns every role may read (not the scripts).
+fn registered_for_status() -> Vec<Registered> {
+    read_registered(
+        "SELECT version, name, checksum, false, up_outside_transaction, down_outside_transaction \
+         FROM confiture.migrations",
+    )
+}
+
+fn read_registered(query: &str) -> Vec<Registered> {
     spi(
         "reading confiture.migrations",
         Spi::connect(|client| {
             client
-                .select(
-                    "SELECT version, name, checksum, down_sql IS NOT NULL, up_outside_transaction, \
-                     down_outside_transaction FROM confiture.migrations",
-                    None,
-                    &[],
-                )?
+                .select(query, None, &[])?
                 .map(|row| {
                     Ok(Registered {
                         version: row.get::<String>(1)?.unwrap_or_default(),
@@ -126,7 +161,12 @@ pub(super) fn applied() -> Vec<Applied> {
         "reading confiture.migration_history",
         Spi::connect(|client| {
             client
-                .select("SELECT version, name, checksum FROM confiture.migration_history", None, &[])?
+                .select(
+                    "SELECT version, name, checksum FROM confiture.migration_history \
+                     ORDER BY applied_at, version COLLATE \"C\"",
+                    None,
+                    &[],
+                )?
                 .map(|row| {
                     Ok(Applied {
                         version: row.get::<String>(1)?.unwrap_or_default(),
@@ -171,13 +211,21 @@ pub fn register(version: &str, name: &str, up_sql: &str, down_sql: Option<&str>)
         );
     }
     lock();
+    let (known, history) = (registered(), applied());
+    let versions = known.iter().map(|r| r.version.as_str()).chain(history.iter().map(|a| a.version.as_str()));
+    if let Some(other) = super::same_number_as(version, versions) {
+        fail(
+            format!("migration version {version} is the number of migration {other}, written differently"),
+            Some(format!("Versions are compared as numbers: rename {version}_{name} to another version.")),
+        );
+    }
     let checksum = text_checksum(up_sql);
-    if let Some(done) = applied().into_iter().find(|a| a.version == version) {
+    if let Some(done) = history.into_iter().find(|a| a.version == version) {
         if done.checksum != checksum {
             drift_error(version, name, &done.checksum, &checksum);
         }
     }
-    let existing = registered().into_iter().find(|r| r.version == version);
+    let existing = known.into_iter().find(|r| r.version == version);
     let unchanged = existing.as_ref().is_some_and(|r| r.checksum == checksum && r.name == name)
         && spi(
             "comparing the down script",
@@ -246,7 +294,7 @@ pub fn up(target: Option<&str>, dry_run: bool, raise_on_failure: bool) -> Vec<Ou
     let registered = registered();
     let applied = applied();
     if let Some((version, name, _)) =
-        statuses(&registered, &applied, &[]).into_iter().find(|(_, _, s)| *s == State::Drifted)
+        statuses(&registered, &applied, None).into_iter().find(|(_, _, s)| *s == State::Drifted)
     {
         let (was, now) = (
             applied.iter().find(|a| a.version == version).map(|a| a.checksum.clone()).unwrap_or_default(),
@@ -274,6 +322,23 @@ pub fn down(steps: i32, raise_on_failure: bool) -> Vec<Outcome> {
         raise(PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION, message, None, Some(hint))
     });
     run_plan(&plan, Direction::Down, raise_on_failure)
+}
+
+/// What migrate_up (to `target`) or migrate_down (`steps`) would run now, in order, with the
+/// statement of each that cannot run in a transaction: the one planner, which the CLI follows.
+pub fn plan(direction: &str, target: Option<&str>, steps: i32) -> Vec<(String, String, Option<String>)> {
+    let Some(direction) = Direction::parse(direction) else {
+        fail(format!("direction must be up or down, not \"{direction}\""), None);
+    };
+    let (registered, applied) = (registered(), applied());
+    let plan = match direction {
+        Direction::Up => pending(&registered, &applied, target),
+        Direction::Down => down_plan(&registered, &applied, steps),
+    }
+    .unwrap_or_else(|e| fail(e, None));
+    plan.into_iter()
+        .map(|m| (m.version.clone(), m.name.clone(), direction.outside_transaction(m).map(str::to_string)))
+        .collect()
 }
 
 /// Record in migration_history that `migration` ran in `direction`.
@@ -317,11 +382,9 @@ pub(super) fn event_detail(migration: &Registered, direction: Direction, extra: 
 /// then raised (or returned). The settings a script changes last for the call only.
 fn run_plan(plan: &[&Registered], direction: Direction, raise_on_failure: bool) -> Vec<Outcome> {
     let hooks = hook_calls::load();
-    let settings = GucScope::enter(&[]);
-    let probe = ErrorPositionProbe::install();
     let mut outcomes = Vec::new();
     let mut current: Option<(&Registered, Context)> = None;
-    let failed = in_subtransaction(|| {
+    let failed = Scope::kept_on_success().run(|probe| {
         for (done, migration) in plan.iter().enumerate() {
             let context = Context::new(&migration.version, &migration.name, direction.as_str(), false);
             let (_, context) = current.insert((migration, context));
@@ -330,7 +393,7 @@ fn run_plan(plan: &[&Registered], direction: Direction, raise_on_failure: bool) 
                 Some(&migration.version),
                 event_detail(migration, direction, json!({})),
             );
-            let ran = run_with_hooks(&hooks, migration, direction, context, &probe);
+            let ran = run_with_hooks(&hooks, migration, direction, context, probe);
             record_history(migration, direction, ran);
             let outcome = Outcome::ran(&migration.version, &migration.name, direction.done(), ran);
             let counts = json!({ "duration_ms": ran.0, "statements": ran.1, "rows_affected": ran.2 });
@@ -344,12 +407,10 @@ fn run_plan(plan: &[&Registered], direction: Direction, raise_on_failure: bool) 
             outcomes.push(outcome);
         }
     });
-    drop(probe);
-    settings.leave();
     let Err(caught) = failed else {
         return outcomes;
     };
-    let parts = parts_of(*caught);
+    let parts = parts_of(caught.error);
     let error = error_json(&parts);
     if let Some((migration, mut context)) = current {
         hook_calls::run_on_error(&hooks, &migration.version, &mut context, &error);
@@ -396,7 +457,17 @@ fn raise_hook_failure(label: &str, failure: HookFailure) -> ! {
 
 /// Every known migration and its state; `offered` (version, checksum) pairs, from the CLI's
 /// files, reveal drift before anything is registered.
-pub fn status(versions: Vec<String>, checksums: Vec<String>) -> Vec<(String, String, &'static str)> {
+pub fn status(
+    versions: Option<Vec<String>>,
+    checksums: Option<Vec<String>>,
+) -> Vec<(String, String, &'static str)> {
+    let (versions, checksums) = match (versions, checksums) {
+        (None, None) => {
+            let rows = statuses(&registered_for_status(), &applied(), None);
+            return rows.into_iter().map(|(v, n, s)| (v, n, s.as_str())).collect();
+        }
+        (versions, checksums) => (versions.unwrap_or_default(), checksums.unwrap_or_default()),
+    };
     if versions.len() != checksums.len() {
         let message = format!(
             "versions has {} elements but checksums has {}: give one checksum per version",
@@ -406,7 +477,10 @@ pub fn status(versions: Vec<String>, checksums: Vec<String>) -> Vec<(String, Str
         fail(message, None);
     }
     let offered: Vec<(String, String)> = versions.into_iter().zip(checksums).collect();
-    statuses(&registered(), &applied(), &offered).into_iter().map(|(v, n, s)| (v, n, s.as_str())).collect()
+    statuses(&registered_for_status(), &applied(), Some(&offered))
+        .into_iter()
+        .map(|(v, n, s)| (v, n, s.as_str()))
+        .collect()
 }
 
 /// Accept a changed text for an applied migration, on purpose: it becomes the registered text

@@ -14,10 +14,26 @@ pub fn is_version(version: &str) -> bool {
     !version.is_empty() && version.len() <= 20 && version.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Versions are digit strings; shorter ones sort first, so 1, 2, 10 and 20260101120000 come in
-/// that order.
+/// The version as a number, written without leading zeros ("007" -> "7", "000" -> "0").
+pub fn numeric(version: &str) -> &str {
+    let trimmed = version.trim_start_matches('0');
+    if trimmed.is_empty() && !version.is_empty() {
+        "0"
+    } else {
+        trimmed
+    }
+}
+
+/// Two spellings of one number ("2", "02", "002") are the same version: refused side by side.
+pub fn same_number(a: &str, b: &str) -> bool {
+    numeric(a) == numeric(b)
+}
+
+/// Versions are digit strings ordered as numbers, so 1, 2, 10 and 20260101120000 come in that
+/// order, and 002 before 10.
 pub fn version_order(a: &str, b: &str) -> Ordering {
-    (a.len(), a).cmp(&(b.len(), b))
+    let (x, y) = (numeric(a), numeric(b));
+    (x.len(), x, a).cmp(&(y.len(), y, b))
 }
 
 #[cfg(test)]
@@ -29,6 +45,15 @@ mod tests {
         let mut versions = vec!["20260101120000", "10", "2", "1", "20251231235959"];
         versions.sort_by(|a, b| version_order(a, b));
         assert_eq!(versions, ["1", "2", "10", "20251231235959", "20260101120000"]);
+    }
+
+    #[test]
+    fn versions_compare_as_numbers() {
+        let mut versions = vec!["10", "002", "1", "0"];
+        versions.sort_by(|a, b| version_order(a, b));
+        assert_eq!(versions, ["0", "1", "002", "10"]);
+        assert!(same_number("2", "02") && same_number("001", "1") && same_number("0", "000"));
+        assert!(!same_number("10", "1"));
     }
 
     #[test]

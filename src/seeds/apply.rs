@@ -3,8 +3,7 @@
 
 use crate::errors::{raise, sqlstate};
 use crate::script::{parts_of, run_source};
-use crate::server::error_position::ErrorPositionProbe;
-use crate::server::subtransaction::in_subtransaction;
+use crate::server::scope::Scope;
 use crate::sources::Source;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -26,13 +25,14 @@ pub struct Applied {
 /// applied before it, rolls back: nothing half-applied); with it, the failure is a row and the
 /// next file runs.
 pub fn apply(sources: &[Source], continue_on_error: bool) -> Vec<Applied> {
-    let probe = ErrorPositionProbe::install();
     let mut out = Vec::with_capacity(sources.len());
     for source in sources {
         let started = Instant::now();
-        let outcome = in_subtransaction(|| {
+        // Each file in its own scope: its rows kept on success, its settings (SET search_path,
+        // session_replication_role...) put back after it either way, as psql -f of each would.
+        let outcome = Scope::kept_on_success().run(|probe| {
             let run = Spi::connect_mut(|client| {
-                run_source(client, source, &probe, "A seed file must hold SQL statements.")
+                run_source(client, source, probe, "A seed file must hold SQL statements.")
             });
             remember(source);
             run
@@ -48,7 +48,7 @@ pub fn apply(sources: &[Source], continue_on_error: bool) -> Vec<Applied> {
                 error: None,
             }),
             Err(error) => {
-                let (code, message, detail, hint) = parts_of(*error);
+                let (code, message, detail, hint) = parts_of(error.error);
                 if !continue_on_error {
                     raise(code, message, detail, hint.or_else(|| Some("No seed file was applied.".into())));
                 }

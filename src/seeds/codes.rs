@@ -65,6 +65,8 @@ codes! {
         "Write the resolver in LANGUAGE sql or plpgsql without dynamic SQL so that it can be checked.");
     SeedStatementFailed = ("SEED_STATEMENT_FAILED", 4, Error,
         "Fix the statement; the statements after it were run against the effects of those before.");
+    SequenceNotRestored = ("SEQUENCE_NOT_RESTORED", 4, Warning,
+        "The seeds drew from a sequence that no table they write owns; it was not put back, since another session may use it. Own it (ALTER SEQUENCE ... OWNED BY) or leave nextval() out of the seeds.");
     ResolverFailed = ("RESOLVER_FAILED", 5, Error,
         "Run the resolver on a copy of the data to see the failing statement; fix it or the seed rows.");
     NullFkAfterResolution = ("NULL_FK_AFTER_RESOLUTION", 5, Critical,

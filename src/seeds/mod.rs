@@ -11,6 +11,7 @@ pub mod resolvers;
 pub mod run;
 pub mod runtime;
 pub mod schema;
+pub mod sequences;
 pub mod statements;
 
 pub use codes::Code;

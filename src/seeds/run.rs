@@ -47,13 +47,13 @@ pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Fin
             let resolver = load_resolver(&config, &table);
             findings.extend(check_resolver(&table, &columns, resolver.as_ref(), &tables, &config));
             if let Some(resolver) = resolver {
-                findings.extend(drift(&resolver, &probe));
+                findings.extend(drift(&resolver));
                 resolvers.push((table, resolver));
             }
         }
     }
     if level >= 4 {
-        let runtime = runtime::execute(level, &files, &tables, &resolvers, &config, &findings, &probe);
+        let runtime = runtime::execute(level, &files, &tables, &resolvers, &config, &findings);
         findings.extend(runtime);
     }
     findings.sort_by(|a, b| (a.level, &a.file, a.line).cmp(&(b.level, &b.file, b.line)));
@@ -215,11 +215,11 @@ fn load_resolver(config: &SeedConfig, table: &str) -> Option<Resolver> {
 
 /// Names in the resolver's statements that the catalog does not have any more: each statement
 /// goes through PostgreSQL's parse analysis (nothing runs).
-fn drift(resolver: &Resolver, probe: &ErrorPositionProbe) -> Vec<Finding> {
+fn drift(resolver: &Resolver) -> Vec<Finding> {
     const DRIFT: &[&str] = &["42P01", "42703", "42883", "3F000", "42704"];
     let mut findings = Vec::new();
     for (offset, sql) in sql_statements(&resolver.language, &resolver.body) {
-        let Err((error, at)) = analyze(&sql, probe) else { continue };
+        let Err((error, at)) = analyze(&sql) else { continue };
         let (code, message, _, _) = parts_of(error);
         let sqlstate = crate::errors::sqlstate(code);
         let line = body_line(&resolver.body, offset + at.unwrap_or(0));

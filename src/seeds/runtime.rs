@@ -1,16 +1,17 @@
-//! Levels 4 and 5: the seeds run, then the resolvers, inside a subtransaction that is always
-//! rolled back; sequences they drew from are put back afterwards, so the database is as before.
+//! Levels 4 and 5: the seeds run, then the resolvers, inside a scope that is always rolled
+//! back; the sequences of the tables they write are put back afterwards (see `sequences`), so
+//! the database is as before.
 
 use super::config::SeedConfig;
 use super::located::{key_of, line_of_value, quoted_column, uuids_in};
 use super::resolvers::Resolver;
 use super::schema::{keys, Key, Tables};
+use super::sequences;
 use super::statements::{SeedFile, SeedStatement};
 use super::{Code, Finding};
 use crate::errors::{raise, sqlstate};
 use crate::script::{error_line, parts_of, ErrorParts};
-use crate::server::error_position::ErrorPositionProbe;
-use crate::server::subtransaction::{in_subtransaction, rolled_back};
+use crate::server::scope::Scope;
 use crate::sql_text::LineIndex;
 use pgrx::prelude::*;
 use pgrx::spi::quote_identifier;
@@ -23,51 +24,72 @@ pub fn execute(
     resolvers: &[(String, Resolver)],
     config: &SeedConfig,
     earlier: &[Finding],
-    probe: &ErrorPositionProbe,
 ) -> Vec<Finding> {
-    lock_written_tables(files, tables, resolvers, config);
-    let sequences = sequence_states();
+    let written = written_tables(files, tables, resolvers, config);
+    lock_tables(&written);
+    let guarded = sequences::guard(&written);
+    let already_drawn = sequences::drawn_in_this_transaction();
     let mut findings = Vec::new();
-    let outcome = rolled_back(|| {
-        let failed_tables = load(files, earlier, probe, &mut findings);
-        if level >= 5 {
-            resolve(files, tables, resolvers, config, earlier, failed_tables, &mut findings);
-        }
-    });
-    restore_sequences(sequences);
-    if let Err(error) = outcome {
-        let (code, message, detail, hint) = parts_of(*error);
+    let mut drawn = Vec::new();
+    let outcome = Scope::rolled_back().run_then(
+        |_| {
+            let failed_tables = load(files, earlier, &mut findings);
+            if level >= 5 {
+                resolve(files, tables, resolvers, config, earlier, failed_tables, &mut findings);
+            }
+            drawn = sequences::drawn_in_this_transaction();
+        },
+        // Also after a cancel: setval() is not transactional.
+        || guarded.put_back(),
+    );
+    if let Err(failure) = outcome {
+        let (code, message, detail, hint) = parts_of(failure.error);
         raise(code, format!("seed validation stopped: {message}"), detail, hint);
+    }
+    for sequence in drawn.into_iter().filter(|s| !already_drawn.contains(s) && !guarded.covers(s)) {
+        findings.push(Finding::new(
+            Code::SequenceNotRestored,
+            None,
+            sequence.clone(),
+            format!("the seeds drew from sequence {sequence}, which no table they write owns: it was not put back"),
+        ));
     }
     findings
 }
 
-/// Level 4: every statement in its own subtransaction, in file order. A failure is a finding
-/// (unless levels 1-2 already reported an error in that statement) and the next one runs.
-/// Returns the tables whose loading was incomplete.
-fn load(
-    files: &[SeedFile],
-    earlier: &[Finding],
-    probe: &ErrorPositionProbe,
-    out: &mut Vec<Finding>,
-) -> BTreeSet<String> {
+/// Level 4: each file in a scope of its own (a SET in one file does not reach the next), each
+/// statement in its own subtransaction, in file order. A failure is a finding (unless levels
+/// 1-2 already reported an error in that statement) and the next one runs. Returns the tables
+/// whose loading was incomplete.
+fn load(files: &[SeedFile], earlier: &[Finding], out: &mut Vec<Finding>) -> BTreeSet<String> {
     let mut incomplete = BTreeSet::new();
     for file in files {
         let lines = LineIndex::new(&file.text);
-        for statement in file.statements() {
-            let flagged = already_flagged(earlier, &file.name, &lines, statement);
-            let failure = match &statement.refused {
-                Some(reason) => Some((statement.line, format!("not run: {reason}"))),
-                None => run_statement(file, statement, probe),
-            };
-            let Some((line, message)) = failure else { continue };
-            if let Some(target) = &statement.target {
-                incomplete.insert(target.table.clone());
+        let loaded = Scope::kept_on_success().run(|_| {
+            for statement in file.statements() {
+                let flagged = already_flagged(earlier, &file.name, &lines, statement);
+                let failure = match &statement.refused {
+                    Some(reason) => Some((statement.line, format!("not run: {reason}"))),
+                    None => run_statement(file, statement),
+                };
+                let Some((line, message)) = failure else { continue };
+                if let Some(target) = &statement.target {
+                    incomplete.insert(target.table.clone());
+                }
+                if !flagged {
+                    let object = statement.target.as_ref().map_or_else(|| file.name.clone(), |t| t.display());
+                    out.push(Finding::new(
+                        Code::SeedStatementFailed,
+                        Some((&file.name, line)),
+                        object,
+                        message,
+                    ));
+                }
             }
-            if !flagged {
-                let object = statement.target.as_ref().map_or_else(|| file.name.clone(), |t| t.display());
-                out.push(Finding::new(Code::SeedStatementFailed, Some((&file.name, line)), object, message));
-            }
+        });
+        // Every statement's error is caught in its own scope: what reaches here is ours.
+        if let Err(failure) = loaded {
+            failure.error.rethrow();
         }
     }
     incomplete
@@ -83,16 +105,15 @@ fn already_flagged(earlier: &[Finding], file: &str, lines: &LineIndex, statement
 }
 
 /// Run one statement in a subtransaction; on failure, the line it points at and the message.
-fn run_statement(
-    file: &SeedFile,
-    statement: &SeedStatement,
-    probe: &ErrorPositionProbe,
-) -> Option<(usize, String)> {
-    probe.clear();
+/// Its settings stay in force for the rest of its file (the file's scope puts them back).
+fn run_statement(file: &SeedFile, statement: &SeedStatement) -> Option<(usize, String)> {
     let sql = &file.text[statement.start..statement.end];
-    let error = in_subtransaction(|| Spi::run(sql).unwrap_or_else(|e| pgrx::error!("{e}"))).err()?;
-    let line = error_line(&file.text, statement.start, statement.end, probe.position());
-    let (code, message, detail, _) = parts_of(*error);
+    let failure = Scope::kept_on_success()
+        .sharing_settings()
+        .run(|_| Spi::run(sql).unwrap_or_else(|e| pgrx::error!("{e}")))
+        .err()?;
+    let line = error_line(&file.text, statement.start, statement.end, failure.position);
+    let (code, message, detail, _) = parts_of(failure.error);
     let detail = detail.map(|d| format!(" ({d})")).unwrap_or_default();
     Some((line, format!("{} {message}{detail}", sqlstate(code))))
 }
@@ -115,13 +136,15 @@ fn resolve(
     };
     for (table, resolver) in dependency_order(resolvers, tables, config) {
         let call = format!("SELECT {}()", qualified(config.resolver_schema(), &config.resolver_name(table)));
-        let Err(error) = in_subtransaction(|| Spi::run(&call).unwrap_or_else(|e| pgrx::error!("{e}"))) else {
+        let Err(failure) =
+            Scope::kept_on_success().run(|_| Spi::run(&call).unwrap_or_else(|e| pgrx::error!("{e}")))
+        else {
             continue;
         };
         let parent_failed =
             parents_of(table, tables, config).iter().any(|parent| parent != table && failed.contains(parent));
         failed.insert(table.clone());
-        let error = parts_of(*error);
+        let error = parts_of(failure.error);
         // A missing parent row shows as a NULL key (23502 on fk_...) or a bad one (23503).
         let key_error = match sqlstate(error.0).as_str() {
             "23502" => quoted_column(&error.1).is_some_and(|column| column.starts_with("fk_")),
@@ -137,10 +160,10 @@ fn resolve(
         }
     }
     null_keys(files, tables, resolvers, config, earlier, &failed, out);
-    if let Err(error) = in_subtransaction(|| {
-        Spi::run("SET CONSTRAINTS ALL IMMEDIATE").unwrap_or_else(|e| pgrx::error!("{e}"))
-    }) {
-        out.push(constraint_failure(files, parts_of(*error)));
+    if let Err(failure) = Scope::kept_on_success()
+        .run(|_| Spi::run("SET CONSTRAINTS ALL IMMEDIATE").unwrap_or_else(|e| pgrx::error!("{e}")))
+    {
+        out.push(constraint_failure(files, parts_of(failure.error)));
     }
     row_counts(files, tables, resolvers, config, out);
 }
@@ -391,63 +414,15 @@ fn written_tables(
 }
 
 /// SHARE locks on every table the seeds or resolvers write, held to the end of the caller's
-/// transaction: other sessions cannot insert into them (and draw from their sequences) while
-/// the validation runs, which is what makes putting the sequences back safe.
-fn lock_written_tables(
-    files: &[SeedFile],
-    tables: &Tables,
-    resolvers: &[(String, Resolver)],
-    config: &SeedConfig,
-) {
-    let names: Vec<String> = written_tables(files, tables, resolvers, config)
-        .iter()
-        .map(|(schema, table)| qualified(schema, table))
-        .collect();
+/// transaction: other sessions cannot write them (nor draw from their sequences through them)
+/// while the validation runs.
+fn lock_tables(written: &BTreeSet<(String, String)>) {
+    let names: Vec<String> = written.iter().map(|(schema, table)| qualified(schema, table)).collect();
     if names.is_empty() {
         return;
     }
     Spi::run(&format!("LOCK TABLE {} IN SHARE MODE", names.join(", ")))
         .unwrap_or_else(|e| pgrx::error!("locking the tables the seeds write: {e}"));
-}
-
-/// (sequence, last_value, is_called) of every sequence the caller can read and set.
-fn sequence_states() -> Vec<(String, i64, bool)> {
-    let listing = Spi::get_one::<String>(
-        "SELECT string_agg(format('SELECT %L, last_value, is_called FROM %I.%I', format('%I.%I', schemaname, sequencename), schemaname, sequencename), ' UNION ALL ') \
-         FROM pg_catalog.pg_sequences \
-         WHERE has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'SELECT') \
-           AND has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'UPDATE')",
-    )
-    .unwrap_or_else(|e| pgrx::error!("listing sequences: {e}"));
-    let Some(query) = listing else { return Vec::new() };
-    Spi::connect(|client| -> Result<Vec<(String, i64, bool)>, pgrx::spi::Error> {
-        let mut out = Vec::new();
-        for row in client.select(&query, None, &[])? {
-            out.push((
-                row.get(1)?.unwrap_or_default(),
-                row.get(2)?.unwrap_or(0),
-                row.get(3)?.unwrap_or(false),
-            ));
-        }
-        Ok(out)
-    })
-    .unwrap_or_else(|e| pgrx::error!("reading sequences: {e}"))
-}
-
-/// setval() is not transactional: put back every sequence the run moved.
-fn restore_sequences(before: Vec<(String, i64, bool)>) {
-    let after: BTreeMap<String, (i64, bool)> =
-        sequence_states().into_iter().map(|(s, v, c)| (s, (v, c))).collect();
-    for (sequence, value, called) in before {
-        if after.get(&sequence) == Some(&(value, called)) {
-            continue;
-        }
-        Spi::run_with_args(
-            "SELECT pg_catalog.setval($1::regclass, $2, $3)",
-            &[sequence.as_str().into(), value.into(), called.into()],
-        )
-        .unwrap_or_else(|e| pgrx::error!("putting sequence {sequence} back: {e}"));
-    }
 }
 
 fn qualified(schema: &str, name: &str) -> String {

@@ -3,8 +3,10 @@
 
 pub mod catalog_loader;
 pub mod error_position;
+pub mod function_ref;
 pub mod guc_scope;
+pub mod json_arg;
 pub mod parser;
+pub mod scope;
 pub mod scratch_context;
 pub mod seed_parse;
-pub mod subtransaction;

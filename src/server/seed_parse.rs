@@ -1,10 +1,9 @@
 //! Reading seed statements from PostgreSQL's raw parse trees into `seeds::statements` structs:
 //! what they write, which columns, and the constant values level 1 checks.
 
-use super::error_position::ErrorPositionProbe;
 use super::parser::{end_of_last_statement_before, kind_of, to_c_string, StatementKind, SyntaxError};
+use super::scope::Scope;
 use super::scratch_context::ScratchContext;
-use super::subtransaction::rolled_back;
 use crate::seeds::statements::{Action, SeedStatement, Target, Value, ValueKind};
 use crate::sql_text::{byte_of_char_position, skip_blanks_and_comments, LineIndex};
 use pgrx::list::old_list::PgList;
@@ -281,10 +280,9 @@ unsafe fn text_of(text: *const std::ffi::c_char) -> Option<String> {
 /// Parse analysis of every statement of `sql` against the catalog: names resolved, types
 /// checked, nothing run. In a subtransaction that is rolled back, so the locks it takes go with
 /// it. The first error comes back with its byte offset in `sql`, when PostgreSQL gave one.
-pub fn analyze(sql: &str, probe: &ErrorPositionProbe) -> Result<(), (CaughtError, Option<usize>)> {
-    probe.clear();
+pub fn analyze(sql: &str) -> Result<(), (CaughtError, Option<usize>)> {
     let c_text = to_c_string(sql);
-    let outcome = rolled_back(|| {
+    let outcome = Scope::rolled_back().run(|_| {
         let _scratch = ScratchContext::enter();
         // SAFETY: raw_parser and parse analysis read the NUL-terminated text; their trees live
         // in the scratch context, freed when it is dropped; we keep nothing of them.
@@ -301,5 +299,5 @@ pub fn analyze(sql: &str, probe: &ErrorPositionProbe) -> Result<(), (CaughtError
             }
         }
     });
-    outcome.map_err(|error| (*error, byte_of_char_position(sql, probe.position().cursor)))
+    outcome.map_err(|failure| (failure.error, byte_of_char_position(sql, failure.position.cursor)))
 }

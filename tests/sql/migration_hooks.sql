@@ -86,7 +86,7 @@ SELECT confiture.register_hook('after_ddl', 'wrong_result(jsonb)');
 SELECT confiture.register_hook('after_ddl', 'a_procedure(jsonb)');
 SELECT confiture.register_hook('after_ddl', 'record_call(jsonb)', version => 'v2');
 SELECT count(*) AS hooks FROM confiture.migration_hooks;
-DELETE FROM confiture.migration_hooks WHERE signature = 'public.short_lived(jsonb)';
+DELETE FROM confiture.migration_hooks WHERE function = 'public.short_lived(jsonb)';
 SELECT confiture.unregister_hook('after_ddl', 'record_call(jsonb)');
 SELECT confiture.unregister_hook('after_ddl', 'record_call(jsonb)');
 

@@ -1,0 +1,66 @@
+-- Regression tests of the hardening issue: each block names the item it covers.
+CREATE EXTENSION confiture;
+SET client_min_messages = warning;
+
+-- 4. A custom lint rule runs rolled back, under one search_path, whichever function calls it,
+--    and changes no setting of the session.
+CREATE SCHEMA rules;
+CREATE TABLE rules.victim (id int);
+INSERT INTO rules.victim VALUES (1), (2);
+CREATE FUNCTION rules.meddling() RETURNS TABLE (object_name text, message text) LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY SELECT 'search_path'::text, current_setting('search_path');
+    DELETE FROM rules.victim;
+    INSERT INTO rules.victim VALUES (99);
+    PERFORM set_config('search_path', 'rules', false);
+    PERFORM set_config('statement_timeout', '1234', false);
+END $$;
+SELECT confiture.register_lint_rule('meddling', 'rules.meddling()', 'info');
+SET search_path = public;
+SELECT object_name, message FROM confiture.lint_schema() WHERE rule = 'meddling';
+SELECT l->>'message' AS from_json FROM jsonb_array_elements(confiture.lint_schema_json()) l WHERE l->>'rule' = 'meddling';
+SELECT id FROM rules.victim ORDER BY id;
+SHOW search_path;
+SHOW statement_timeout;
+SELECT confiture.unregister_lint_rule('meddling');
+
+-- 4. Seeds applied for real keep their rows, not their settings.
+SELECT file, applied FROM confiture.apply_seeds(
+    ARRAY['SET search_path = rules; SET statement_timeout = 4321; SET session_replication_role = replica; INSERT INTO victim VALUES (7);'],
+    ARRAY['settings.sql']);
+SHOW search_path;
+SHOW statement_timeout;
+SHOW session_replication_role;
+SELECT id FROM rules.victim ORDER BY id;
+
+-- 9. Scripts and event details are not readable by every role; the status is.
+SELECT confiture.register_migration('1', 'make_role', 'CREATE TABLE rules.secret_holder (id int); -- PASSWORD ''s3cret''');
+CREATE ROLE hardening_reader LOGIN;
+SET ROLE hardening_reader;
+SELECT version, name, state FROM confiture.migration_status();
+SELECT version, name, checksum IS NOT NULL AS has_checksum FROM confiture.migrations;
+SELECT up_sql FROM confiture.migrations;
+SELECT detail FROM confiture.migration_events;
+SELECT count(*) >= 0 AS events_listed FROM (SELECT id, at, event, version, by_role FROM confiture.migration_events) e;
+SELECT * FROM confiture.migration_statements('1');
+RESET ROLE;
+DROP ROLE hardening_reader;
+
+-- 18. NULL and oversized arguments: an error naming the argument, never an internal error.
+SELECT confiture.register_migration('2', 'x', NULL);
+SELECT * FROM confiture.migration_status(ARRAY[NULL], ARRAY[NULL]);
+SELECT * FROM confiture.migrate_up(NULL, NULL, NULL);
+SELECT * FROM confiture.migrate_down(NULL);
+SELECT * FROM confiture.validate_seeds(NULL);
+SELECT * FROM confiture.accept_checksum(NULL, 'x');
+SELECT * FROM confiture.dry_run(NULL);
+SELECT * FROM confiture.migration_plan(NULL);
+SELECT * FROM confiture.apply_seeds(ARRAY['SELECT 1;'], NULL, NULL);
+SELECT count(*) FROM confiture.lint_schema(
+    (SELECT (repeat('{"a":', 200) || '1' || repeat('}', 200))::jsonb));
+SELECT count(*) FROM confiture.validate_seeds(1, ARRAY['SELECT 1;'], NULL,
+    (SELECT (repeat('[', 300) || repeat(']', 300))::jsonb));
+SELECT count(*) FROM confiture.lint_schema(jsonb_build_object('exclude_tables', jsonb_build_array(repeat('a', 800000))));
+
+DROP SCHEMA rules CASCADE;
+DROP EXTENSION confiture;
