@@ -114,6 +114,7 @@ fn comment_of(client: &mut Client, name: &str, target: &Target) -> Result<Option
 /// Whether `name` exists and carries `mark`: a database of that name without it is not ours, and
 /// is an error whenever confiture would drop or use it.
 fn exists_and_ours(client: &mut Client, name: &str, mark: &str, target: &Target) -> Result<bool> {
+    let database = target.database();
     match comment_of(client, name, target)? {
         None => Ok(false),
         Some(comment) if comment == mark => Ok(true),
@@ -122,8 +123,8 @@ fn exists_and_ours(client: &mut Client, name: &str, mark: &str, target: &Target)
             format!("database {name} exists and is not confiture's: build --fresh will not drop or use it"),
         )
         .with_hint(format!(
-            "confiture needs that name for {}. Rename or drop the database yourself if it may go.",
-            mark.split(':').next().unwrap_or(mark)
+            "confiture derives that name from {database} and marks its own databases with a comment. \
+             Rename or drop that database yourself if it may go."
         ))),
     }
 }

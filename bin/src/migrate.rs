@@ -220,7 +220,13 @@ pub fn up(
     dry_run: bool,
 ) -> Result<Vec<Step>> {
     let (files, target, bar, mut client) = open_locked(project, env, url)?;
-    let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
+    let (mut tx, statuses) = connect_and_register(&mut client, &files, &target)?;
+    if let Some(version) = target_version.filter(|t| !statuses.iter().any(|s| s.version == *t)) {
+        return Err(Failure::new(
+            Kind::Config,
+            format!("target version {version} is not a registered migration"),
+        ));
+    }
     if dry_run {
         let rows = tx
             .query("SELECT * FROM confiture.migrate_up($1, dry_run => true)", &[&target_version])

@@ -28,16 +28,15 @@ pub fn execute(
     let written = written_tables(files, tables, resolvers, config);
     lock_tables(&written);
     let guarded = sequences::guard(&written);
-    let already_drawn = sequences::drawn_in_this_transaction();
+    let mut draws = sequences::Draws::start();
     let mut findings = Vec::new();
-    let mut drawn = Vec::new();
     let outcome = Scope::rolled_back().run_then(
         |_| {
-            let failed_tables = load(files, earlier, &mut findings);
+            let failed_tables = load(files, earlier, &guarded, &mut draws, &mut findings);
             if level >= 5 {
                 resolve(files, tables, resolvers, config, earlier, failed_tables, &mut findings);
+                unguarded_draws(&guarded, &mut draws, None, &mut findings);
             }
-            drawn = sequences::drawn_in_this_transaction();
         },
         // Also after a cancel: setval() is not transactional.
         || guarded.put_back(),
@@ -46,22 +45,44 @@ pub fn execute(
         let (code, message, detail, hint) = parts_of(failure.error);
         raise(code, format!("seed validation stopped: {message}"), detail, hint);
     }
-    for sequence in drawn.into_iter().filter(|s| !already_drawn.contains(s) && !guarded.covers(s)) {
-        findings.push(Finding::new(
+    findings
+}
+
+/// A finding for each sequence drawn from since the last look that is not guarded (it will not
+/// be put back), at the first line of `file` naming it when the file is known.
+fn unguarded_draws(
+    guarded: &sequences::Guarded,
+    draws: &mut sequences::Draws,
+    file: Option<&SeedFile>,
+    out: &mut Vec<Finding>,
+) {
+    for sequence in draws.new_since().into_iter().filter(|s| !guarded.covers(s)) {
+        let short = sequence.rsplit('.').next().unwrap_or(&sequence).trim_matches('"').to_lowercase();
+        let at = file.map(|file| {
+            let line = file.text.lines().position(|l| l.to_lowercase().contains(&short)).map_or(1, |i| i + 1);
+            (file.name.as_str(), line)
+        });
+        let by = file.map_or("the resolvers".to_string(), |f| f.name.clone());
+        out.push(Finding::new(
             Code::SequenceNotRestored,
-            None,
+            at,
             sequence.clone(),
-            format!("the seeds drew from sequence {sequence}, which no table they write owns: it was not put back"),
+            format!("{by} drew from sequence {sequence}, which no table the seeds write owns: it was not put back"),
         ));
     }
-    findings
 }
 
 /// Level 4: each file in a scope of its own (a SET in one file does not reach the next), each
 /// statement in its own subtransaction, in file order. A failure is a finding (unless levels
 /// 1-2 already reported an error in that statement) and the next one runs. Returns the tables
 /// whose loading was incomplete.
-fn load(files: &[SeedFile], earlier: &[Finding], out: &mut Vec<Finding>) -> BTreeSet<String> {
+fn load(
+    files: &[SeedFile],
+    earlier: &[Finding],
+    guarded: &sequences::Guarded,
+    draws: &mut sequences::Draws,
+    out: &mut Vec<Finding>,
+) -> BTreeSet<String> {
     let mut incomplete = BTreeSet::new();
     for file in files {
         let lines = LineIndex::new(&file.text);
@@ -91,6 +112,7 @@ fn load(files: &[SeedFile], earlier: &[Finding], out: &mut Vec<Finding>) -> BTre
         if let Err(failure) = loaded {
             failure.error.rethrow();
         }
+        unguarded_draws(guarded, draws, Some(file), out);
     }
     incomplete
 }

@@ -34,8 +34,8 @@ pub fn guard(tables: &BTreeSet<(String, String)>) -> Guarded {
              JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace \
              WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass \
                AND d.deptype IN ('a', 'i') AND d.refobjid = ANY ($1::text[]::regclass[]) \
-               AND pg_catalog.has_sequence_privilege(s.oid, 'SELECT') \
-               AND pg_catalog.has_sequence_privilege(s.oid, 'UPDATE') \
+               AND CASE WHEN s.relkind = 'S' THEN pg_catalog.has_sequence_privilege(s.oid, 'SELECT') \
+                        AND pg_catalog.has_sequence_privilege(s.oid, 'UPDATE') END \
              ORDER BY 1",
             None,
             &[DatumWithOid::from(names)],
@@ -92,11 +92,27 @@ fn state_of(name: &str) -> (i64, bool) {
     .unwrap_or_else(|e| pgrx::error!("reading sequence {name}: {e}"))
 }
 
-/// The sequences this transaction has drawn from or set: nextval() and setval() keep a ROW
+/// Which sequences the seeds draw from, step by step: nextval() and setval() keep a ROW
 /// EXCLUSIVE lock on the sequence to the end of the top transaction, even when the
-/// subtransaction that called them is rolled back.
-pub fn drawn_in_this_transaction() -> Vec<String> {
-    Spi::connect(|client| -> Result<Vec<String>, pgrx::spi::Error> {
+/// subtransaction that called them is rolled back, so pg_locks tells.
+pub struct Draws {
+    seen: BTreeSet<String>,
+}
+
+impl Draws {
+    /// Those already drawn from in this transaction (before the seeds) do not count.
+    pub fn start() -> Self {
+        Self { seen: drawn_in_this_transaction() }
+    }
+
+    /// The sequences drawn from since the last call, by name.
+    pub fn new_since(&mut self) -> Vec<String> {
+        drawn_in_this_transaction().into_iter().filter(|name| self.seen.insert(name.clone())).collect()
+    }
+}
+
+fn drawn_in_this_transaction() -> BTreeSet<String> {
+    Spi::connect(|client| -> Result<BTreeSet<String>, pgrx::spi::Error> {
         client
             .select(
                 "SELECT DISTINCT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_locks l \

@@ -8,6 +8,7 @@ mod bad_input;
 mod build;
 mod events;
 mod fresh;
+mod hardening;
 mod lint;
 mod migrate;
 mod migrate_outside;

@@ -16,3 +16,6 @@ CREATE TABLE prep_seed.tb_shipping_rate (id uuid, fk_country uuid, rate numeric)
 CREATE TABLE prep_seed.tb_holiday (id uuid, fk_country_id uuid, name text, day date);
 CREATE TABLE prep_seed.tb_tax_rate (id uuid, fk_country_id uuid, percent numeric);
 CREATE TABLE prep_seed.tb_brand (id uuid, name text);
+
+-- A sequence no table owns, drawn from by db/seeds/94_tickets.sql (SEQUENCE_NOT_RESTORED).
+CREATE SEQUENCE prep_seed.ticket_number_seq;
