@@ -3,7 +3,7 @@
 
 use crate::errors::raise;
 use crate::schema_hash::schema_hash;
-use crate::script::{parts_of, run_source};
+use crate::script::{parts_of, run_source, Purpose};
 use crate::server::scope::{Scope, Setting};
 use crate::sources::Source;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
@@ -27,8 +27,6 @@ pub struct BuildRecord {
 /// as pg_dump does, so files of functions may come in any order.
 const BUILD_SETTINGS: &[Setting] = &[(c"check_function_bodies", c"off")];
 
-const EMPTY_FILE_HINT: &str = "Remove the file, or exclude its folder in the environment's exclude_dirs.";
-
 pub fn build(sources: &[Source]) -> BuildRecord {
     let started = Instant::now();
     let hash = schema_hash(sources.iter().map(|s| (s.name.as_str(), s.text.as_str())));
@@ -39,7 +37,7 @@ pub fn build(sources: &[Source]) -> BuildRecord {
             Spi::connect_mut(|client| {
                 sources
                     .iter()
-                    .map(|source| run_source(client, source, probe, EMPTY_FILE_HINT).statements)
+                    .map(|source| run_source(client, source, probe, Purpose::Build).statements)
                     .sum()
             })
         })

@@ -19,8 +19,12 @@ pub fn raise(code: PgSqlErrorCode, message: String, detail: Option<String>, hint
 
 /// The five-character SQLSTATE ("P0001") of a pgrx error code, as psql and drivers show it.
 pub fn sqlstate(code: PgSqlErrorCode) -> String {
-    // PostgreSQL packs the five characters six bits each (MAKE_SQLSTATE / unpack_sql_state).
-    let packed = code as i32;
+    sqlstate_of(code as i32)
+}
+
+/// The five characters of a packed SQLSTATE (PostgreSQL packs them six bits each:
+/// MAKE_SQLSTATE / unpack_sql_state).
+pub fn sqlstate_of(packed: i32) -> String {
     (0..5).map(|i| char::from(((packed >> (6 * i)) & 0x3F) as u8 + b'0')).collect()
 }
 

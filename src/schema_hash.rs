@@ -1,8 +1,10 @@
-//! The schema hash: SHA-256 over the canonical form of a build's sources, version 1.
+//! The schema hash: SHA-256 over the canonical form of a build's sources, version 2.
 //!
-//! Canonical form v1: for each source, in build order, the bytes of its name (the path relative
-//! to the project root, `/`-separated), one NUL byte, its content with every CRLF replaced by
-//! LF, and one NUL byte. The digest is written as 64 lowercase hex digits.
+//! Canonical form v2: for each source, in build order, the bytes of its name (the path relative
+//! to the project root, `/`-separated), one NUL byte, its content exactly as built, and one NUL
+//! byte. The digest is written as 64 lowercase hex digits. (Version 1 collapsed CRLF to LF, but a
+//! CR inside a string literal is built: CRLF and LF copies of a project could share a hash, and
+//! so a template, while building different databases.)
 //! NUL cannot occur in a PostgreSQL `text` value nor in a path, so the framing is unambiguous.
 //!
 //! This file has no dependency but `sha2`: the CLI compiles the very same file (via `#[path]`) so
@@ -19,15 +21,7 @@ where
     for (name, content) in sources {
         hasher.update(name.as_bytes());
         hasher.update([0u8]);
-        // Stream the content with CRLF collapsed, without copying it.
-        let mut pieces = content.split("\r\n");
-        if let Some(first) = pieces.next() {
-            hasher.update(first.as_bytes());
-        }
-        for piece in pieces {
-            hasher.update(b"\n");
-            hasher.update(piece.as_bytes());
-        }
+        hasher.update(content.as_bytes());
         hasher.update([0u8]);
     }
     let digest = hasher.finalize();
@@ -85,15 +79,16 @@ mod tests {
                     "CREATE TABLE app.customer (id bigint PRIMARY KEY);\n"
                 ),
             ]),
-            "625dba1190db8d6c090b50af4436c54fc9be2d06527e2262260c1efd38574598"
+            "f443785aca5a23dfdff24090a8e7cf02b06638aaba7c6d9697e8abbd42f2d45c"
         );
     }
 
     #[test]
-    fn crlf_and_lf_hash_the_same() {
-        let lf = schema_hash([("a.sql", "CREATE TABLE t (id int);\nSELECT 1;\n")]);
-        let crlf = schema_hash([("a.sql", "CREATE TABLE t (id int);\r\nSELECT 1;\r\n")]);
-        assert_eq!(lf, crlf);
+    fn crlf_and_lf_copies_differ_as_their_builds_may() {
+        // COMMENT ON TABLE t IS 'a<CR><LF>b' keeps the CR in the comment: not the LF copy's build.
+        let lf = schema_hash([("a.sql", "COMMENT ON TABLE t IS 'a\nb';\n")]);
+        let crlf = schema_hash([("a.sql", "COMMENT ON TABLE t IS 'a\r\nb';\r\n")]);
+        assert_ne!(lf, crlf);
     }
 
     #[test]

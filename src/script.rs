@@ -1,9 +1,9 @@
 //! Running SQL texts statement by statement, with every failure attributed to its file, line
-//! and statement: shared by build_from and the migrations.
+//! and statement: shared by build_from, the migrations and seed apply.
 
 use crate::errors::raise;
 use crate::server::error_position::{ErrorPosition, ErrorPositionProbe};
-use crate::server::parser::{split_statements, ParsedStatement, StatementKind, SyntaxError};
+use crate::server::parser::{lexer_settings, split_statements, ParsedStatement, StatementKind, SyntaxError};
 use crate::sources::Source;
 use crate::sql_text::{byte_of_char_position, excerpt, line_of_byte, skip_blanks_and_comments};
 use pgrx::pg_sys::panic::CaughtError;
@@ -19,62 +19,142 @@ pub struct SourceRun {
     pub rows_affected: u64,
 }
 
-/// Run one source's statements. `empty_hint` is the advice when it has none.
+/// What the text being run is, for messages that speak of it as the user knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Build,
+    Migration,
+    Seed,
+}
+
+impl Purpose {
+    fn noun(self) -> &'static str {
+        match self {
+            Purpose::Build => "a build",
+            Purpose::Migration => "a migration",
+            Purpose::Seed => "a seed file",
+        }
+    }
+
+    pub fn empty_hint(self) -> &'static str {
+        match self {
+            Purpose::Build => "Remove the file, or exclude its folder in the environment's exclude_dirs.",
+            Purpose::Migration => "Give the migration at least one statement, or remove its file.",
+            Purpose::Seed => "A seed file must hold SQL statements: remove the file or fill it.",
+        }
+    }
+
+    fn outside_transaction_hint(self) -> &'static str {
+        match self {
+            Purpose::Build => {
+                "A build is one transaction: build indexes without CONCURRENTLY (its tables are new) and leave \
+                 maintenance (VACUUM, REINDEX...) out of db/schema/. In a migration, confiture migrate up runs \
+                 such a statement outside a transaction."
+            }
+            Purpose::Migration => {
+                "confiture migrate up (the CLI) runs a migration holding such a statement outside a transaction, \
+                 one statement at a time, and records it."
+            }
+            Purpose::Seed => "Seeds are applied in one transaction: leave maintenance statements out of them.",
+        }
+    }
+}
+
+/// Run one source's statements. PostgreSQL parses the text as it runs, as psql reads a file: a
+/// statement that changes how literals are read (`SET standard_conforming_strings = off`, as in
+/// older pg_dump output) applies to the text after it.
 pub fn run_source(
     client: &mut SpiClient<'_>,
     source: &Source,
     probe: &ErrorPositionProbe,
-    empty_hint: &str,
+    purpose: Purpose,
 ) -> SourceRun {
     // The probe is only read after an error, never left half-updated by one.
     let probe = AssertUnwindSafe(probe);
-    probe.clear();
     let text = source.text.as_str();
-    let statements = split_statements(text, || byte_of_char_position(text, probe.position().cursor))
-        .unwrap_or_else(|syntax| raise_syntax_error(source, syntax));
-    if statements.is_empty() {
+    let mut run = SourceRun::default();
+    let mut offset = 0;
+    while offset < text.len() {
+        probe.clear();
+        let rest = &text[offset..];
+        let (statements, syntax_error) =
+            match split_statements(rest, || byte_of_char_position(rest, probe.position().cursor)) {
+                Ok(statements) => (statements, None),
+                // Run what comes before the error first: one of those statements may change how
+                // the rest reads. If none does, the error stands.
+                Err(syntax) if syntax.statement_from > 0 => {
+                    match split_statements(&rest[..syntax.statement_from], || None) {
+                        Ok(statements) => (statements, Some(syntax)),
+                        Err(_) => raise_syntax_error(source, offset, syntax),
+                    }
+                }
+                Err(syntax) => raise_syntax_error(source, offset, syntax),
+            };
+        let mut reparse_from = None;
+        for statement in statements.iter().map(|s| s.shifted(offset)) {
+            refuse_unsupported(source, &statement, purpose);
+            let lexer = lexer_settings();
+            probe.clear();
+            let sql = &text[statement.start..statement.end];
+            run.rows_affected += PgTryBuilder::new(AssertUnwindSafe(|| {
+                client.update(sql, None, &[]).map(|table| table.len() as u64).unwrap_or_else(|error| {
+                    pgrx::error!("{error}");
+                })
+            }))
+            .catch_others(|error| raise_statement_error(source, &statement, &probe, error))
+            .execute();
+            run.statements += 1;
+            if lexer_settings() != lexer {
+                reparse_from = Some(statement.end);
+                break;
+            }
+        }
+        match (reparse_from, syntax_error) {
+            (Some(end), _) => offset = end,
+            (None, Some(syntax)) => raise_syntax_error(source, offset, syntax),
+            (None, None) => break,
+        }
+    }
+    if run.statements == 0 {
         raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
             format!("{}: the file contains no SQL statement", source.name),
             None,
-            Some(empty_hint.into()),
+            Some(purpose.empty_hint().into()),
         );
     }
-    let mut rows_affected = 0u64;
-    for statement in &statements {
-        refuse_unsupported(source, statement);
-        probe.clear();
-        let sql = &text[statement.start..statement.end];
-        rows_affected += PgTryBuilder::new(AssertUnwindSafe(|| {
-            client.update(sql, None, &[]).map(|table| table.len() as u64).unwrap_or_else(|error| {
-                pgrx::error!("{error}");
-            })
-        }))
-        .catch_others(|error| raise_statement_error(source, statement, probe.position(), error))
-        .execute();
-    }
-    SourceRun { statements: statements.len(), rows_affected }
+    run
 }
 
-fn refuse_unsupported(source: &Source, statement: &ParsedStatement) {
+fn refuse_unsupported(source: &Source, statement: &ParsedStatement, purpose: Purpose) {
+    let noun = purpose.noun();
     let reason = match statement.kind {
         StatementKind::Plain => return,
         StatementKind::TransactionControl => (
             PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-            "transaction control is not allowed in a build".to_string(),
-            "The whole build is one transaction already: remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT.",
+            format!("transaction control is not allowed in {noun}"),
+            "It runs in one transaction already: remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT.",
         ),
         StatementKind::CopyWithClient => (
             PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
-            "COPY FROM STDIN and COPY TO STDOUT need psql's data stream, which a build has not".to_string(),
-            "Load data with seed files or INSERT statements; keep db/schema/ for DDL.",
+            format!(
+                "COPY FROM STDIN and COPY TO STDOUT are not supported in {noun}: the server runs the text, \
+                 and has no client data stream to read rows from or write them to"
+            ),
+            "Load data with seed files of INSERT statements (confiture seed apply), or COPY from a file the \
+             server can read.",
         ),
         StatementKind::OutsideTransaction(what) => (
             PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION,
             format!("{what} cannot run inside a transaction block"),
-            "A build is one transaction: build indexes without CONCURRENTLY (its tables are new) and leave \
-             maintenance (VACUUM, REINDEX...) out of db/schema/. In a migration, confiture migrate up runs such \
-             a statement outside a transaction.",
+            purpose.outside_transaction_hint(),
+        ),
+        StatementKind::ForeignClientEncoding => (
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            "SET client_encoding to an encoding other than UTF-8 is not supported: confiture reads every file \
+             as UTF-8, so the text after it would not be what psql makes of it"
+                .to_string(),
+            "Convert the file to UTF-8 (iconv -f <encoding> -t UTF-8) and remove the SET.",
         ),
     };
     let start = skip_blanks_and_comments(&source.text, statement.start);
@@ -106,7 +186,7 @@ pub fn statements_with_lines(source: &Source, probe: &ErrorPositionProbe) -> Vec
     let text = source.text.as_str();
     probe.clear();
     let statements = split_statements(text, || byte_of_char_position(text, probe.position().cursor))
-        .unwrap_or_else(|syntax| raise_syntax_error(source, syntax));
+        .unwrap_or_else(|syntax| raise_syntax_error(source, 0, syntax));
     statements
         .iter()
         .map(|statement| {
@@ -116,12 +196,17 @@ pub fn statements_with_lines(source: &Source, probe: &ErrorPositionProbe) -> Vec
         .collect()
 }
 
-fn raise_syntax_error(source: &Source, syntax: SyntaxError) -> ! {
+/// A syntax error in the text parsed from byte `offset` of the source.
+fn raise_syntax_error(source: &Source, offset: usize, syntax: SyntaxError) -> ! {
     let text = &source.text;
-    let start = skip_blanks_and_comments(text, syntax.statement_from);
-    let error_line = line_of_byte(text, syntax.error_at.unwrap_or(start));
+    let start = skip_blanks_and_comments(text, offset + syntax.statement_from);
+    let error_at = syntax.error_at.map(|at| offset + at);
+    let error_line = line_of_byte(text, error_at.unwrap_or(start));
     let (code, message, detail, hint) = parts_of(*syntax.error);
-    if let Some(at) = syntax.error_at.filter(|&at| text[at..].starts_with('\\')) {
+    // The parser stops at a psql meta-command's backslash as at an unknown token; a backslash
+    // inside a literal (E'\u00ZZ') fails with another message.
+    let meta_command = message.starts_with("syntax error at or near \"\\\"");
+    if let Some(at) = error_at.filter(|&at| meta_command && text[at..].starts_with('\\')) {
         let command: String = text[at..].chars().take_while(|c| !c.is_whitespace()).take(20).collect();
         raise(
             PgSqlErrorCode::ERRCODE_SYNTAX_ERROR,
@@ -142,16 +227,27 @@ fn raise_syntax_error(source: &Source, syntax: SyntaxError) -> ! {
     );
 }
 
+/// Raise a statement's error with its file and line; PostgreSQL's CONTEXT lines (the function
+/// and line it failed in) and internal query follow the detail, since pgrx cannot re-raise them
+/// as CONTEXT.
 fn raise_statement_error(
     source: &Source,
     statement: &ParsedStatement,
-    position: ErrorPosition,
+    probe: &ErrorPositionProbe,
     error: CaughtError,
 ) -> ! {
     let text = &source.text;
     let start = skip_blanks_and_comments(text, statement.start);
-    let error_line = error_line(text, statement.start, statement.end, position);
+    let error_line = error_line(text, statement.start, statement.end, probe.position());
     let (code, message, detail, hint) = parts_of(error);
+    let around = probe.context();
+    // The internal query is worth showing when it is not the statement itself.
+    let ours = text[statement.start..statement.end].trim();
+    let query =
+        around.query.filter(|query| query.trim() != ours).map(|query| format!("Query: {}", query.trim()));
+    let context = around.context.map(|context| format!("Context: {}", context.replace('\n', "\n  ")));
+    let detail = [detail, query, context].into_iter().flatten().collect::<Vec<_>>().join("\n");
+    let detail = (!detail.is_empty()).then_some(detail);
     raise(
         code,
         format!("{}:{}: {}", source.name, error_line, message),

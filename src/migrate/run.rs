@@ -8,7 +8,7 @@ use super::{check_version, down_plan, pending, refuse_outside_transaction, statu
 use super::{Registered, State};
 use crate::errors::{raise, sqlstate};
 use crate::schema_hash::text_checksum;
-use crate::script::{first_outside_transaction, parts_of, run_source, ErrorParts};
+use crate::script::{first_outside_transaction, parts_of, run_source, ErrorParts, Purpose};
 use crate::server::error_position::ErrorPositionProbe;
 use crate::server::scope::Scope;
 use crate::sources::Source;
@@ -17,8 +17,6 @@ use pgrx::prelude::*;
 use pgrx::PgSqlErrorCode;
 use serde_json::{json, Value};
 use std::time::Instant;
-
-const EMPTY_MIGRATION_HINT: &str = "Give the migration at least one statement, or remove its file.";
 
 /// One migration run by migrate_up or migrate_down.
 pub struct Outcome {
@@ -207,7 +205,7 @@ pub fn register(version: &str, name: &str, up_sql: &str, down_sql: Option<&str>)
     if crate::sql_text::is_blank(up_sql) {
         fail(
             format!("migration {version}_{name}: the up script is empty"),
-            Some(EMPTY_MIGRATION_HINT.into()),
+            Some(Purpose::Migration.empty_hint().into()),
         );
     }
     lock();
@@ -266,20 +264,35 @@ pub fn register(version: &str, name: &str, up_sql: &str, down_sql: Option<&str>)
     }
 }
 
+/// The registered script of `version`; an error naming the cause when its row is gone (a hook
+/// or another statement of the run deleted it).
 pub(super) fn script_of(version: &str, column: &str) -> String {
     let query = format!("SELECT {column} FROM confiture.migrations WHERE version = $1");
-    spi(
+    let found = spi(
         "reading the migration text",
-        Spi::get_one_with_args::<String>(&query, &[DatumWithOid::from(version)]),
-    )
-    .unwrap_or_default()
+        Spi::connect(|client| {
+            let rows = client.select(&query, Some(1), &[DatumWithOid::from(version)])?;
+            match rows.into_iter().next() {
+                Some(row) => row.get::<String>(1),
+                None => Ok(None),
+            }
+        }),
+    );
+    found.unwrap_or_else(|| {
+        raise(
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("migration {version} is no longer registered: its row in confiture.migrations was deleted during the run"),
+            None,
+            Some("A hook or a migration must not delete from confiture.migrations; register the migration again.".into()),
+        )
+    })
 }
 
 /// Run one script and return what it did.
 pub(super) fn run_script(label: String, text: String, probe: &ErrorPositionProbe) -> (f64, i32, i64) {
     let started = Instant::now();
     let source = Source { name: label, text };
-    let run = Spi::connect_mut(|client| run_source(client, &source, probe, EMPTY_MIGRATION_HINT));
+    let run = Spi::connect_mut(|client| run_source(client, &source, probe, Purpose::Migration));
     let duration_ms = (started.elapsed().as_secs_f64() * 1_000_000.0).round() / 1000.0;
     (duration_ms, run.statements as i32, run.rows_affected as i64)
 }

@@ -2,7 +2,7 @@
 //! remember what was applied in `confiture.seeds`.
 
 use crate::errors::{raise, sqlstate};
-use crate::script::{parts_of, run_source};
+use crate::script::{parts_of, run_source, Purpose};
 use crate::server::scope::Scope;
 use crate::sources::Source;
 use pgrx::datum::DatumWithOid;
@@ -31,9 +31,7 @@ pub fn apply(sources: &[Source], continue_on_error: bool) -> Vec<Applied> {
         // Each file in its own scope: its rows kept on success, its settings (SET search_path,
         // session_replication_role...) put back after it either way, as psql -f of each would.
         let outcome = Scope::kept_on_success().run(|probe| {
-            let run = Spi::connect_mut(|client| {
-                run_source(client, source, probe, "A seed file must hold SQL statements.")
-            });
+            let run = Spi::connect_mut(|client| run_source(client, source, probe, Purpose::Seed));
             remember(source);
             run
         });

@@ -1,6 +1,7 @@
 //! Splitting SQL text into statements with PostgreSQL's own parser, so that we accept exactly
 //! what the server accepts (pg_dump output included) and know where each statement starts.
 
+use super::guc_scope::GucScope;
 use super::scratch_context::ScratchContext;
 use pgrx::list::old_list::PgList;
 use pgrx::pg_sys;
@@ -21,6 +22,27 @@ pub enum StatementKind {
     /// A statement PostgreSQL refuses inside a transaction block (CREATE INDEX CONCURRENTLY,
     /// VACUUM...), named as a DBA would write it.
     OutsideTransaction(&'static str),
+    /// `SET client_encoding` (or `SET NAMES`) to an encoding other than UTF-8: the text was read
+    /// as UTF-8, so the statements after it would not be what psql makes of the file.
+    ForeignClientEncoding,
+}
+
+/// The settings that change how the parser reads the text that follows (string literals).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LexerSettings {
+    standard_conforming_strings: bool,
+    backslash_quote: i32,
+}
+
+/// The lexer settings in force now.
+pub fn lexer_settings() -> LexerSettings {
+    // SAFETY: plain reads of two GUC variables of this backend, which only this backend writes.
+    unsafe {
+        LexerSettings {
+            standard_conforming_strings: pg_sys::standard_conforming_strings,
+            backslash_quote: pg_sys::backslash_quote,
+        }
+    }
 }
 
 /// One statement as byte offsets into the text it came from. `start` is PostgreSQL's statement
@@ -30,6 +52,13 @@ pub struct ParsedStatement {
     pub start: usize,
     pub end: usize,
     pub kind: StatementKind,
+}
+
+impl ParsedStatement {
+    /// The same statement, for a text that was parsed from byte `offset` of a longer one.
+    pub fn shifted(self, offset: usize) -> Self {
+        Self { start: self.start + offset, end: self.end + offset, kind: self.kind }
+    }
 }
 
 /// A syntax error raised by the parser, with where it happened.
@@ -48,9 +77,13 @@ pub fn split_statements(
     cursor_position: impl Fn() -> Option<usize>,
 ) -> Result<Vec<ParsedStatement>, SyntaxError> {
     let c_text = to_c_string(text);
+    // Splitting is a first pass: the lexer's warnings (a backslash in a literal) come again
+    // when the statement runs.
+    let quiet = GucScope::enter(&[(c"escape_string_warning", c"off")]);
     let parsed = PgTryBuilder::new(AssertUnwindSafe(|| Ok(raw_statements(&c_text, text.len()))))
         .catch_others(|error| Err(Box::new(error)))
         .execute();
+    quiet.leave();
     parsed.map_err(|error| {
         let error_at = cursor_position();
         let statement_from = error_at.map_or(0, |at| end_of_last_statement_before(&c_text, at));
@@ -95,10 +128,34 @@ pub(crate) unsafe fn kind_of(node: *mut pg_sys::Node) -> StatementKind {
                 StatementKind::Plain
             }
         }
+        pg_sys::NodeTag::T_VariableSetStmt if unsafe { sets_foreign_client_encoding(node) } => {
+            StatementKind::ForeignClientEncoding
+        }
         _ => match unsafe { outside_transaction(node) } {
             Some(what) => StatementKind::OutsideTransaction(what),
             None => StatementKind::Plain,
         },
+    }
+}
+
+/// SAFETY: `node` must be a VariableSetStmt.
+unsafe fn sets_foreign_client_encoding(node: *mut pg_sys::Node) -> bool {
+    // SAFETY: the caller checked the tag; names and values are NUL-terminated strings of the tree.
+    unsafe {
+        let set = &*(node as *const pg_sys::VariableSetStmt);
+        if set.kind != pg_sys::VariableSetKind::VAR_SET_VALUE || set.name.is_null() {
+            return false;
+        }
+        if std::ffi::CStr::from_ptr(set.name).to_bytes() != b"client_encoding" {
+            return false;
+        }
+        let Some(value) = PgList::<pg_sys::A_Const>::from_pg(set.args).get_ptr(0) else { return false };
+        let value = &*value;
+        if value.isnull || value.val.node.type_ != pg_sys::NodeTag::T_String {
+            return false;
+        }
+        // pg_char_to_encoding ignores case and punctuation, as SET does: utf8, UTF-8, unicode.
+        pg_sys::pg_char_to_encoding(value.val.sval.sval) != pg_sys::pg_enc::PG_UTF8 as i32
     }
 }
 

@@ -81,6 +81,9 @@ fn refusal(kind: StatementKind) -> Option<String> {
         StatementKind::OutsideTransaction(what) => {
             Some(format!("{what} cannot run inside a transaction block"))
         }
+        StatementKind::ForeignClientEncoding => {
+            Some("SET client_encoding to an encoding other than UTF-8: seed files are read as UTF-8".into())
+        }
     }
 }
 

@@ -281,3 +281,25 @@ fn fresh_never_drops_a_database_it_does_not_own() {
     assert_exit(&failing.run(&long_url, &["build", "--fresh"]), 6);
     assert_eq!(query_one_i64(&long_url, "SELECT count(*) FROM precious"), 1);
 }
+
+// 12. The schema hash covers exactly what is built: a CRLF copy whose literals hold CRs does not
+//     reuse the LF copy's template.
+#[test]
+fn a_crlf_copy_does_not_reuse_the_lf_copys_template() {
+    let text = "CREATE TABLE t (id int);\nCOMMENT ON TABLE t IS 'line one\nline two';\n";
+    let lf = Project::new(&[("db/schema/00.sql", text)]);
+    let crlf = Project::new(&[("db/schema/00.sql", &text.replace('\n', "\r\n"))]);
+    let url = empty_database("e2e_hard_crlf");
+    let method = |project: &Project| {
+        let output = project.run(&url, &["build", "--fresh", "--format", "json"]);
+        assert_exit(&output, 0);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        report["applied"]["method"].as_str().unwrap().to_string()
+    };
+    method(&lf);
+    assert_eq!(method(&lf), "template");
+    assert_eq!(method(&crlf), "build", "the CRLF copy reused the LF copy's template");
+    let comment: String =
+        connect(&url).query_one("SELECT obj_description('t'::regclass, 'pg_class')", &[]).unwrap().get(0);
+    assert_eq!(comment, "line one\r\nline two");
+}

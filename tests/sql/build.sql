@@ -19,10 +19,10 @@ SELECT confiture.schema_hash(
     ARRAY[
         E'CREATE SCHEMA app;\nCREATE TABLE app.customer (id bigint PRIMARY KEY, name text NOT NULL);\n',
         E'CREATE FUNCTION app.order_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM app.orders $$;\n',
-        E'CREATE TABLE app.orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES app.customer);\n'
+        E'CREATE TABLE app.orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES app.customer);\r\n'
     ],
     ARRAY['db/schema/00_app.sql', 'db/schema/10_fn.sql', 'db/schema/20_orders.sql'])
-  = (SELECT schema_hash FROM confiture.build_history WHERE build_id = 1) AS same_hash_with_lf;
+  = (SELECT schema_hash FROM confiture.build_history WHERE build_id = 1) AS same_hash_as_built;
 SELECT confiture.schema_hash(ARRAY[E'SELECT 1;\n'], ARRAY['a.sql']);
 SELECT confiture.schema_hash(ARRAY['SELECT 1;', 'SELECT 2;']) = confiture.schema_hash(ARRAY['SELECT 1;', 'SELECT 2;'], ARRAY['source_1', 'source_2']) AS default_names;
 

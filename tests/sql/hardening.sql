@@ -62,5 +62,36 @@ SELECT count(*) FROM confiture.validate_seeds(1, ARRAY['SELECT 1;'], NULL,
     (SELECT (repeat('[', 300) || repeat(']', 300))::jsonb));
 SELECT count(*) FROM confiture.lint_schema(jsonb_build_object('exclude_tables', jsonb_build_array(repeat('a', 800000))));
 
+-- 10. A SET in a file changes how the rest of that file is read, as psql reads it.
+SELECT statement_count FROM confiture.build_from(ARRAY[$$SET standard_conforming_strings = off;
+CREATE TABLE rules.quoted (a text);
+COMMENT ON TABLE rules.quoted IS 'it\'s';$$], ARRAY['old_dump.sql']);
+SELECT obj_description('rules.quoted'::regclass, 'pg_class') AS comment;
+SHOW standard_conforming_strings;
+
+-- 11. SET client_encoding: UTF8 (as pg_dump writes) runs, another encoding is refused by line.
+SELECT * FROM confiture.build_from(ARRAY[$$SET client_encoding = 'UTF8';
+CREATE TABLE rules.enc_ok (a text);
+SET client_encoding = 'LATIN1';
+CREATE TABLE rules.enc (a text);$$], ARRAY['latin1.sql']);
+
+-- 13. An error inside a function called by a build keeps PostgreSQL's context.
+CREATE FUNCTION rules.failing() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1;
+    RAISE EXCEPTION 'deep failure';
+END $$;
+SELECT * FROM confiture.build_from(ARRAY[E'CREATE TABLE rules.before_call (id int);\nSELECT rules.failing();'], ARRAY['calls.sql']);
+
+-- 19. Messages name the real cause.
+SELECT * FROM confiture.build_from(ARRAY[E'CREATE TABLE rules.c (a int, b text);\nCOPY rules.c FROM STDIN;\n1\tx\n\\.\n'], ARRAY['copy.sql']);
+SELECT * FROM confiture.build_from(ARRAY[E'SELECT 1;\nSELECT E''\\u00ZZ'';'], ARRAY['escape.sql']);
+SELECT * FROM confiture.apply_seeds(ARRAY['BEGIN; INSERT INTO rules.victim VALUES (8);'], ARRAY['tx.sql']);
+CREATE FUNCTION rules.vandal(context jsonb) RETURNS jsonb LANGUAGE sql
+AS $$ DELETE FROM confiture.migrations RETURNING '{}'::jsonb $$;
+SELECT confiture.register_hook('before_ddl', 'rules.vandal(jsonb)');
+SELECT * FROM confiture.migrate_up();
+SELECT confiture.unregister_hook('before_ddl', 'rules.vandal(jsonb)');
+
 DROP SCHEMA rules CASCADE;
 DROP EXTENSION confiture;
