@@ -51,6 +51,32 @@ impl Catalog {
         self.sequence_index.get(&(table.oid, column.num)).map(|&i| &self.sequences[i])
     }
 
+    /// `name` as an SQL identifier: quoted unless it is a plain lower-case name that is not a
+    /// reserved word (what quote_ident does, for the names a remediation writes).
+    pub fn ident(&self, name: &str) -> String {
+        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+            && !self.reserved_words.iter().any(|w| w == name);
+        if plain {
+            name.to_string()
+        } else {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        }
+    }
+
+    /// `schema.name`, each part quoted as needed.
+    pub fn sql_name(&self, schema: &str, name: &str) -> String {
+        format!("{}.{}", self.ident(schema), self.ident(name))
+    }
+
+    /// The partitioned tables `relation` is a partition of, nearest first.
+    pub fn ancestors<'c>(&'c self, relation: &'c Relation) -> impl Iterator<Item = &'c Relation> + 'c {
+        std::iter::successors(Some(relation), |r| {
+            r.partition_of.as_ref().and_then(|(schema, name)| self.relation(schema, name))
+        })
+        .skip(1)
+    }
+
     /// Build the lookup maps (the loader does, and tests that build a Catalog by hand).
     pub fn indexed(mut self) -> Self {
         self.relation_index =
@@ -90,6 +116,12 @@ pub struct Relation {
     pub scans: Option<TableScans>,
     /// For views: the RLS-enabled tables they read.
     pub reads_rls_tables: Option<Vec<String>>,
+    /// For a partition: its partitioned table (schema, name).
+    pub partition_of: Option<(String, String)>,
+    /// A few non-NULL values of the columns whose names suggest a secret, by column: what they
+    /// hold tells a hash from a plain-text secret. Values are only looked at, never reported.
+    #[serde(default)]
+    pub samples: HashMap<String, Vec<String>>,
 }
 
 impl Relation {
@@ -240,6 +272,9 @@ pub struct Function {
     pub security_definer: bool,
     pub config: Option<Vec<String>>,
     pub language: String,
+    /// `schema.name(arguments)`, quoted, as ALTER FUNCTION takes it.
+    #[serde(default)]
+    pub sql_name: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

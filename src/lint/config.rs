@@ -78,6 +78,19 @@ impl Default for TenantConfig {
     }
 }
 
+impl SecretsConfig {
+    /// The pattern a column's name matches, if it names a secret: not when the name says the
+    /// value is already protected (password_hash, passwordsalt, token_digest).
+    pub fn secret_word(&self, column: &str) -> Option<String> {
+        const PROTECTED: &[&str] = &["hash", "digest", "salt", "hmac", "crypt", "bcrypt", "fingerprint"];
+        let name = column.to_lowercase();
+        if PROTECTED.iter().any(|word| name.contains(word)) {
+            return None;
+        }
+        self.column_patterns.iter().find(|p| name.contains(&p.to_lowercase())).cloned()
+    }
+}
+
 impl Default for SecretsConfig {
     fn default() -> Self {
         let words =

@@ -119,6 +119,13 @@ impl Site<'_> {
 }
 
 impl Report<'_> {
+    /// Give the finding just added a remediation of its own: runnable SQL naming its objects.
+    pub fn remedy(&mut self, remediation: String) {
+        if let Some(finding) = self.findings.last_mut() {
+            finding.remediation = remediation;
+        }
+    }
+
     pub fn add(&mut self, site: Site, message: String, metadata: serde_json::Value) {
         self.findings.push(Finding {
             rule: self.rule.name.to_string(),
@@ -169,8 +176,57 @@ pub fn lint(catalog: &Catalog, config: &LintConfig) -> Vec<Finding> {
         (rule.check)(&context, &mut report);
         findings.append(&mut report.findings);
     }
+    let mut findings = fold_partitions(catalog, findings);
     sort(&mut findings);
     findings
+}
+
+/// A partition inherits its parent's columns, defaults and constraints, so a rule that fires on
+/// the parent fires again on each partition: report it once, on the highest ancestor that has
+/// the same finding, with the partitions listed in its metadata.
+fn fold_partitions(catalog: &Catalog, findings: Vec<Finding>) -> Vec<Finding> {
+    use std::collections::HashMap;
+    let position: HashMap<String, usize> =
+        findings.iter().enumerate().map(|(i, f)| (f.cache_key.clone(), i)).collect();
+    let mut folded_into: Vec<Option<usize>> = vec![None; findings.len()];
+    for (i, finding) in findings.iter().enumerate() {
+        let Some(schema) = &finding.schema_name else { continue };
+        let Some(relation) = catalog.relation(schema, &finding.object_name) else { continue };
+        let own = format!("{}:{}.{}", finding.rule, schema, finding.object_name);
+        let Some(detail) = finding.cache_key.strip_prefix(&own) else { continue };
+        folded_into[i] = catalog
+            .ancestors(relation)
+            .filter_map(|parent| {
+                position.get(&format!("{}:{}.{}{detail}", finding.rule, parent.schema, parent.name))
+            })
+            .last()
+            .copied();
+    }
+    let mut partitions: HashMap<usize, Vec<String>> = HashMap::new();
+    for (i, target) in folded_into.iter().enumerate() {
+        if let Some(target) = target {
+            let f = &findings[i];
+            partitions.entry(*target).or_default().push(format!(
+                "{}.{}",
+                f.schema_name.as_deref().unwrap_or(""),
+                f.object_name
+            ));
+        }
+    }
+    findings
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| folded_into[*i].is_none())
+        .map(|(i, mut finding)| {
+            if let Some(mut names) = partitions.remove(&i) {
+                names.sort();
+                if let Some(metadata) = finding.metadata.as_object_mut() {
+                    metadata.insert("partitions".into(), serde_json::json!(names));
+                }
+            }
+            finding
+        })
+        .collect()
 }
 
 pub fn sort(findings: &mut [Finding]) {

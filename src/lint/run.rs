@@ -58,8 +58,14 @@ fn waived_keys() -> HashSet<String> {
     .unwrap_or_else(|e| spi_failed("reading confiture.lint_waivers", e))
 }
 
-fn snapshot() -> Catalog {
-    catalog_loader::load().unwrap_or_else(|e| spi_failed("reading the catalog", e))
+fn snapshot(config: &LintConfig) -> Catalog {
+    let mut catalog = catalog_loader::load().unwrap_or_else(|e| spi_failed("reading the catalog", e));
+    if config.enabled(rules::security::SECRET_COLUMN_PLAIN_TEXT.name) {
+        catalog_loader::sample_columns(&mut catalog, rules::security::SECRET_TEXT_TYPES, |column| {
+            config.secrets.secret_word(column).is_some()
+        });
+    }
+    catalog
 }
 
 pub fn lint_schema(config: serde_json::Value) -> Vec<Finding> {
@@ -67,7 +73,7 @@ pub fn lint_schema(config: serde_json::Value) -> Vec<Finding> {
     let mut known: Vec<&str> = rules::ALL.iter().map(|r| r.name).collect();
     known.extend(custom.iter().map(|r| r.name.as_str()));
     let config = LintConfig::parse(merge(settings(), config), &known).unwrap_or_else(|e| invalid(e));
-    let catalog = snapshot();
+    let catalog = snapshot(&config);
     let mut findings = lint(&catalog, &config);
     for rule in custom.iter().filter(|r| config.enabled(&r.name)) {
         let level = config.rules.get(&rule.name).and_then(|o| o.level);

@@ -3,6 +3,7 @@
 //! on 1000 tables: json_build_object pays per value.) The queries run read-only within one SQL
 //! call, so they all see the same snapshot.
 
+use super::scope::{Scope, Setting};
 use crate::catalog::{
     Catalog, Column, Constraint, Extension, Function, Index, Policy, Relation, Schema, Sequence, TableScans,
 };
@@ -77,6 +78,10 @@ pub fn load() -> spi::Result<Catalog> {
                 comment: row.get::<String>(8)?,
                 // Index scans are summed from the table's indexes below.
                 scans: if has_scans { Some(TableScans { seq: row.get(9)?, idx: Some(0) }) } else { None },
+                partition_of: row.get::<Vec<String>>(10)?.and_then(|parent| match parent.as_slice() {
+                    [schema, name] => Some((schema.clone(), name.clone())),
+                    _ => None,
+                }),
                 ..Relation::default()
             })
         })?;
@@ -206,6 +211,7 @@ pub fn load() -> spi::Result<Catalog> {
                 security_definer: flag(row, 3)?,
                 config: row.get::<Vec<String>>(4)?,
                 language: text(row, 5)?,
+                sql_name: text(row, 6)?,
             })
         })?;
         let extensions = rows(client, include_str!("../catalog/sql/extensions.sql"), None, |row| {
@@ -219,4 +225,47 @@ pub fn load() -> spi::Result<Catalog> {
 
         Ok(Catalog::new(relations, sequences, functions, extensions, schemas, reserved_words))
     })
+}
+
+/// A lock wait while sampling gives up rather than holding the lint behind a migration.
+const SAMPLE_SETTINGS: &[Setting] = &[(c"lock_timeout", c"100ms")];
+
+/// Up to 100 rows of each table column of a text type for which `suspect` holds (a name that
+/// suggests a secret), kept in `Relation::samples`. Only columns the caller may read; each read in
+/// a scope that is rolled back; a table locked by someone else is skipped.
+pub fn sample_columns(catalog: &mut Catalog, text_types: &[&str], suspect: impl Fn(&str) -> bool) {
+    for relation in catalog.relations.iter_mut().filter(|r| matches!(r.kind.as_str(), "r" | "p" | "m")) {
+        let columns: Vec<String> = relation
+            .columns
+            .iter()
+            .filter(|c| text_types.contains(&c.type_name.as_str()) && suspect(&c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        for column in columns {
+            let readable = Spi::get_one_with_args::<bool>(
+                "SELECT pg_catalog.has_column_privilege($1, $2, 'SELECT')",
+                &[DatumWithOid::from(pg_sys::Oid::from(relation.oid)), DatumWithOid::from(column.as_str())],
+            );
+            if readable != Ok(Some(true)) {
+                continue;
+            }
+            let query = format!(
+                "SELECT {column}::text FROM {table} LIMIT 100",
+                column = spi::quote_identifier(&column),
+                table = spi::quote_qualified_identifier(&relation.schema, &relation.name),
+            );
+            let values = Scope::rolled_back().with_settings(SAMPLE_SETTINGS).run(|_| {
+                Spi::connect(|client| -> spi::Result<Vec<String>> {
+                    let mut values = Vec::new();
+                    for row in client.select(&query, None, &[])? {
+                        values.extend(row.get::<String>(1)?);
+                    }
+                    Ok(values)
+                })
+            });
+            if let Ok(Ok(values)) = values {
+                relation.samples.insert(column, values);
+            }
+        }
+    }
 }

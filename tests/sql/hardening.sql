@@ -93,5 +93,23 @@ SELECT confiture.register_hook('before_ddl', 'rules.vandal(jsonb)');
 SELECT * FROM confiture.migrate_up();
 SELECT confiture.unregister_hook('before_ddl', 'rules.vandal(jsonb)');
 
+-- 14-17. Lint precision on a real catalog: the primary key's index is kept, a partitioned
+-- table's finding is reported once, remediations run as written, hashed secrets are not plain.
+CREATE TABLE rules.v (id int PRIMARY KEY);
+ALTER TABLE rules.v ADD CONSTRAINT v_id_key UNIQUE (id);
+CREATE TABLE rules.m (id serial, at date) PARTITION BY RANGE (at);
+CREATE TABLE rules.m_1 PARTITION OF rules.m FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+CREATE TABLE rules.m_2 PARTITION OF rules.m FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
+CREATE TABLE rules.users (id bigint PRIMARY KEY, password text, password_hash text, api_token text);
+INSERT INTO rules.users VALUES (1, '$2b$12$KIXQJ3mWZ1u3Y2rZk8bG1uQq1kI7h9Vw0h5b1oP0r3y9yGzQ1xY2K', 'x', NULL);
+CREATE MATERIALIZED VIEW rules.exposed AS SELECT id FROM rules.victim;
+ALTER TABLE rules.victim ENABLE ROW LEVEL SECURITY;
+SELECT rule, object_name, coalesce(metadata->>'column', metadata->>'index') AS detail,
+       metadata->'partitions' AS partitions, remediation
+FROM confiture.lint_schema()
+WHERE schema_name = 'rules'
+  AND rule IN ('duplicate_index', 'serial_instead_of_identity', 'secret_column_plain_text', 'view_bypasses_rls')
+ORDER BY rule, object_name;
+
 DROP SCHEMA rules CASCADE;
 DROP EXTENSION confiture;

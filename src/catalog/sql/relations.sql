@@ -9,7 +9,10 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        -- pg_description on databases whose catalog statistics are stale (fresh builds).
        (SELECT ds.description FROM pg_description ds
          WHERE ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0),
-       pg_stat_get_numscans(c.oid)
+       pg_stat_get_numscans(c.oid),
+       (SELECT ARRAY[pn.nspname::text, p.relname::text] FROM pg_inherits i
+          JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+         WHERE i.inhrelid = c.oid AND c.relispartition)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')

@@ -6,11 +6,16 @@ pub const TABLE_WITHOUT_COMMENT: Rule = Rule {
     category: "documentation",
     level: Level::Info,
     rationale: "A COMMENT travels with the table (psql \\d+, pg_dump, every schema browser): the cheapest documentation there is.",
-    remediation: "COMMENT ON TABLE ... IS 'what one row is';",
+    remediation: "Comment the table: what one row of it is.",
     check: |ctx: &Context, report: &mut Report| {
         let blank = |c: &Option<String>| c.as_deref().is_none_or(|c| c.trim().is_empty());
         for table in ctx.tables().filter(|t| blank(&t.comment)) {
             report.on_relation(table, None, format!("table {} has no comment", table.qualified()), json!({}));
+            report.remedy(format!(
+                "COMMENT ON TABLE {} IS '<what one row of {} is>';",
+                ctx.catalog.sql_name(&table.schema, &table.name),
+                table.name.replace('\'', "''")
+            ));
         }
     },
 };

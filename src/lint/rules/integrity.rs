@@ -1,9 +1,18 @@
-use crate::catalog::Column;
+use crate::catalog::{Column, Relation};
 use crate::lint::{Context, Level, Report, Rule};
 use serde_json::json;
 
-/// Report every column of a table whose type `matches`.
-fn columns_of_type(ctx: &Context, report: &mut Report, matches: fn(&Column) -> bool, what: &str) {
+/// What fixes a column: SQL written from the table (quoted name) and the column (quoted name).
+type ColumnFix = fn(table: &str, column: &str) -> String;
+
+/// Report every column of a table whose type `matches`, with the SQL that `fix` writes for it.
+fn columns_of_type(
+    ctx: &Context,
+    report: &mut Report,
+    matches: fn(&Column) -> bool,
+    what: &str,
+    fix: ColumnFix,
+) {
     for table in ctx.tables() {
         for column in table.columns.iter().filter(|c| matches(c)) {
             report.on_relation(
@@ -12,8 +21,13 @@ fn columns_of_type(ctx: &Context, report: &mut Report, matches: fn(&Column) -> b
                 format!("column {}.{} is {what} ({})", table.qualified(), column.name, column.data_type),
                 json!({"column": column.name, "type": column.data_type}),
             );
+            report.remedy(fix(&table_sql(ctx, table), &ctx.catalog.ident(&column.name)));
         }
     }
+}
+
+fn table_sql(ctx: &Context, table: &Relation) -> String {
+    ctx.catalog.sql_name(&table.schema, &table.name)
 }
 
 pub const TABLE_WITHOUT_PRIMARY_KEY: Rule = Rule {
@@ -21,10 +35,28 @@ pub const TABLE_WITHOUT_PRIMARY_KEY: Rule = Rule {
     category: "integrity",
     level: Level::Error,
     rationale: "Without a primary key rows cannot be addressed reliably, logical replication cannot update or delete them, and duplicates creep in.",
-    remediation: "ALTER TABLE ... ADD PRIMARY KEY (...), or add an identity column: id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY.",
+    remediation: "Promote a unique index over NOT NULL columns (ADD PRIMARY KEY USING INDEX), or add an identity column as the key.",
     check: |ctx, report| {
         for table in ctx.tables().filter(|t| t.primary_key().is_none()) {
             report.on_relation(table, None, format!("table {} has no primary key", table.qualified()), json!({}));
+            // A unique index over NOT NULL columns can become the key as it is.
+            let candidate = table.indexes.iter().find(|i| {
+                i.unique && i.valid && !i.partial && !i.expressions
+                    && i.keys().iter().all(|n| table.column(*n).is_some_and(|c| c.not_null))
+            });
+            let id = if table.columns.iter().any(|c| c.name == "id") { format!("{}_id", table.name) } else { "id".into() };
+            report.remedy(match candidate {
+                Some(index) if table.kind == "r" => format!(
+                    "ALTER TABLE {} ADD PRIMARY KEY USING INDEX {};",
+                    table_sql(ctx, table),
+                    ctx.catalog.ident(&index.name)
+                ),
+                _ => format!(
+                    "ALTER TABLE {} ADD COLUMN {} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;",
+                    table_sql(ctx, table),
+                    ctx.catalog.ident(&id)
+                ),
+            });
         }
     },
 };
@@ -34,7 +66,7 @@ pub const FOREIGN_KEY_TYPE_MISMATCH: Rule = Rule {
     category: "integrity",
     level: Level::Warning,
     rationale: "A foreign key column of another type than the key it references (integer -> bigint) needs casts on every join and breaks when the referenced key outgrows it.",
-    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE <the referenced column's type>.",
+    remediation: "Change the referencing column to the referenced column's type.",
     check: |ctx, report| {
         for table in ctx.tables() {
             for fk in table.constraints.iter().filter(|c| c.kind == "f") {
@@ -53,6 +85,12 @@ pub const FOREIGN_KEY_TYPE_MISMATCH: Rule = Rule {
                             ),
                             json!({"constraint": fk.name, "column": own.name, "type": own.data_type, "referenced_type": theirs.data_type}),
                         );
+                        report.remedy(format!(
+                            "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
+                            table_sql(ctx, table),
+                            ctx.catalog.ident(&own.name),
+                            theirs.data_type
+                        ));
                     }
                 }
             }
@@ -91,8 +129,12 @@ pub const TIMESTAMP_WITHOUT_TIME_ZONE: Rule = Rule {
     category: "integrity",
     level: Level::Warning,
     rationale: "timestamp without time zone records a wall-clock reading whose meaning depends on the writer's time zone; timestamptz records an instant.",
-    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE timestamptz USING ... AT TIME ZONE '<the zone the values were written in>'.",
-    check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "timestamp", "timestamp without time zone"),
+    remediation: "Change the column to timestamptz, reading the values in the zone they were written in.",
+    check: |ctx, report| {
+        columns_of_type(ctx, report, |c| c.type_name == "timestamp", "timestamp without time zone", |t, c| {
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE timestamptz USING {c} AT TIME ZONE 'UTC'; -- or the zone the values were written in")
+        })
+    },
 };
 
 pub const CHAR_N_COLUMN: Rule = Rule {
@@ -101,8 +143,16 @@ pub const CHAR_N_COLUMN: Rule = Rule {
     level: Level::Info,
     rationale:
         "char(n) pads values with spaces and compares ignoring them; it is never faster than text or varchar.",
-    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE text (add a CHECK on length if the limit matters).",
-    check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "bpchar", "char(n)"),
+    remediation: "Change the column to text (add a CHECK on length if the limit matters).",
+    check: |ctx, report| {
+        columns_of_type(
+            ctx,
+            report,
+            |c| c.type_name == "bpchar",
+            "char(n)",
+            |t, c| format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE text;"),
+        )
+    },
 };
 
 pub const SERIAL_INSTEAD_OF_IDENTITY: Rule = Rule {
@@ -110,7 +160,7 @@ pub const SERIAL_INSTEAD_OF_IDENTITY: Rule = Rule {
     category: "integrity",
     level: Level::Info,
     rationale: "serial is a default plus a separately owned sequence: privileges, copies and dumps treat them apart. Identity columns are the SQL-standard, self-contained form.",
-    remediation: "Convert the column to GENERATED BY DEFAULT AS IDENTITY (drop the default, ALTER COLUMN ... ADD GENERATED ... AS IDENTITY, set the sequence's value).",
+    remediation: "Convert the column to GENERATED BY DEFAULT AS IDENTITY: drop the default and the sequence, add the identity, set its next value.",
     check: |ctx, report| {
         for table in ctx.tables() {
             for column in table.columns.iter().filter(|c| !c.identity) {
@@ -121,6 +171,15 @@ pub const SERIAL_INSTEAD_OF_IDENTITY: Rule = Rule {
                         format!("column {}.{} is a serial, not an identity column", table.qualified(), column.name),
                         json!({"column": column.name, "sequence": format!("{}.{}", sequence.schema, sequence.name)}),
                     );
+                    let (t, c) = (table_sql(ctx, table), ctx.catalog.ident(&column.name));
+                    report.remedy(format!(
+                        "BEGIN; ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT; DROP SEQUENCE {seq}; \
+                         ALTER TABLE {t} ALTER COLUMN {c} ADD GENERATED BY DEFAULT AS IDENTITY; \
+                         SELECT setval(pg_get_serial_sequence('{t_lit}', '{c_lit}'), coalesce(max({c}), 0) + 1, false) FROM {t}; COMMIT;",
+                        seq = ctx.catalog.sql_name(&sequence.schema, &sequence.name),
+                        t_lit = t.replace('\'', "''"),
+                        c_lit = column.name.replace('\'', "''"),
+                    ));
                 }
             }
         }
@@ -140,7 +199,7 @@ pub const INT4_SEQUENCE_NEAR_EXHAUSTION: Rule = Rule {
     category: "integrity",
     level: Level::Error,
     rationale: "When the sequence of an integer key passes the column's maximum, every insert fails; past half the range the migration to bigint should already be planned.",
-    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE bigint (rewrites the table: plan it), along with the columns that reference it.",
+    remediation: "Change the column to bigint (rewrites the table: plan it), along with the columns that reference it.",
     check: |ctx, report| {
         for table in ctx.tables() {
             for column in &table.columns {
@@ -156,6 +215,11 @@ pub const INT4_SEQUENCE_NEAR_EXHAUSTION: Rule = Rule {
                         json!({"column": column.name, "sequence": format!("{}.{}", sequence.schema, sequence.name),
                                "last_value": last, "max_value": max, "percent_used": used}),
                     );
+                    report.remedy(format!(
+                        "ALTER TABLE {} ALTER COLUMN {} TYPE bigint; -- rewrites the table under lock: plan it, with the columns that reference it",
+                        table_sql(ctx, table),
+                        ctx.catalog.ident(&column.name)
+                    ));
                 }
             }
         }
@@ -194,7 +258,9 @@ pub const REG_TYPE_COLUMN: Rule = Rule {
     check: |ctx, report| {
         const BLOCKERS: &[&str] =
             &["regproc", "regprocedure", "regoper", "regoperator", "regconfig", "regdictionary", "regnamespace", "regcollation"];
-        columns_of_type(ctx, report, |c| BLOCKERS.contains(&c.type_name.as_str()), "an OID-alias type that blocks pg_upgrade")
+        columns_of_type(ctx, report, |c| BLOCKERS.contains(&c.type_name.as_str()), "an OID-alias type that blocks pg_upgrade", |t, c| {
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE text USING {c}::text;")
+        })
     },
 };
 
@@ -204,7 +270,11 @@ pub const MONEY_COLUMN: Rule = Rule {
     level: Level::Info,
     rationale: "money formats and parses with lc_monetary, so the same value reads differently on another server, and it has a fixed fractional precision.",
     remediation: "Use numeric(p, s), with the currency in its own column if needed.",
-    check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "money", "money"),
+    check: |ctx, report| {
+        columns_of_type(ctx, report, |c| c.type_name == "money", "money", |t, c| {
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE numeric(19, 2) USING {c}::numeric;")
+        })
+    },
 };
 
 pub const INVALID_INDEX: Rule = Rule {
@@ -222,6 +292,7 @@ pub const INVALID_INDEX: Rule = Rule {
                     format!("index {} on {} is invalid", index.name, table.qualified()),
                     json!({"index": index.name}),
                 );
+                report.remedy(format!("REINDEX INDEX CONCURRENTLY {};", ctx.catalog.sql_name(&table.schema, &index.name)));
             }
         }
     },
@@ -232,10 +303,11 @@ pub const UNLOGGED_TABLE: Rule = Rule {
     category: "integrity",
     level: Level::Info,
     rationale: "An unlogged table is emptied after a crash and is not replicated to standbys.",
-    remediation: "ALTER TABLE ... SET LOGGED, unless losing its rows is acceptable (caches, staging).",
+    remediation: "SET LOGGED, unless losing its rows is acceptable (caches, staging).",
     check: |ctx, report| {
         for table in ctx.tables().filter(|t| t.unlogged) {
             report.on_relation(table, None, format!("table {} is unlogged", table.qualified()), json!({}));
+            report.remedy(format!("ALTER TABLE {} SET LOGGED;", table_sql(ctx, table)));
         }
     },
 };
@@ -245,8 +317,12 @@ pub const JSON_COLUMN: Rule = Rule {
     category: "integrity",
     level: Level::Info,
     rationale: "json stores the text as written and re-parses it on every access; jsonb is parsed once, can be indexed and compared.",
-    remediation: "ALTER TABLE ... ALTER COLUMN ... TYPE jsonb (unless key order or duplicate keys must be kept).",
-    check: |ctx, report| columns_of_type(ctx, report, |c| c.type_name == "json", "json rather than jsonb"),
+    remediation: "Change the column to jsonb (unless key order or duplicate keys must be kept).",
+    check: |ctx, report| {
+        columns_of_type(ctx, report, |c| c.type_name == "json", "json rather than jsonb", |t, c| {
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE jsonb USING {c}::jsonb;")
+        })
+    },
 };
 
 #[cfg(test)]

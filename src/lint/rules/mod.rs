@@ -5,7 +5,7 @@ mod documentation;
 mod integrity;
 mod naming;
 mod performance;
-mod security;
+pub mod security;
 
 use super::Rule;
 
@@ -79,6 +79,9 @@ pub mod testing {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod precision_tests;
 
 #[cfg(test)]
 mod tests {

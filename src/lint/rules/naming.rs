@@ -1,12 +1,35 @@
 use crate::lint::{Level, Rule};
 use serde_json::json;
 
+/// A lower snake_case spelling of `name`: `OrderItems` -> `order_items`, `API-Key` -> `api_key`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    let mut previous: Option<char> = None;
+    for c in name.chars() {
+        if c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) {
+            out.push('_');
+        }
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+        previous = Some(c);
+    }
+    let trimmed = out.trim_matches('_');
+    match trimmed.chars().next() {
+        None => "renamed".into(),
+        Some(first) if first.is_ascii_digit() => format!("n_{trimmed}"),
+        Some(_) => trimmed.to_string(),
+    }
+}
+
 pub const TABLE_NAME_NOT_SNAKE_CASE: Rule = Rule {
     name: "table_name_not_snake_case",
     category: "naming",
     level: Level::Warning,
     rationale: "Names outside lower snake_case must be double-quoted in every query that uses them.",
-    remediation: "Rename the table: ALTER TABLE ... RENAME TO lower_snake_case_name.",
+    remediation: "Rename the table to a lower snake_case name (and the queries that use it).",
     check: |ctx, report| {
         for table in ctx.tables().filter(|t| !ctx.config.is_snake_case(&t.name)) {
             report.on_relation(
@@ -15,6 +38,11 @@ pub const TABLE_NAME_NOT_SNAKE_CASE: Rule = Rule {
                 format!("table {} is not snake_case", table.qualified()),
                 json!({}),
             );
+            report.remedy(format!(
+                "ALTER TABLE {} RENAME TO {};",
+                ctx.catalog.sql_name(&table.schema, &table.name),
+                ctx.catalog.ident(&snake_case(&table.name))
+            ));
         }
     },
 };
@@ -24,7 +52,7 @@ pub const COLUMN_NAME_NOT_SNAKE_CASE: Rule = Rule {
     category: "naming",
     level: Level::Warning,
     rationale: "Names outside lower snake_case must be double-quoted in every query that uses them.",
-    remediation: "Rename the column: ALTER TABLE ... RENAME COLUMN ... TO lower_snake_case_name.",
+    remediation: "Rename the column to a lower snake_case name (and the queries that use it).",
     check: |ctx, report| {
         for table in ctx.tables() {
             for column in table.columns.iter().filter(|c| !ctx.config.is_snake_case(&c.name)) {
@@ -34,6 +62,12 @@ pub const COLUMN_NAME_NOT_SNAKE_CASE: Rule = Rule {
                     format!("column {}.{} is not snake_case", table.qualified(), column.name),
                     json!({"column": column.name}),
                 );
+                report.remedy(format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {};",
+                    ctx.catalog.sql_name(&table.schema, &table.name),
+                    ctx.catalog.ident(&column.name),
+                    ctx.catalog.ident(&snake_case(&column.name))
+                ));
             }
         }
     },
@@ -93,6 +127,14 @@ mod tests {
             json!({"naming": {"pattern": "^[A-Za-z_]+$"}}),
         );
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn snake_case_spellings() {
+        assert_eq!(super::snake_case("OrderItems"), "order_items");
+        assert_eq!(super::snake_case("API-Key"), "api_key");
+        assert_eq!(super::snake_case("userID"), "user_id");
+        assert_eq!(super::snake_case("2fa Codes"), "n_2fa_codes");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use crate::catalog::{Index, Relation};
-use crate::lint::{Level, Rule};
+use crate::lint::{Context, Level, Rule};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -29,6 +29,14 @@ pub const FOREIGN_KEY_WITHOUT_INDEX: Rule = Rule {
                         format!("foreign key {} on {} ({}) has no index", fk.name, table.qualified(), columns.join(", ")),
                         json!({"constraint": fk.name, "columns": columns}),
                     );
+                    let quoted: Vec<String> = columns.iter().map(|c| ctx.catalog.ident(c)).collect();
+                    // A partitioned table cannot build an index concurrently.
+                    let how = if table.kind == "p" { "" } else { " CONCURRENTLY" };
+                    report.remedy(format!(
+                        "CREATE INDEX{how} ON {} ({});",
+                        ctx.catalog.sql_name(&table.schema, &table.name),
+                        quoted.join(", ")
+                    ));
                 }
             }
         }
@@ -45,10 +53,26 @@ fn same_computation(a: &Index, b: &Index) -> bool {
         && a.shape == b.shape
 }
 
-/// Which of two same-shape indexes to keep: constraint-backed, then attached to a partitioned
-/// parent (it cannot be dropped alone), then unique, then first by name.
-fn keep_rank(index: &Index) -> (bool, bool, bool) {
-    (!index.constraint, !index.attached, !index.unique)
+/// Which of two same-shape indexes to keep: the primary key's, then one backing a constraint,
+/// then one attached to a partitioned parent's index (it cannot be dropped alone), then a
+/// unique one, then the first by name.
+fn keep_rank(index: &Index) -> (bool, bool, bool, bool) {
+    (!index.primary, !index.constraint, !index.attached, !index.unique)
+}
+
+/// SQL that drops `index` of `table`: through its constraint when it backs one.
+fn drop_index_sql(ctx: &Context, table: &Relation, index: &Index) -> String {
+    if index.constraint {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {};",
+            ctx.catalog.sql_name(&table.schema, &table.name),
+            ctx.catalog.ident(&index.name)
+        )
+    } else {
+        // A partitioned table's index cannot be dropped concurrently.
+        let how = if table.kind == "p" { "" } else { " CONCURRENTLY" };
+        format!("DROP INDEX{how} {};", ctx.catalog.sql_name(&table.schema, &index.name))
+    }
 }
 
 pub const DUPLICATE_INDEX: Rule = Rule {
@@ -56,10 +80,11 @@ pub const DUPLICATE_INDEX: Rule = Rule {
     category: "performance",
     level: Level::Warning,
     rationale: "Two indexes on the same columns, the same way, cost two writes per change and twice the memory, for one benefit.",
-    remediation: "DROP INDEX CONCURRENTLY the duplicate (keep the one that backs a constraint).",
+    remediation: "DROP INDEX CONCURRENTLY the duplicate, or drop the constraint it backs; the primary key's index is kept.",
     check: |ctx, report| {
         for table in ctx.tables() {
-            for index in &table.indexes {
+            // A partition's index attached to its parent's goes with the parent's: reported there.
+            for index in table.indexes.iter().filter(|i| !i.attached) {
                 let kept = table.indexes.iter().find(|other| {
                     other.name != index.name
                         && same_computation(index, other)
@@ -72,6 +97,7 @@ pub const DUPLICATE_INDEX: Rule = Rule {
                         format!("index {} on {} duplicates {}", index.name, table.qualified(), kept.name),
                         json!({"index": index.name, "duplicate_of": kept.name}),
                     );
+                    report.remedy(drop_index_sql(ctx, table, index));
                 }
             }
         }
@@ -92,7 +118,9 @@ pub const REDUNDANT_INDEX: Rule = Rule {
         "DROP INDEX CONCURRENTLY the shorter index, after checking that no query needs its smaller size.",
     check: |ctx, report| {
         for table in ctx.tables() {
-            for index in table.indexes.iter().filter(|i| plain_btree(i) && !i.unique && !i.constraint) {
+            for index in
+                table.indexes.iter().filter(|i| plain_btree(i) && !i.unique && !i.constraint && !i.attached)
+            {
                 let keys = index.keys();
                 let longer = table.indexes.iter().find(|other| {
                     plain_btree(other)
@@ -113,6 +141,7 @@ pub const REDUNDANT_INDEX: Rule = Rule {
                         ),
                         json!({"index": index.name, "covered_by": longer.name}),
                     );
+                    report.remedy(drop_index_sql(ctx, table, index));
                 }
             }
         }
@@ -133,13 +162,14 @@ pub const UNUSED_INDEX: Rule = Rule {
             if table_scans < threshold {
                 continue;
             }
-            for index in table.indexes.iter().filter(|i| i.scans == Some(0) && !i.unique && !i.constraint) {
+            for index in table.indexes.iter().filter(|i| i.scans == Some(0) && !i.unique && !i.constraint && !i.attached) {
                 report.on_relation(
                     table,
                     Some(&index.name),
                     format!("index {} on {} was never used in {table_scans} scans of the table", index.name, table.qualified()),
                     json!({"index": index.name, "table_scans": table_scans}),
                 );
+                report.remedy(drop_index_sql(ctx, table, index));
             }
         }
     },

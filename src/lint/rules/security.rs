@@ -41,10 +41,13 @@ pub const SECRET_COLUMN_PLAIN_TEXT: Rule = Rule {
     rationale: "A password, token or key stored as text is readable by anyone who can read the table, its backups and its replicas.",
     remediation: "Store a salted hash (crypt() from pgcrypto) or an encrypted value in bytea; keep raw secrets out of the database.",
     check: |ctx, report| {
-        const TEXT_TYPES: &[&str] = &["text", "varchar", "bpchar", "citext"];
         for table in ctx.tables() {
-            for column in table.columns.iter().filter(|c| TEXT_TYPES.contains(&c.type_name.as_str())) {
-                if let Some(word) = contains_any(&column.name, &ctx.config.secrets.column_patterns) {
+            for column in table.columns.iter().filter(|c| SECRET_TEXT_TYPES.contains(&c.type_name.as_str())) {
+                // Where the table has rows, the values say: digests and password hashes are fine.
+                let hashed = table.samples.get(&column.name).is_some_and(|values| {
+                    !values.is_empty() && values.iter().all(|value| looks_hashed(value))
+                });
+                if let Some(word) = ctx.config.secrets.secret_word(&column.name).filter(|_| !hashed) {
                     report.on_relation(
                         table,
                         Some(&column.name),
@@ -57,12 +60,38 @@ pub const SECRET_COLUMN_PLAIN_TEXT: Rule = Rule {
     },
 };
 
+/// The types a plain-text secret is stored as (the loader samples such columns).
+pub const SECRET_TEXT_TYPES: &[&str] = &["text", "varchar", "bpchar", "citext"];
+
+/// Whether a stored value has the shape of a password hash or a digest: crypt(3)-style hashes
+/// (bcrypt, sha-crypt, scrypt, argon2, pbkdf2, Django's), or hex / base64 of 16 to 64 bytes.
+pub fn looks_hashed(value: &str) -> bool {
+    use std::sync::OnceLock;
+    static SHAPES: OnceLock<regex::Regex> = OnceLock::new();
+    let shapes = SHAPES.get_or_init(|| {
+        regex::Regex::new(concat!(
+            r"^(?:",
+            r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}",
+            r"|\$argon2(?:id|i|d)\$\S+",
+            r"|\$(?:1|5|6|7|y|scrypt|pbkdf2(?:-sha\d+)?)\$\S+",
+            r"|(?:pbkdf2_sha\d+|argon2|bcrypt(?:_sha256)?|scrypt|sha1|md5)\$\S+",
+            r"|\{(?:SSHA|SHA|SSHA256|SSHA512|CRYPT)\}\S+",
+            r"|(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128})",
+            r"|(?:[A-Za-z0-9+/]{22}==|[A-Za-z0-9+/]{43}=|[A-Za-z0-9+/]{64}|[A-Za-z0-9+/]{86}==)",
+            r"|md5[0-9a-f]{32}|SCRAM-SHA-256\$\S+",
+            r")$"
+        ))
+        .expect("a fixed, valid pattern")
+    });
+    shapes.is_match(value.trim())
+}
+
 pub const POLICY_WITHOUT_RLS: Rule = Rule {
     name: "policy_without_rls",
     category: "security",
     level: Level::Error,
     rationale: "Policies do nothing until row-level security is enabled on the table: the rows they are meant to hide are visible.",
-    remediation: "ALTER TABLE ... ENABLE ROW LEVEL SECURITY;",
+    remediation: "Enable row-level security on the table.",
     check: |ctx, report| {
         for table in ctx.tables().filter(|t| !t.rls_enabled && !t.policies.is_empty()) {
             let names: Vec<&str> = table.policies.iter().map(|p| p.name.as_str()).collect();
@@ -72,6 +101,10 @@ pub const POLICY_WITHOUT_RLS: Rule = Rule {
                 format!("table {} has policies ({}) but row-level security is disabled", table.qualified(), names.join(", ")),
                 json!({"policies": names}),
             );
+            report.remedy(format!(
+                "ALTER TABLE {} ENABLE ROW LEVEL SECURITY;",
+                ctx.catalog.sql_name(&table.schema, &table.name)
+            ));
         }
     },
 };
@@ -81,10 +114,15 @@ pub const RLS_WITHOUT_POLICY: Rule = Rule {
     category: "security",
     level: Level::Warning,
     rationale: "With row-level security enabled and no policy, every row is hidden from every role but the owner and BYPASSRLS roles: usually a forgotten policy.",
-    remediation: "CREATE POLICY ... ON the table, or DISABLE ROW LEVEL SECURITY if it is not wanted.",
+    remediation: "Create the policy the table needs, or disable row-level security if it is not wanted.",
     check: |ctx, report| {
         for table in ctx.tables().filter(|t| t.rls_enabled && t.policies.is_empty()) {
             report.on_relation(table, None, format!("table {} has row-level security enabled but no policy", table.qualified()), json!({}));
+            let name = ctx.catalog.sql_name(&table.schema, &table.name);
+            report.remedy(format!(
+                "CREATE POLICY {} ON {name} USING (<which rows each role may see>); -- or: ALTER TABLE {name} DISABLE ROW LEVEL SECURITY;",
+                ctx.catalog.ident(&format!("{}_access", table.name))
+            ));
         }
     },
 };
@@ -106,6 +144,11 @@ pub const POLICY_ALWAYS_TRUE: Rule = Rule {
                         format!("policy {} on {} is always true", policy.name, table.qualified()),
                         json!({"policy": policy.name, "command": policy.command}),
                     );
+                    report.remedy(format!(
+                        "DROP POLICY {} ON {}; -- or ALTER POLICY ... USING (<the condition it is meant to enforce>)",
+                        ctx.catalog.ident(&policy.name),
+                        ctx.catalog.sql_name(&table.schema, &table.name)
+                    ));
                 }
             }
         }
@@ -117,7 +160,7 @@ pub const SECURITY_DEFINER_MUTABLE_SEARCH_PATH: Rule = Rule {
     category: "security",
     level: Level::Error,
     rationale: "A SECURITY DEFINER function without its own search_path resolves names in the caller's search_path: a caller can plant an object that runs with the owner's rights.",
-    remediation: "ALTER FUNCTION ... SET search_path = pg_catalog, pg_temp (and schema-qualify the names it uses).",
+    remediation: "Pin the function's search_path to pg_catalog, pg_temp and schema-qualify the names it uses.",
     check: |ctx: &Context, report: &mut Report| {
         for function in ctx.catalog.functions.iter().filter(|f| f.security_definer && !ctx.schema_excluded(&f.schema)) {
             let pinned = function.config.iter().flatten().any(|setting| setting.starts_with("search_path="));
@@ -127,6 +170,10 @@ pub const SECURITY_DEFINER_MUTABLE_SEARCH_PATH: Rule = Rule {
                     format!("SECURITY DEFINER function {} does not set search_path", function.signature),
                     json!({"language": function.language}),
                 );
+                report.remedy(format!(
+                    "ALTER FUNCTION {} SET search_path = pg_catalog, pg_temp; -- and schema-qualify the names it uses",
+                    function.sql_name
+                ));
             }
         }
     },
@@ -137,7 +184,7 @@ pub const VIEW_BYPASSES_RLS: Rule = Rule {
     category: "security",
     level: Level::Error,
     rationale: "A view runs with its owner's rights unless security_invoker is set, so it shows the rows that row-level security hides from the caller.",
-    remediation: "ALTER VIEW ... SET (security_invoker = true) (PostgreSQL 15+), or revoke SELECT on the view.",
+    remediation: "A view: set security_invoker (PostgreSQL 15+). A materialized view, which always reads with its owner's rights: revoke SELECT from the roles RLS restricts.",
     check: |ctx, report| {
         for view in ctx.views().filter(|v| !v.security_invoker) {
             let tables = view.reads_rls_tables.clone().unwrap_or_default();
@@ -148,6 +195,12 @@ pub const VIEW_BYPASSES_RLS: Rule = Rule {
                     format!("view {} reads tables with row-level security ({}) with its owner's rights", view.qualified(), tables.join(", ")),
                     json!({"tables": tables}),
                 );
+                let name = ctx.catalog.sql_name(&view.schema, &view.name);
+                report.remedy(if view.kind == "m" {
+                    format!("REVOKE SELECT ON {name} FROM PUBLIC; -- a materialized view has no security_invoker: grant it only to roles that may see every row")
+                } else {
+                    format!("ALTER VIEW {name} SET (security_invoker = true);")
+                });
             }
         }
     },
@@ -158,7 +211,7 @@ pub const EXTENSION_IN_PUBLIC: Rule = Rule {
     category: "security",
     level: Level::Warning,
     rationale: "Objects of an extension installed in public share a namespace that every role searches and, on old clusters, can create in.",
-    remediation: "Install extensions in their own schema: CREATE SCHEMA extensions; ALTER EXTENSION ... SET SCHEMA extensions (if relocatable).",
+    remediation: "Move the extension to a schema of its own (if it is relocatable), or reinstall it there.",
     check: |ctx: &Context, report: &mut Report| {
         for extension in ctx.catalog.extensions.iter().filter(|e| e.schema == "public") {
             report.add(
@@ -166,6 +219,12 @@ pub const EXTENSION_IN_PUBLIC: Rule = Rule {
                 format!("extension {} is installed in schema public", extension.name),
                 json!({"relocatable": extension.relocatable}),
             );
+            let name = ctx.catalog.ident(&extension.name);
+            report.remedy(if extension.relocatable {
+                format!("CREATE SCHEMA IF NOT EXISTS extensions; ALTER EXTENSION {name} SET SCHEMA extensions;")
+            } else {
+                format!("CREATE SCHEMA IF NOT EXISTS extensions; DROP EXTENSION {name}; CREATE EXTENSION {name} SCHEMA extensions; -- not relocatable: drops what depends on it, plan it")
+            });
         }
     },
 };
@@ -175,7 +234,7 @@ pub const SCHEMA_CREATE_BY_PUBLIC: Rule = Rule {
     category: "security",
     level: Level::Warning,
     rationale: "When every role may create objects in a schema, any of them can shadow a function or table that others find through search_path.",
-    remediation: "REVOKE CREATE ON SCHEMA ... FROM PUBLIC; (the default since PostgreSQL 15 for public).",
+    remediation: "Revoke CREATE on the schema from PUBLIC (the default since PostgreSQL 15 for public).",
     check: |ctx: &Context, report: &mut Report| {
         for schema in ctx.catalog.schemas.iter().filter(|s| s.public_can_create && !ctx.schema_excluded(&s.name)) {
             report.add(
@@ -183,6 +242,7 @@ pub const SCHEMA_CREATE_BY_PUBLIC: Rule = Rule {
                 format!("every role may create objects in schema {}", schema.name),
                 json!({}),
             );
+            report.remedy(format!("REVOKE CREATE ON SCHEMA {} FROM PUBLIC;", ctx.catalog.ident(&schema.name)));
         }
     },
 };
