@@ -19,14 +19,14 @@ type TextArray = Vec<Option<String>>;
 
 fn named_sources(sources: Option<TextArray>, names: Option<TextArray>) -> Vec<sources::Source> {
     sources::named_sources(sources, names)
-        .unwrap_or_else(|reason| raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, reason, None, None))
+        .unwrap_or_else(|reason| raise(crate::errors::codes::INVALID_ARGUMENT, reason, None, None))
 }
 
 /// A required argument's value; NULL is an error naming it.
 fn required<T>(value: Option<T>, argument: &str) -> T {
     value.unwrap_or_else(|| {
         raise(
-            PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            crate::errors::codes::NULL_ARGUMENT,
             format!("argument {argument} must not be NULL"),
             None,
             None,
@@ -38,7 +38,7 @@ fn required<T>(value: Option<T>, argument: &str) -> T {
 fn json_argument(value: Option<JsonText>, argument: &str) -> serde_json::Value {
     value.map_or(Ok(serde_json::json!({})), |json| json.parse()).unwrap_or_else(|why| {
         raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            crate::errors::codes::INVALID_ARGUMENT,
             format!("argument {argument} {why}"),
             None,
             None,
@@ -376,7 +376,7 @@ fn record_outside_transaction(
 fn seed_sources(seeds: Option<TextArray>, names: Option<TextArray>) -> Vec<sources::Source> {
     match seeds {
         None if names.is_some() => raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            crate::errors::codes::INVALID_ARGUMENT,
             "names given without seeds".into(),
             None,
             None,
@@ -408,7 +408,7 @@ fn validate_seeds(
 > {
     let level = required(level, "level");
     let config = seeds::config::SeedConfig::parse(json_argument(config, "config"))
-        .unwrap_or_else(|reason| raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, reason, None, None));
+        .unwrap_or_else(|reason| raise(crate::errors::codes::INVALID_ARGUMENT, reason, None, None));
     let findings = seeds::run::validate(level, seed_sources(seeds, names), config);
     TableIterator::new(findings.into_iter().map(|f| {
         (

@@ -3,6 +3,28 @@
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 
+/// confiture's own conditions, each with its documented SQLSTATE (docs/errors.md), so that
+/// clients branch on the code, never on the message. Standard codes: pgrx 0.18 can raise no
+/// other (an extension's own class would come back as XX000).
+pub mod codes {
+    use pgrx::PgSqlErrorCode;
+
+    /// The text of an applied migration changed (27000).
+    pub const CHECKSUM_DRIFT: PgSqlErrorCode = PgSqlErrorCode::ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION;
+    /// A migration function called at REPEATABLE READ or SERIALIZABLE (25000).
+    pub const NOT_READ_COMMITTED: PgSqlErrorCode = PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_STATE;
+    /// A required argument is NULL (22004).
+    pub const NULL_ARGUMENT: PgSqlErrorCode = PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED;
+    /// An argument's value cannot be used (22023).
+    pub const INVALID_ARGUMENT: PgSqlErrorCode = PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE;
+    /// A statement a build, migration or seed file cannot hold (0A000).
+    pub const UNSUPPORTED_STATEMENT: PgSqlErrorCode = PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED;
+    /// A script holds a statement that must run outside a transaction block (25001).
+    pub const NEEDS_OUTSIDE_TRANSACTION: PgSqlErrorCode = PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION;
+    /// The registered state does not allow it: not applied, no longer registered (55000).
+    pub const WRONG_STATE: PgSqlErrorCode = PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+}
+
 /// Raise an ERROR. pgrx turns it into a Rust panic that unwinds to the SQL function's boundary,
 /// running destructors on the way, and reports it to PostgreSQL there.
 pub fn raise(code: PgSqlErrorCode, message: String, detail: Option<String>, hint: Option<String>) -> ! {

@@ -117,7 +117,7 @@ pub fn run_source(
     }
     if run.statements == 0 {
         raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            crate::errors::codes::INVALID_ARGUMENT,
             format!("{}: the file contains no SQL statement", source.name),
             None,
             Some(purpose.empty_hint().into()),
@@ -131,12 +131,12 @@ fn refuse_unsupported(source: &Source, statement: &ParsedStatement, purpose: Pur
     let reason = match statement.kind {
         StatementKind::Plain => return,
         StatementKind::TransactionControl => (
-            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            crate::errors::codes::UNSUPPORTED_STATEMENT,
             format!("transaction control is not allowed in {noun}"),
             "It runs in one transaction already: remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT.",
         ),
         StatementKind::CopyWithClient => (
-            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            crate::errors::codes::UNSUPPORTED_STATEMENT,
             format!(
                 "COPY FROM STDIN and COPY TO STDOUT are not supported in {noun}: the server runs the text, \
                  and has no client data stream to read rows from or write them to"
@@ -145,12 +145,12 @@ fn refuse_unsupported(source: &Source, statement: &ParsedStatement, purpose: Pur
              server can read.",
         ),
         StatementKind::OutsideTransaction(what) => (
-            PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION,
+            crate::errors::codes::NEEDS_OUTSIDE_TRANSACTION,
             format!("{what} cannot run inside a transaction block"),
             purpose.outside_transaction_hint(),
         ),
         StatementKind::ForeignClientEncoding => (
-            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            crate::errors::codes::UNSUPPORTED_STATEMENT,
             "SET client_encoding to an encoding other than UTF-8 is not supported: confiture reads every file \
              as UTF-8, so the text after it would not be what psql makes of it"
                 .to_string(),

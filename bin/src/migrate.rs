@@ -119,7 +119,8 @@ pub struct StatusRow {
 fn db_error(target: &Target) -> impl Fn(postgres::Error) -> Failure + '_ {
     move |e| {
         let mut failure = Failure::from_postgres(e, &target.description);
-        if failure.message.starts_with("checksum drift") {
+        // confiture raises checksum drift as 27000 (docs/errors.md).
+        if failure.sqlstate.as_deref() == Some("27000") {
             failure.kind = Kind::Drift;
         }
         failure

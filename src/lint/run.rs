@@ -15,7 +15,7 @@ use pgrx::{JsonB, PgSqlErrorCode};
 use std::collections::HashSet;
 
 fn invalid(message: String) -> ! {
-    raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, message, None, None)
+    raise(crate::errors::codes::INVALID_ARGUMENT, message, None, None)
 }
 
 fn spi_failed(what: &str, error: pgrx::spi::Error) -> ! {

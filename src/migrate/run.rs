@@ -76,7 +76,7 @@ pub(super) fn error_json((code, message, detail, hint): &ErrorParts) -> Value {
 }
 
 pub(super) fn fail(message: String, hint: Option<String>) -> ! {
-    raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, message, None, hint)
+    raise(crate::errors::codes::INVALID_ARGUMENT, message, None, hint)
 }
 
 pub(super) fn spi<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
@@ -96,7 +96,7 @@ pub(super) fn lock() {
     .unwrap_or_default();
     if isolation != "read committed" {
         raise(
-            PgSqlErrorCode::ERRCODE_INVALID_TRANSACTION_STATE,
+            crate::errors::codes::NOT_READ_COMMITTED,
             format!(
                 "confiture migrations need a READ COMMITTED transaction, not {}",
                 isolation.to_uppercase()
@@ -182,12 +182,14 @@ fn short(checksum: &str) -> &str {
 }
 
 fn drift_error(version: &str, name: &str, applied: &str, now: &str) -> ! {
-    fail(
+    raise(
+        crate::errors::codes::CHECKSUM_DRIFT,
         format!(
             "checksum drift: migration {version}_{name} was applied with checksum {} but its text now has {}: refused",
             short(applied),
             short(now)
         ),
+        None,
         Some(format!(
             "Restore the applied text, or accept the new one on purpose: confiture migrate accept {version} \
              (SQL: SELECT confiture.accept_checksum('{version}', <new text>))."
@@ -280,7 +282,7 @@ pub(super) fn script_of(version: &str, column: &str) -> String {
     );
     found.unwrap_or_else(|| {
         raise(
-            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            crate::errors::codes::WRONG_STATE,
             format!("migration {version} is no longer registered: its row in confiture.migrations was deleted during the run"),
             None,
             Some("A hook or a migration must not delete from confiture.migrations; register the migration again.".into()),
@@ -320,7 +322,7 @@ pub fn up(target: Option<&str>, dry_run: bool, raise_on_failure: bool) -> Vec<Ou
         return super::dry::dry_run_plan(&plan);
     }
     refuse_outside_transaction(&plan, Direction::Up).unwrap_or_else(|(message, hint)| {
-        raise(PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION, message, None, Some(hint))
+        raise(crate::errors::codes::NEEDS_OUTSIDE_TRANSACTION, message, None, Some(hint))
     });
     run_plan(&plan, Direction::Up, raise_on_failure)
 }
@@ -332,7 +334,7 @@ pub fn down(steps: i32, raise_on_failure: bool) -> Vec<Outcome> {
     let applied = applied();
     let plan = down_plan(&registered, &applied, steps).unwrap_or_else(|e| fail(e, None));
     refuse_outside_transaction(&plan, Direction::Down).unwrap_or_else(|(message, hint)| {
-        raise(PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION, message, None, Some(hint))
+        raise(crate::errors::codes::NEEDS_OUTSIDE_TRANSACTION, message, None, Some(hint))
     });
     run_plan(&plan, Direction::Down, raise_on_failure)
 }
@@ -501,7 +503,12 @@ pub fn status(
 pub fn accept(version: &str, up_sql: &str) -> String {
     lock();
     if !applied().iter().any(|a| a.version == version) {
-        fail(format!("migration {version} is not applied: nothing to accept (register it instead)"), None);
+        raise(
+            crate::errors::codes::WRONG_STATE,
+            format!("migration {version} is not applied: nothing to accept (register it instead)"),
+            None,
+            None,
+        );
     }
     let checksum = text_checksum(up_sql);
     spi(

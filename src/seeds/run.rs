@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Finding> {
     if !(1..=5).contains(&level) {
         raise(
-            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            crate::errors::codes::INVALID_ARGUMENT,
             format!("level must be 1 to 5, not {level}"),
             None,
             Some(
