@@ -94,7 +94,8 @@ pub(super) fn lock() {
         Spi::get_one::<String>("SELECT pg_catalog.current_setting('transaction_isolation')"),
     )
     .unwrap_or_default();
-    if isolation != "read committed" {
+    // PostgreSQL runs READ UNCOMMITTED as READ COMMITTED.
+    if isolation != "read committed" && isolation != "read uncommitted" {
         raise(
             crate::errors::codes::NOT_READ_COMMITTED,
             format!(
