@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test tier; exit non-zero on any failure. Installs what is missing first.
-#   1. unit tests (plain #[test], extension core and CLI)
+#   1. unit tests (plain #[test]: the pure core crate, the extension's pure code, the CLI) and
+#      the check that no module imports one that imports it back
 #   2. in-server tests (#[pg_test], cargo pgrx test)
 #   3. SQL sessions with expected output (pg_regress, tests/sql -> tests/expected)
 #   4. CLI end to end against a throwaway cluster (tests/cli)
@@ -14,7 +15,9 @@ PG_REGRESS="/usr/lib/postgresql/$PG_MAJOR/lib/pgxs/src/test/regress/pg_regress"
 ensure_toolchain
 cd "$ROOT"
 
-say "tier 1: unit tests"
+say "tier 1: unit tests, import cycles"
+python3 scripts/check-cycles.py
+cargo test --quiet -p confiture-core
 cargo test --quiet -p confiture-cli --bins
 cargo test --quiet -p confiture --lib -- --skip pg_tests::
 

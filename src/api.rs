@@ -37,12 +37,7 @@ fn required<T>(value: Option<T>, argument: &str) -> T {
 /// A jsonb argument's value (`{}` for NULL); one that cannot be used is an error naming it.
 fn json_argument(value: Option<JsonText>, argument: &str) -> serde_json::Value {
     value.map_or(Ok(serde_json::json!({})), |json| json.parse()).unwrap_or_else(|why| {
-        raise(
-            crate::errors::codes::INVALID_ARGUMENT,
-            format!("argument {argument} {why}"),
-            None,
-            None,
-        )
+        raise(crate::errors::codes::INVALID_ARGUMENT, format!("argument {argument} {why}"), None, None)
     })
 }
 
@@ -184,7 +179,7 @@ fn register_migration(
     up_sql: Option<&str>,
     down_sql: default!(Option<&str>, "NULL"),
 ) -> &'static str {
-    migrate::run::register(
+    migrate::store::register(
         required(version, "version"),
         required(name, "name"),
         required(up_sql, "up_sql"),
@@ -194,14 +189,14 @@ fn register_migration(
 
 type MigrationRow = (String, String, String, f64, i32, i64, Vec<String>, Vec<String>, Option<JsonB>);
 
-fn migration_rows(outcomes: Vec<migrate::run::Outcome>) -> Vec<MigrationRow> {
+fn migration_rows(outcomes: Vec<confiture_core::wire::Step>) -> Vec<MigrationRow> {
     outcomes
         .into_iter()
         .map(|o| {
             (
                 o.version,
                 o.name,
-                o.status.to_string(),
+                o.status.as_str().to_string(),
                 o.duration_ms,
                 o.statements,
                 o.rows_affected,
@@ -259,7 +254,7 @@ fn dry_run(
 > {
     let o = migrate::dry::dry_run(required(sql, "sql"), required(name, "name"));
     TableIterator::once((
-        o.status.to_string(),
+        o.status.as_str().to_string(),
         o.duration_ms,
         o.statements,
         o.rows_affected,
@@ -301,7 +296,7 @@ fn migration_status(
     checksums: default!(Option<TextArray>, "NULL"),
 ) -> TableIterator<'static, (name!(version, String), name!(name, String), name!(state, String))> {
     let rows =
-        migrate::run::status(text_elements(versions, "versions"), text_elements(checksums, "checksums"));
+        migrate::store::status(text_elements(versions, "versions"), text_elements(checksums, "checksums"));
     TableIterator::new(rows.into_iter().map(|(v, n, s)| (v, n, s.to_string())).collect::<Vec<_>>())
 }
 
@@ -316,13 +311,17 @@ fn migration_plan(
     'static,
     (name!(version, String), name!(name, String), name!(outside_transaction, Option<String>)),
 > {
-    TableIterator::new(migrate::run::plan(required(direction, "direction"), target, required(steps, "steps")))
+    TableIterator::new(migrate::store::plan(
+        required(direction, "direction"),
+        target,
+        required(steps, "steps"),
+    ))
 }
 
 /// Accept a changed text for an applied migration, on purpose (recorded in the history).
 #[pg_extern(volatile, parallel_unsafe)]
 fn accept_checksum(version: Option<&str>, up_sql: Option<&str>) -> String {
-    migrate::run::accept(required(version, "version"), required(up_sql, "up_sql"))
+    migrate::store::accept(required(version, "version"), required(up_sql, "up_sql"))
 }
 
 /// Called by confiture.register_hook(phase, fn regprocedure, ...) (sql/migration_functions.sql).
@@ -375,12 +374,9 @@ fn record_outside_transaction(
 
 fn seed_sources(seeds: Option<TextArray>, names: Option<TextArray>) -> Vec<sources::Source> {
     match seeds {
-        None if names.is_some() => raise(
-            crate::errors::codes::INVALID_ARGUMENT,
-            "names given without seeds".into(),
-            None,
-            None,
-        ),
+        None if names.is_some() => {
+            raise(crate::errors::codes::INVALID_ARGUMENT, "names given without seeds".into(), None, None)
+        }
         None => seeds::apply::registered(),
         Some(_) => named_sources(seeds, names),
     }

@@ -39,6 +39,22 @@ pub fn raise(code: PgSqlErrorCode, message: String, detail: Option<String>, hint
     unreachable!("an ERROR report does not return")
 }
 
+/// Raise an argument or state the caller must correct (22023), with its hint.
+pub fn invalid(message: String, hint: Option<String>) -> ! {
+    raise(codes::INVALID_ARGUMENT, message, None, hint)
+}
+
+/// An SPI call of confiture's own failed: an internal error naming the capability and what it
+/// was doing.
+pub fn spi_failed(capability: &str, what: &str, error: pgrx::spi::Error) -> ! {
+    raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("{capability}: {what}: {error}"), None, None)
+}
+
+/// The value of an SPI call, or `spi_failed`.
+pub fn spi_checked<T>(capability: &str, what: &str, result: Result<T, pgrx::spi::Error>) -> T {
+    result.unwrap_or_else(|e| spi_failed(capability, what, e))
+}
+
 /// The five-character SQLSTATE ("P0001") of a pgrx error code, as psql and drivers show it.
 pub fn sqlstate(code: PgSqlErrorCode) -> String {
     sqlstate_of(code as i32)

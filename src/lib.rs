@@ -12,7 +12,7 @@ mod catalog;
 mod errors;
 mod lint;
 mod migrate;
-mod schema_hash;
+use confiture_core::schema_hash;
 mod script;
 mod seeds;
 mod server;

@@ -205,4 +205,26 @@ mod tests {
         .execute();
         assert_eq!(code, "57014");
     }
+
+    #[pg_test]
+    fn sql_functions_return_the_columns_the_cli_reads() {
+        use confiture_core::wire::columns;
+        let cases: [(&str, &[&str]); 5] = [
+            ("migrate_up", &columns::STEP),
+            ("migrate_down", &columns::STEP),
+            ("migration_status", &columns::STATUS),
+            ("migration_plan", &columns::PLAN),
+            ("migration_statements", &columns::STATEMENT),
+        ];
+        for (function, expected) in cases {
+            let names = Spi::get_one::<Vec<String>>(&format!(
+                "SELECT array_agg(a.name ORDER BY a.n) FROM pg_proc p, \
+                 unnest(p.proargnames, p.proargmodes::text[]) WITH ORDINALITY AS a(name, mode, n) \
+                 WHERE p.oid = 'confiture.{function}'::regproc AND a.mode = 't'"
+            ))
+            .unwrap()
+            .unwrap_or_default();
+            assert_eq!(names, expected, "{function}");
+        }
+    }
 }

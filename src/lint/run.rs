@@ -5,21 +5,21 @@ use super::config::{merge, LintConfig};
 use super::custom::{check_name, check_shape, CustomRow, CustomRule, FunctionShape};
 use super::{lint, rule, rules, sort, Finding, Level};
 use crate::catalog::Catalog;
-use crate::errors::{raise, sqlstate};
+use crate::errors::sqlstate;
 use crate::server::scope::{Scope, Setting};
 use crate::server::{catalog_loader, function_ref};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgSqlErrorCode};
+use pgrx::JsonB;
 use std::collections::HashSet;
 
 fn invalid(message: String) -> ! {
-    raise(crate::errors::codes::INVALID_ARGUMENT, message, None, None)
+    crate::errors::invalid(message, None)
 }
 
 fn spi_failed(what: &str, error: pgrx::spi::Error) -> ! {
-    raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("confiture lint: {what}: {error}"), None, None)
+    crate::errors::spi_failed("confiture lint", what, error)
 }
 
 fn custom_rules() -> Vec<CustomRule> {

@@ -2,24 +2,26 @@
 //! observed before the rollback: duration, rows, locks taken, tables rewritten.
 
 use super::events::{self, Event};
+use super::executor::{error_json, run_script, run_with_hooks};
 use super::hook_calls;
 use super::hooks::Context;
 use super::observe;
-use super::run::{error_json, run_script, run_with_hooks, Outcome};
+use super::StepStatus;
 use super::{Direction, Registered};
 use crate::script::parts_of;
 use crate::server::scope::Scope;
+use confiture_core::wire::Step;
 use serde_json::{json, Value};
 
 /// Run `plan` in one subtransaction that is always rolled back (later migrations see the
 /// effects of earlier ones), with their hooks (on_error excepted), observing each. A failing
 /// migration, or one that cannot run in a transaction, is reported and ends the dry run. The
 /// dry_run_* events are recorded outside the rolled-back part, so they stay.
-pub fn dry_run_plan(plan: &[&Registered]) -> Vec<Outcome> {
+pub fn dry_run_plan(plan: &[&Registered]) -> Vec<Step> {
     let versions: Vec<&str> = plan.iter().map(|m| m.version.as_str()).collect();
     events::record(Event::DryRunStarted, None, json!({ "migrations": versions }));
     let hooks = hook_calls::load();
-    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut outcomes: Vec<Step> = Vec::new();
     let mut current: Option<&Registered> = None;
     let failed = Scope::rolled_back()
         .run(|probe| {
@@ -31,10 +33,10 @@ pub fn dry_run_plan(plan: &[&Registered]) -> Vec<Outcome> {
                      back, so it was not run, nor anything after it",
                     Direction::Up.label(migration)
                 );
-                    outcomes.push(Outcome::stopped(
+                    outcomes.push(Step::stopped(
                         &migration.version,
                         &migration.name,
-                        "skipped",
+                        StepStatus::Skipped,
                         json!({ "message": why }),
                     ));
                     return;
@@ -49,10 +51,10 @@ pub fn dry_run_plan(plan: &[&Registered]) -> Vec<Outcome> {
     if let (Some(failure), Some(migration)) = (failed, current) {
         // The migration that failed has no outcome yet: report it with its error.
         if !outcomes.iter().any(|o| o.version == migration.version) {
-            outcomes.push(Outcome::stopped(
+            outcomes.push(Step::stopped(
                 &migration.version,
                 &migration.name,
-                "would fail",
+                StepStatus::WouldFail,
                 error_json(&parts_of(failure.error)),
             ));
         }
@@ -63,11 +65,12 @@ pub fn dry_run_plan(plan: &[&Registered]) -> Vec<Outcome> {
     outcomes
 }
 
-fn record_outcome(version: Option<&str>, outcome: &Outcome) {
-    let event = if outcome.status == "dry run" { Event::DryRunCompleted } else { Event::DryRunFailed };
+fn record_outcome(version: Option<&str>, outcome: &Step) {
+    let event =
+        if outcome.status == StepStatus::DryRun { Event::DryRunCompleted } else { Event::DryRunFailed };
     let mut detail = json!({
         "name": outcome.name,
-        "status": outcome.status,
+        "status": outcome.status.as_str(),
         "duration_ms": outcome.duration_ms,
         "statements": outcome.statements,
         "rows_affected": outcome.rows_affected,
@@ -88,11 +91,11 @@ struct Observed {
 }
 
 impl Observed {
-    fn into_outcome(self, version: &str, name: &str) -> Outcome {
-        Outcome {
+    fn into_outcome(self, version: &str, name: &str) -> Step {
+        Step {
             locks: self.locks,
             rewritten: self.rewritten,
-            ..Outcome::ran(version, name, "dry run", self.ran)
+            ..Step::ran(version, name, StepStatus::DryRun, self.ran)
         }
     }
 }
@@ -107,7 +110,7 @@ fn observe_run(script: impl FnOnce() -> (f64, i32, i64)) -> Observed {
 
 /// Dry-run any SQL text: run it in a subtransaction that is always rolled back and report
 /// what it did.
-pub fn dry_run(sql: &str, name: &str) -> Outcome {
+pub fn dry_run(sql: &str, name: &str) -> Step {
     events::record(Event::DryRunStarted, None, json!({ "name": name }));
     let mut observed = None;
     let failed = Scope::rolled_back()
@@ -119,7 +122,7 @@ pub fn dry_run(sql: &str, name: &str) -> Outcome {
         (Some(observed), None) => observed.into_outcome("", name),
         (_, failed) => {
             let error = failed.map_or(Value::Null, |f| error_json(&parts_of(f.error)));
-            Outcome::stopped("", name, "would fail", error)
+            Step::stopped("", name, StepStatus::WouldFail, error)
         }
     };
     record_outcome(None, &outcome);

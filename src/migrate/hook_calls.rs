@@ -3,7 +3,8 @@
 
 use super::events::{self, Event};
 use super::hooks::{check_shape, for_phase, Context, FunctionShape, Hook, Phase};
-use super::run::{fail, spi};
+use super::spi;
+use crate::errors::invalid;
 use crate::errors::{raise, sqlstate};
 use crate::script::{parts_of, ErrorParts};
 use crate::server::function_ref;
@@ -49,18 +50,18 @@ pub fn load() -> Vec<Hook> {
 /// What confiture.register_hook() stores, once every check passed.
 pub fn register(phase: &str, function: pg_sys::Oid, version: Option<&str>, position: i32) {
     let Some(phase) = Phase::parse(phase) else {
-        fail(format!(
+        invalid(format!(
             "unknown hook phase \"{phase}\": use before_validation, before_ddl, after_ddl, after_validation, cleanup or on_error"
         ), None);
     };
     if let Some(version) = version {
-        super::check_version(version).unwrap_or_else(|e| fail(e, None));
+        super::check_version(version).unwrap_or_else(|e| invalid(e, None));
     }
     let shape = function_shape(function)
-        .unwrap_or_else(|| fail(format!("no function with OID {}", function.to_u32()), None));
-    check_shape(&shape).unwrap_or_else(|e| fail(e, None));
+        .unwrap_or_else(|| invalid(format!("no function with OID {}", function.to_u32()), None));
+    check_shape(&shape).unwrap_or_else(|e| invalid(e, None));
     let signature = function_ref::signature_of(function)
-        .unwrap_or_else(|| fail(format!("no function with OID {}", function.to_u32()), None));
+        .unwrap_or_else(|| invalid(format!("no function with OID {}", function.to_u32()), None));
     spi(
         "saving the hook",
         Spi::run_with_args(

@@ -3,8 +3,10 @@
 //! lock at session level; these functions give it the statements and record what it did.
 
 use super::events::{self, Event};
-use super::run::{applied, event_detail, fail, lock, record_history, registered, script_of};
+use super::executor::event_detail;
+use super::store::{applied, lock, record_history, registered, script_of};
 use super::{Direction, Registered};
+use crate::errors::invalid;
 use crate::script::statements_with_lines;
 use crate::server::error_position::ErrorPositionProbe;
 use crate::sources::Source;
@@ -14,16 +16,16 @@ use serde_json::{json, Value};
 /// transaction and the migration is in the state that script starts from.
 fn outside_migration(version: &str, direction: &str) -> (Registered, Direction) {
     let Some(direction) = Direction::parse(direction) else {
-        fail(format!("direction must be up or down, not \"{direction}\""), None);
+        invalid(format!("direction must be up or down, not \"{direction}\""), None);
     };
     let Some(migration) = registered().into_iter().find(|m| m.version == version) else {
-        fail(format!("migration {version} is not registered"), None);
+        invalid(format!("migration {version} is not registered"), None);
     };
     if direction == Direction::Down && !migration.has_down {
-        fail(format!("migration {version}_{} has no down script", migration.name), None);
+        invalid(format!("migration {version}_{} has no down script", migration.name), None);
     }
     if direction.outside_transaction(&migration).is_none() {
-        fail(
+        invalid(
             format!("{} has no statement that must run outside a transaction", direction.label(&migration)),
             Some(format!("Run it with confiture.migrate_{}().", direction.as_str())),
         );
@@ -31,10 +33,10 @@ fn outside_migration(version: &str, direction: &str) -> (Registered, Direction) 
     let is_applied = applied().iter().any(|a| a.version == version);
     match (direction, is_applied) {
         (Direction::Up, true) => {
-            fail(format!("migration {version}_{} is already applied", migration.name), None)
+            invalid(format!("migration {version}_{} is already applied", migration.name), None)
         }
         (Direction::Down, false) => {
-            fail(format!("migration {version}_{} is not applied", migration.name), None)
+            invalid(format!("migration {version}_{} is not applied", migration.name), None)
         }
         _ => (migration, direction),
     }
@@ -80,6 +82,6 @@ pub fn record(
             detail["error"] = error.unwrap_or(Value::Null);
             events::record(Event::MigrationFailed, version, detail);
         }
-        other => fail(format!("outcome must be started, completed or failed, not \"{other}\""), None),
+        other => invalid(format!("outcome must be started, completed or failed, not \"{other}\""), None),
     }
 }

@@ -73,14 +73,7 @@ fn parse_file(source: Source, probe: &ErrorPositionProbe) -> SeedFile {
 }
 
 fn spi<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
-    result.unwrap_or_else(|e| {
-        raise(
-            PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("confiture validate_seeds: {what}: {e}"),
-            None,
-            None,
-        )
-    })
+    crate::errors::spi_checked("confiture validate_seeds", what, result)
 }
 
 /// Where each target table is: its written schema, or the search path's answer.

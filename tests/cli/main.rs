@@ -4,6 +4,7 @@
 
 mod support;
 
+mod agreement;
 mod bad_input;
 mod build;
 mod events;

@@ -7,8 +7,8 @@
 //! so a template, while building different databases.)
 //! NUL cannot occur in a PostgreSQL `text` value nor in a path, so the framing is unambiguous.
 //!
-//! This file has no dependency but `sha2`: the CLI compiles the very same file (via `#[path]`) so
-//! that both sides compute the identical value. Test vectors live in docs/build.md.
+//! The extension and the CLI both use this code, so both compute the identical value. Test
+//! vectors live in docs/build.md.
 
 use sha2::{Digest, Sha256};
 

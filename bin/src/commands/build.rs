@@ -1,13 +1,13 @@
 //! `confiture build`: discover the environment's files, write the deterministic concatenation,
 //! and with --apply ship them to confiture.build_from() in one transaction.
 
+use super::fresh;
 use crate::config::{self, Environment};
 use crate::db::Target;
 use crate::discover::{self, SourceFile};
 use crate::failure::{Failure, Kind, Result};
-use crate::fresh;
-use crate::output::Spinner;
-use crate::schema_hash::schema_hash;
+use crate::output::{key_values, Format, Spinner};
+use confiture_core::schema_hash::schema_hash;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -165,4 +165,43 @@ fn build_from(target: &Target, sources: &[SourceFile]) -> Result<(i64, i32, f64)
         .map_err(db_error)?;
     transaction.commit().map_err(db_error)?;
     Ok((row.get(0), row.get(1), row.get(2)))
+}
+
+/// `confiture build`: run it, then print the report.
+pub fn command(project: &Path, options: &BuildOptions, format: Format) -> Result<u8> {
+    let report = run(project, options)?;
+    match format {
+        Format::Json | Format::Sarif => {
+            out!("{}", serde_json::to_string_pretty(&report).expect("serializable"))
+        }
+        Format::Table => print_build(&report),
+    }
+    Ok(0)
+}
+
+fn print_build(report: &BuildReport) {
+    let mut rows = vec![
+        ("environment", report.environment.clone()),
+        ("files", report.files.to_string()),
+        ("schema hash", report.schema_hash.clone()),
+        ("written to", report.output.clone()),
+    ];
+    if let Some(applied) = &report.applied {
+        rows.push(("applied to", applied.target.clone()));
+        match applied.method {
+            "template" => rows.push(("method", "cloned from template (schema unchanged)".into())),
+            _ => {
+                rows.push(("build id", applied.build_id.map(|id| id.to_string()).unwrap_or_default()));
+                rows.push(("statements", applied.statements.map(|n| n.to_string()).unwrap_or_default()));
+                rows.push((
+                    "server time",
+                    applied.server_duration_ms.map(|ms| format!("{ms:.0} ms")).unwrap_or_default(),
+                ));
+            }
+        }
+        if let Some(template) = &applied.template {
+            rows.push(("template", template.clone()));
+        }
+    }
+    out!("{}", key_values(&rows));
 }

@@ -1,6 +1,4 @@
-//! Migration version rules, shared by the extension and the CLI (which compiles this very file
-//! with `#[path]`, as it does schema_hash.rs), so both order and accept versions alike.
-//! No dependencies.
+//! Migration version rules: the extension and the CLI order and accept versions alike.
 
 use std::cmp::Ordering;
 

@@ -6,36 +6,13 @@
 
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
-use crate::migrate::Step;
-use crate::migration_version::LOCK_KEY;
+use confiture_core::migration::version::LOCK_KEY;
+use confiture_core::migration::StepStatus;
+use confiture_core::wire::Step;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use postgres::{Client, SimpleQueryMessage};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
-
-/// A stretch of the plan: ordinary migrations up to and including `last` (`count` of them), or
-/// one whose script must run outside a transaction.
-#[derive(Debug, PartialEq)]
-pub enum Segment {
-    InTransaction { last: String, count: usize },
-    Outside(String),
-}
-
-/// Cut `plan` (versions in run order) at the migrations that must run outside a transaction.
-pub fn segments(plan: &[String], outside: &[String]) -> Vec<Segment> {
-    let mut cut = Vec::new();
-    for version in plan {
-        if outside.contains(version) {
-            cut.push(Segment::Outside(version.clone()));
-        } else if let Some(Segment::InTransaction { last, count }) = cut.last_mut() {
-            *last = version.clone();
-            *count += 1;
-        } else {
-            cut.push(Segment::InTransaction { last: version.clone(), count: 1 });
-        }
-    }
-    cut
-}
 
 /// Connect with a notice handler that moves `bar` (hidden until `show_progress`) on progress
 /// messages and shows warnings.
@@ -89,7 +66,7 @@ pub fn lock_session(client: &mut Client, target: &Target) -> Result<()> {
 
 /// The failure a `failed` row stands for, as if the call had raised it.
 pub fn failure_of(step: &Step) -> Option<Failure> {
-    if step.status != "failed" {
+    if step.status != StepStatus::Failed {
         return None;
     }
     let error = step.error.clone().unwrap_or_default();
@@ -162,17 +139,8 @@ fn run_statements(client: &mut Client, target: &Target, version: &str, direction
     }
     let ms = elapsed_ms(started);
     client.execute(record, &[&version, &direction, &"completed", &ms, &done, &rows, &none]).map_err(db)?;
-    Ok(Step {
-        version: version.to_string(),
-        name,
-        status: if direction == "up" { "applied" } else { "rolled back" }.to_string(),
-        duration_ms: ms,
-        statements: done,
-        rows_affected: rows,
-        locks: Vec::new(),
-        rewritten: Vec::new(),
-        error: None,
-    })
+    let status = if direction == "up" { StepStatus::Applied } else { StepStatus::RolledBack };
+    Ok(Step::ran(version, &name, status, (ms, done, rows)))
 }
 
 fn elapsed_ms(started: Instant) -> f64 {
@@ -183,33 +151,12 @@ fn elapsed_ms(started: Instant) -> f64 {
 mod tests {
     use super::*;
 
-    fn versions(list: &[&str]) -> Vec<String> {
-        list.iter().map(|v| v.to_string()).collect()
-    }
-
-    #[test]
-    fn plans_are_cut_at_scripts_outside_a_transaction() {
-        let plan = versions(&["1", "2", "3", "4", "5", "6"]);
-        assert_eq!(
-            segments(&plan, &versions(&["3", "4"])),
-            [
-                Segment::InTransaction { last: "2".into(), count: 2 },
-                Segment::Outside("3".into()),
-                Segment::Outside("4".into()),
-                Segment::InTransaction { last: "6".into(), count: 2 },
-            ]
-        );
-        assert_eq!(segments(&plan, &[]), [Segment::InTransaction { last: "6".into(), count: 6 }]);
-        assert_eq!(segments(&versions(&["1"]), &versions(&["1"])), [Segment::Outside("1".into())]);
-        assert!(segments(&[], &versions(&["1"])).is_empty());
-    }
-
     #[test]
     fn failed_rows_become_the_error_they_stand_for() {
-        let step = |status: &str| Step {
+        let step = |status: StepStatus| Step {
             version: "3".into(),
             name: "x".into(),
-            status: status.into(),
+            status,
             duration_ms: 0.0,
             statements: 0,
             rows_affected: 0,
@@ -219,10 +166,10 @@ mod tests {
                 serde_json::json!({ "message": "3_x.up.sql:2: boom", "sqlstate": "42P01", "hint": null }),
             ),
         };
-        let failure = failure_of(&step("failed")).unwrap();
+        let failure = failure_of(&step(StepStatus::Failed)).unwrap();
         assert_eq!((failure.kind, failure.message.as_str()), (Kind::Database, "3_x.up.sql:2: boom"));
         assert_eq!(failure.sqlstate.as_deref(), Some("42P01"));
         assert_eq!(failure.hint, None);
-        assert!(failure_of(&step("applied")).is_none());
+        assert!(failure_of(&step(StepStatus::Applied)).is_none());
     }
 }

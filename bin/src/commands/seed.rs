@@ -1,10 +1,12 @@
 //! `confiture seed validate` and `confiture seed apply`: ship the files of db/seeds/ to
 //! confiture.validate_seeds() and confiture.apply_seeds(), and report.
 
+use crate::cli::SeedAction;
 use crate::config;
 use crate::db::Target;
 use crate::discover::{self, SourceFile};
 use crate::failure::{Failure, Kind, Result};
+use crate::output::{Format, Spinner};
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use serde::Serialize;
 use std::path::Path;
@@ -218,4 +220,35 @@ pub fn applied_table(applied: &[Applied]) -> String {
             String::new()
         }
     )
+}
+
+/// `confiture seed validate|apply`: run it, then print the findings or the files applied.
+pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8> {
+    match action {
+        SeedAction::Validate { target, level } => {
+            let spinner = Spinner::start(format!("validating seeds at level {level}"));
+            let findings = validate(project, &target.env, target.database_url.as_deref(), level)?;
+            spinner.finish();
+            match format {
+                Format::Table => out!("{}", findings_table(&findings)),
+                _ => out!("{}", serde_json::to_string_pretty(&findings).expect("serializable")),
+            }
+            if fails(&findings) {
+                return Ok(crate::CHECK_FAILED);
+            }
+        }
+        SeedAction::Apply { target, continue_on_error } => {
+            let spinner = Spinner::start("applying seeds".into());
+            let applied = apply(project, &target.env, target.database_url.as_deref(), continue_on_error)?;
+            spinner.finish();
+            match format {
+                Format::Table => out!("{}", applied_table(&applied)),
+                _ => out!("{}", serde_json::to_string_pretty(&applied).expect("serializable")),
+            }
+            if applied.iter().any(|a| !a.applied) {
+                return Ok(crate::CHECK_FAILED);
+            }
+        }
+    }
+    Ok(0)
 }

@@ -1,120 +1,27 @@
-//! `confiture migrate up|down|status|new`: ship db/migrations/ files to the extension.
+//! `confiture migrate up|down|status|accept|new`: ship db/migrations/ files to the extension,
+//! which plans and runs them; this module only cuts its plan where a script must run outside a
+//! transaction. Layers, one way: this module -> `files` (reading the project), `segments` (pure),
+//! `session` (the connection, the session lock, scripts run outside a transaction).
 
+mod files;
+mod segments;
+mod session;
+
+use crate::cli::MigrateAction;
 use crate::config;
 use crate::db::Target;
-use crate::discover;
 use crate::failure::{Failure, Kind, Result};
-use crate::migrate_run::{connect, failure_of, lock_session, run_outside, segments, show_progress, Segment};
-use crate::migration_version::{is_version, same_number, version_order};
-use crate::schema_hash::text_checksum;
+use crate::output::Format;
+use confiture_core::migration::{State, StepStatus};
+use confiture_core::schema_hash::text_checksum;
+use confiture_core::wire::{columns, StatusRow, Step};
+pub use files::{discover, new, MigrationFile};
 use indicatif::ProgressBar;
 use postgres::Client;
 use postgres::Transaction;
-use serde::Serialize;
+use segments::{segments, Segment};
+use session::{connect, failure_of, lock_session, run_outside, show_progress};
 use std::path::Path;
-
-/// A migration as found on disk.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MigrationFile {
-    pub version: String,
-    pub name: String,
-    pub up: String,
-    pub down: Option<String>,
-    pub up_path: String,
-}
-
-/// `{version}_{name}.up.sql` -> (version, name, "up").
-fn parse_file_name(file: &str) -> Option<(&str, &str, &str)> {
-    let (stem, direction) = if let Some(stem) = file.strip_suffix(".up.sql") {
-        (stem, "up")
-    } else {
-        (file.strip_suffix(".down.sql")?, "down")
-    };
-    let (version, name) = stem.split_once('_')?;
-    let valid = is_version(version) && !name.is_empty();
-    valid.then_some((version, name, direction))
-}
-
-/// Read db/migrations/: every `*.up.sql` with its optional `*.down.sql`, in version order.
-pub fn discover(project: &Path) -> Result<Vec<MigrationFile>> {
-    let dir = project.join("db/migrations");
-    let entries = std::fs::read_dir(&dir)
-        .map_err(|e| Failure::new(Kind::Config, format!("cannot read {}: {e}", dir.display())))?;
-    let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
-    names.sort();
-    let mut found: Vec<MigrationFile> = Vec::new();
-    let mut downs: Vec<(String, String, String)> = Vec::new();
-    for file in names.iter().filter(|n| n.ends_with(".sql")) {
-        let Some((version, name, direction)) = parse_file_name(file) else {
-            return Err(Failure::new(
-                Kind::Source,
-                format!("db/migrations/{file}: not a migration file name"),
-            )
-            .with_hint(
-                "Name migrations {version}_{name}.up.sql and .down.sql (confiture migrate new NAME).",
-            ));
-        };
-        let relative = format!("db/migrations/{file}");
-        let text = discover::read_source(project, &relative)?.text;
-        if direction == "up" {
-            if let Some(other) = found.iter().find(|m| same_number(&m.version, version)) {
-                return Err(Failure::new(
-                    Kind::Source,
-                    format!("{relative}: version {version} is also used by {}", other.up_path),
-                )
-                .with_hint(
-                    "Versions are compared as numbers (2, 02 and 002 are one version): renumber one of them.",
-                ));
-            }
-            found.push(MigrationFile {
-                version: version.into(),
-                name: name.into(),
-                up: text,
-                down: None,
-                up_path: relative,
-            });
-        } else {
-            downs.push((version.into(), name.into(), text));
-        }
-    }
-    for (version, name, text) in downs {
-        match found.iter_mut().find(|m| m.version == version && m.name == name) {
-            Some(migration) => migration.down = Some(text),
-            None => {
-                return Err(Failure::new(
-                    Kind::Source,
-                    format!(
-                        "db/migrations/{version}_{name}.down.sql has no matching {version}_{name}.up.sql"
-                    ),
-                ))
-            }
-        }
-    }
-    found.sort_by(|a, b| version_order(&a.version, &b.version));
-    Ok(found)
-}
-
-#[derive(Debug, Serialize)]
-pub struct Step {
-    pub version: String,
-    pub name: String,
-    pub status: String,
-    pub duration_ms: f64,
-    pub statements: i32,
-    pub rows_affected: i64,
-    /// Dry runs: locks taken ("schema.table: Mode") and tables rewritten.
-    pub locks: Vec<String>,
-    pub rewritten: Vec<String>,
-    /// Why the migration failed, or would fail: message, sqlstate, detail, hint.
-    pub error: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct StatusRow {
-    pub version: String,
-    pub name: String,
-    pub state: String,
-}
 
 fn db_error(target: &Target) -> impl Fn(postgres::Error) -> Failure + '_ {
     move |e| {
@@ -130,32 +37,34 @@ fn db_error(target: &Target) -> impl Fn(postgres::Error) -> Failure + '_ {
 fn status_in(tx: &mut Transaction, files: &[MigrationFile], target: &Target) -> Result<Vec<StatusRow>> {
     let versions: Vec<&str> = files.iter().map(|f| f.version.as_str()).collect();
     let checksums: Vec<String> = files.iter().map(|f| text_checksum(&f.up)).collect();
-    let rows = tx
-        .query(
-            "SELECT version, name, state FROM confiture.migration_status($1::text[], $2::text[])",
-            &[&versions, &checksums],
-        )
-        .map_err(db_error(target))?;
+    let query = format!(
+        "SELECT {} FROM confiture.migration_status($1::text[], $2::text[])",
+        columns::STATUS.join(", ")
+    );
+    let rows = tx.query(&query, &[&versions, &checksums]).map_err(db_error(target))?;
     // A file not registered yet has no name in the database: take it from the file.
     let name_of = |version: &str, name: String| match files.iter().find(|f| f.version == version) {
         Some(file) if name.is_empty() => file.name.clone(),
         _ => name,
     };
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| {
-            let version: String = r.get(0);
-            StatusRow { name: name_of(&version, r.get(1)), version, state: r.get(2) }
+            let version: String = r.get("version");
+            let state: String = r.get("state");
+            let state = State::parse(&state).ok_or_else(|| {
+                Failure::new(Kind::Database, format!("unknown migration state \"{state}\""))
+            })?;
+            Ok(StatusRow { name: name_of(&version, r.get("name")), version, state })
         })
-        .collect())
+        .collect()
 }
 
 /// Refuse to go on when an applied migration's file changed or disappeared.
 fn refuse_drift(statuses: &[StatusRow]) -> Result<()> {
     let bad: Vec<String> = statuses
         .iter()
-        .filter(|s| s.state == "drifted" || s.state == "missing")
-        .map(|s| format!("{}_{} ({})", s.version, s.name, s.state))
+        .filter(|s| s.state.blocks())
+        .map(|s| format!("{}_{} ({})", s.version, s.name, s.state.as_str()))
         .collect();
     if bad.is_empty() {
         return Ok(());
@@ -187,18 +96,24 @@ fn connect_and_register<'c>(
     Ok((tx, statuses))
 }
 
-fn steps_of(rows: Vec<postgres::Row>) -> Vec<Step> {
+/// The rows of migrate_up / migrate_down, read by column name (`columns::STEP`).
+fn steps_of(rows: Vec<postgres::Row>) -> Result<Vec<Step>> {
     rows.iter()
-        .map(|r| Step {
-            version: r.get(0),
-            name: r.get(1),
-            status: r.get(2),
-            duration_ms: r.get(3),
-            statements: r.get(4),
-            rows_affected: r.get(5),
-            locks: r.get(6),
-            rewritten: r.get(7),
-            error: r.get(8),
+        .map(|r| {
+            let status: String = r.get("status");
+            Ok(Step {
+                version: r.get("version"),
+                name: r.get("name"),
+                status: StepStatus::parse(&status).ok_or_else(|| {
+                    Failure::new(Kind::Database, format!("unknown migration status \"{status}\""))
+                })?,
+                duration_ms: r.get("duration_ms"),
+                statements: r.get("statements"),
+                rows_affected: r.get("rows_affected"),
+                locks: r.get("locks"),
+                rewritten: r.get("rewritten"),
+                error: r.get("error"),
+            })
         })
         .collect()
 }
@@ -233,7 +148,7 @@ pub fn up(
             .query("SELECT * FROM confiture.migrate_up($1, dry_run => true)", &[&target_version])
             .map_err(db_error(&target))?;
         tx.rollback().map_err(db_error(&target))?;
-        return Ok(steps_of(rows));
+        return steps_of(rows);
     }
     let (plan, outside) = plan_in(&mut tx, "up", target_version, 0, &target)?;
     tx.commit().map_err(db_error(&target))?;
@@ -266,12 +181,16 @@ fn plan_in(
 ) -> Result<(Vec<String>, Vec<String>)> {
     let rows = tx
         .query(
-            "SELECT version, outside_transaction IS NOT NULL FROM confiture.migration_plan($1, $2, $3)",
+            "SELECT version, outside_transaction FROM confiture.migration_plan($1, $2, $3)",
             &[&direction, &target_version, &steps],
         )
         .map_err(db_error(target))?;
-    let plan = rows.iter().map(|r| r.get::<_, String>(0)).collect();
-    let outside = rows.iter().filter(|r| r.get::<_, bool>(1)).map(|r| r.get(0)).collect();
+    let plan = rows.iter().map(|r| r.get::<_, String>("version")).collect();
+    let outside = rows
+        .iter()
+        .filter(|r| r.get::<_, Option<String>>("outside_transaction").is_some())
+        .map(|r| r.get("version"))
+        .collect();
     Ok((plan, outside))
 }
 
@@ -307,7 +226,7 @@ fn run_segments(
                 .map_err(db_error(target))?;
                 // A failed call left only its event and its on_error hooks' work: keep those.
                 tx.commit().map_err(db_error(target))?;
-                let ran = steps_of(rows);
+                let ran = steps_of(rows)?;
                 if let Some(failure) = ran.iter().find_map(failure_of) {
                     bar.finish_and_clear();
                     return Err(failure);
@@ -364,86 +283,118 @@ pub fn accept(project: &Path, env: &str, url: Option<&str>, version: &str) -> Re
     Ok(row.get(0))
 }
 
-/// Create `{timestamp}_{name}.up.sql` and `.down.sql`.
-pub fn new(project: &Path, name: &str) -> Result<Vec<String>> {
-    let valid = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && name.starts_with(|c: char| c.is_ascii_lowercase());
-    if !valid {
-        return Err(Failure::new(
-            Kind::Config,
-            format!("migration name \"{name}\" must be lower snake_case"),
-        ));
-    }
-    let version = chrono::Utc::now().format("%Y%m%d%H%M%S").to_string();
-    let dir = project.join("db/migrations");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| Failure::new(Kind::Config, format!("cannot create {}: {e}", dir.display())))?;
-    let mut created = Vec::new();
-    for (direction, body) in [
-        ("up", "-- What this migration changes.\n"),
-        ("down", "-- How to undo it (remove this file if it cannot be undone).\n"),
-    ] {
-        let relative = format!("db/migrations/{version}_{name}.{direction}.sql");
-        let path = project.join(&relative);
-        if path.exists() {
-            return Err(Failure::new(Kind::Config, format!("{relative} already exists")));
+fn print_steps(steps: &[Step], format: Format, what: &str) {
+    match format {
+        Format::Json | Format::Sarif => {
+            out!("{}", serde_json::to_string_pretty(steps).expect("serializable"))
         }
-        std::fs::write(&path, body)
-            .map_err(|e| Failure::new(Kind::Config, format!("cannot write {relative}: {e}")))?;
-        created.push(relative);
+        Format::Table if steps.is_empty() => out!("nothing to {what}: up to date"),
+        Format::Table => {
+            let dry = what == "dry run";
+            let mut header = vec!["version", "name", "status", "ms", "statements", "rows"];
+            if dry {
+                header.extend(["locks taken", "rewritten", "error"]);
+            }
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(header);
+            for step in steps {
+                let mut row = vec![
+                    step.version.clone(),
+                    step.name.clone(),
+                    step.status.as_str().to_string(),
+                    format!("{:.1}", step.duration_ms),
+                    step.statements.to_string(),
+                    step.rows_affected.to_string(),
+                ];
+                if dry {
+                    row.extend([
+                        step.locks.join("\n"),
+                        step.rewritten.join("\n"),
+                        step.error
+                            .as_ref()
+                            .and_then(|e| e["message"].as_str())
+                            .unwrap_or_default()
+                            .to_string(),
+                    ]);
+                }
+                table.add_row(row);
+            }
+            out!("{table}");
+            let done = match what {
+                "apply" => "applied",
+                "dry run" => "dry-run, then rolled back: nothing was changed",
+                _ => "rolled back",
+            };
+            out!("{} migrations {done}", steps.len());
+        }
     }
-    Ok(created)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("db/migrations")).unwrap();
-        for (name, text) in files {
-            std::fs::write(dir.path().join("db/migrations").join(name), text).unwrap();
+/// `confiture migrate ...`: run the action, print its result, return the exit code.
+pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<u8> {
+    match action {
+        MigrateAction::Up { target, target_version, dry_run } => {
+            let url = target.database_url.as_deref();
+            let steps = up(project, &target.env, url, target_version.as_deref(), dry_run)?;
+            print_steps(&steps, format, if dry_run { "dry run" } else { "apply" });
+            if steps.iter().any(|s| s.error.is_some()) {
+                return Ok(crate::CHECK_FAILED);
+            }
         }
-        dir
+        MigrateAction::Down { target, steps } => {
+            let steps = down(project, &target.env, target.database_url.as_deref(), steps)?;
+            print_steps(&steps, format, "roll back");
+        }
+        MigrateAction::Status { target } => {
+            let rows = status(project, &target.env, target.database_url.as_deref())?;
+            match format {
+                Format::Json | Format::Sarif => {
+                    out!("{}", serde_json::to_string_pretty(&rows).expect("serializable"))
+                }
+                Format::Table => {
+                    let mut table = comfy_table::Table::new();
+                    table
+                        .load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
+                        .set_header(vec!["version", "name", "state"]);
+                    for row in &rows {
+                        table.add_row(vec![
+                            row.version.clone(),
+                            row.name.clone(),
+                            row.state.as_str().to_string(),
+                        ]);
+                    }
+                    out!("{table}");
+                    let count = |state: State| rows.iter().filter(|r| r.state == state).count();
+                    out!(
+                        "{} applied, {} pending, {} drifted, {} missing",
+                        count(State::Applied),
+                        count(State::Pending),
+                        count(State::Drifted),
+                        count(State::Missing)
+                    );
+                }
+            }
+            if rows.iter().any(|r| r.state.blocks()) {
+                return Ok(Kind::Drift.exit_code());
+            }
+            if rows.iter().any(|r| r.state == State::Pending) {
+                return Ok(crate::CHECK_FAILED);
+            }
+        }
+        MigrateAction::Accept { target, version } => {
+            let checksum = accept(project, &target.env, target.database_url.as_deref(), &version)?;
+            match format {
+                Format::Table => out!("accepted migration {version}: checksum {checksum}"),
+                _ => out!("{}", serde_json::json!({"version": version, "checksum": checksum})),
+            }
+        }
+        MigrateAction::New { name } => {
+            let created = new(project, &name)?;
+            match format {
+                Format::Table => created.iter().for_each(|path| out!("created {path}")),
+                _ => out!("{}", serde_json::json!({"created": created})),
+            }
+        }
     }
-
-    #[test]
-    fn files_pair_up_and_sort_by_version() {
-        let dir = project(&[
-            ("20260101000000_add_email.up.sql", "ALTER TABLE t ADD email text;"),
-            ("20260101000000_add_email.down.sql", "ALTER TABLE t DROP email;"),
-            ("2_seed.up.sql", "INSERT INTO t VALUES (1);"),
-            ("10_index.up.sql", "CREATE INDEX ON t (id);"),
-        ]);
-        let found = discover(dir.path()).unwrap();
-        let versions: Vec<&str> = found.iter().map(|m| m.version.as_str()).collect();
-        assert_eq!(versions, ["2", "10", "20260101000000"]);
-        assert_eq!(found[2].down.as_deref(), Some("ALTER TABLE t DROP email;"));
-        assert_eq!(found[0].down, None);
-    }
-
-    #[test]
-    fn bad_migration_files_are_named() {
-        let orphan = project(&[("1_a.down.sql", "SELECT 1;")]);
-        assert!(discover(orphan.path()).unwrap_err().message.contains("has no matching 1_a.up.sql"));
-        let twice = project(&[("1_a.up.sql", "SELECT 1;"), ("1_b.up.sql", "SELECT 2;")]);
-        assert!(discover(twice.path()).unwrap_err().message.contains("version 1 is also used by"));
-        let badly_named = project(&[("add_email.sql", "SELECT 1;")]);
-        assert!(discover(badly_named.path()).unwrap_err().message.contains("not a migration file name"));
-        let empty = project(&[("1_a.up.sql", "  \n")]);
-        assert_eq!(discover(empty.path()).unwrap_err().kind, Kind::Source);
-    }
-
-    #[test]
-    fn new_writes_a_timestamped_pair() {
-        let dir = project(&[]);
-        let created = new(dir.path(), "add_email").unwrap();
-        assert_eq!(created.len(), 2);
-        assert!(created[0].ends_with("_add_email.up.sql"));
-        let (version, _, _) = parse_file_name(created[0].trim_start_matches("db/migrations/")).unwrap();
-        assert_eq!(version.len(), 14);
-        assert!(new(dir.path(), "Add-Email").is_err());
-    }
+    Ok(0)
 }

@@ -4,6 +4,7 @@ use crate::config::{self, Environment};
 use crate::db::Target;
 use crate::discover;
 use crate::failure::{Failure, Result};
+use crate::output::Format;
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use serde::Serialize;
 use std::path::Path;
@@ -265,4 +266,22 @@ mod tests {
         assert_eq!(locate(&sources, "orders"), Some(("db/schema/b.sql".into(), 3)));
         assert_eq!(locate(&sources, "missing"), None);
     }
+}
+
+/// `confiture lint`: run it, print the findings, fail when one reaches `fail_on`.
+pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: Format) -> Result<u8> {
+    let report = run(project, options)?;
+    match format {
+        Format::Json => out!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
+        Format::Sarif => {
+            out!("{}", serde_json::to_string_pretty(&sarif(project, &report)).expect("serializable"))
+        }
+        Format::Table => {
+            if !report.findings.is_empty() {
+                out!("{}", table(&report.findings));
+            }
+            out!("{}", summary(&report.findings));
+        }
+    }
+    Ok(if fails(&report.findings, fail_on) { crate::CHECK_FAILED } else { 0 })
 }

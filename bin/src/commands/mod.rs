@@ -1,0 +1,9 @@
+//! One module per command. Each `command` function runs it and prints its result in the
+//! requested format; it returns the exit code of a check that ran (0, or 1 when it failed).
+
+pub mod build;
+pub mod fresh;
+pub mod init;
+pub mod lint;
+pub mod migrate;
+pub mod seed;

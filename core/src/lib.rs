@@ -1,0 +1,7 @@
+//! confiture's pure core: logic that the extension (in the server) and the CLI (on the client)
+//! must compute identically, and the types of the rows that cross the wire between them. No
+//! pgrx, no PostgreSQL: `cargo test -p confiture-core` runs anywhere.
+
+pub mod migration;
+pub mod schema_hash;
+pub mod wire;
