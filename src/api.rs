@@ -405,7 +405,7 @@ fn validate_seeds(
     let level = required(level, "level");
     let config = seeds::config::SeedConfig::parse(json_argument(config, "config"))
         .unwrap_or_else(|reason| raise(crate::errors::codes::INVALID_ARGUMENT, reason, None, None));
-    let findings = seeds::run::validate(level, seed_sources(seeds, names), config);
+    let findings = seeds::validate::validate(level, seed_sources(seeds, names), config);
     TableIterator::new(findings.into_iter().map(|f| {
         (
             f.level,

@@ -209,7 +209,10 @@ mod tests {
     #[pg_test]
     fn sql_functions_return_the_columns_the_cli_reads() {
         use confiture_core::wire::columns;
-        let cases: [(&str, &[&str]); 5] = [
+        let cases: [(&str, &[&str]); 8] = [
+            ("lint_schema", &columns::LINT),
+            ("validate_seeds", &columns::SEED_FINDING),
+            ("apply_seeds", &columns::SEED_APPLIED),
             ("migrate_up", &columns::STEP),
             ("migrate_down", &columns::STEP),
             ("migration_status", &columns::STATUS),

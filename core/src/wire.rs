@@ -25,6 +25,26 @@ pub mod columns {
     pub const PLAN: [&str; 3] = ["version", "name", "outside_transaction"];
     /// migration_statements().
     pub const STATEMENT: [&str; 2] = ["line", "statement"];
+    /// validate_seeds().
+    pub const SEED_FINDING: [&str; 8] =
+        ["level", "severity", "code", "file", "line", "object", "message", "hint"];
+    /// apply_seeds().
+    pub const SEED_APPLIED: [&str; 6] =
+        ["file", "applied", "statements", "rows_affected", "duration_ms", "error"];
+    /// lint_schema().
+    pub const LINT: [&str; 11] = [
+        "rule",
+        "level",
+        "category",
+        "schema_name",
+        "object_name",
+        "object_type",
+        "message",
+        "remediation",
+        "cache_key",
+        "metadata",
+        "waived",
+    ];
 }
 
 /// One migration run, or observed by a dry run.

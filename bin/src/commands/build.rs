@@ -164,7 +164,7 @@ fn build_from(target: &Target, sources: &[SourceFile]) -> Result<(i64, i32, f64)
         )
         .map_err(db_error)?;
     transaction.commit().map_err(db_error)?;
-    Ok((row.get(0), row.get(1), row.get(2)))
+    Ok((row.get("build_id"), row.get("statement_count"), row.get("duration_ms")))
 }
 
 /// `confiture build`: run it, then print the report.

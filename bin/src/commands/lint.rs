@@ -6,6 +6,8 @@ use crate::discover;
 use crate::failure::{Failure, Result};
 use crate::output::Format;
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use confiture_core::lint::{Finding, Level};
+use confiture_core::wire::columns;
 use serde::Serialize;
 use std::path::Path;
 
@@ -15,30 +17,6 @@ pub enum FailOn {
     Warning,
     Info,
     Never,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Finding {
-    pub rule: String,
-    pub level: String,
-    pub category: String,
-    pub schema_name: Option<String>,
-    pub object_name: String,
-    pub object_type: String,
-    pub message: String,
-    pub remediation: String,
-    pub cache_key: String,
-    pub metadata: serde_json::Value,
-    pub waived: bool,
-}
-
-impl Finding {
-    pub fn object(&self) -> String {
-        match &self.schema_name {
-            Some(schema) => format!("{schema}.{}", self.object_name),
-            None => self.object_name.clone(),
-        }
-    }
 }
 
 pub struct LintOptions<'a> {
@@ -61,61 +39,58 @@ pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
         lint_config["include_waived"] = serde_json::Value::Bool(true);
     }
     let mut client = target.connect()?;
+    let query = format!(
+        "SELECT {} FROM confiture.lint_schema($1::text::jsonb)",
+        columns::LINT.join(", ").replace("metadata", "metadata::text AS metadata")
+    );
     let rows = client
-        .query(
-            "SELECT rule, level, category, schema_name, object_name, object_type, message, remediation, \
-                    cache_key, metadata::text, waived \
-             FROM confiture.lint_schema($1::text::jsonb)",
-            &[&lint_config.to_string()],
-        )
+        .query(&query, &[&lint_config.to_string()])
         .map_err(|e| Failure::from_postgres(e, &target.description).with_extension_hint())?;
-    let findings = rows
-        .iter()
-        .map(|row| Finding {
-            rule: row.get(0),
-            level: row.get(1),
-            category: row.get(2),
-            schema_name: row.get(3),
-            object_name: row.get(4),
-            object_type: row.get(5),
-            message: row.get(6),
-            remediation: row.get(7),
-            cache_key: row.get(8),
-            metadata: serde_json::from_str(row.get::<_, &str>(9)).unwrap_or_default(),
-            waived: row.get(10),
-        })
-        .collect();
+    let findings = rows.iter().map(finding_of).collect::<Result<Vec<_>>>()?;
     Ok(LintReport { environment, findings })
 }
 
-fn rank(level: &str) -> u8 {
-    match level {
-        "error" => 0,
-        "warning" => 1,
-        _ => 2,
-    }
+/// A row of lint_schema(), read by column name (`columns::LINT`).
+fn finding_of(row: &postgres::Row) -> Result<Finding> {
+    let level: String = row.get("level");
+    Ok(Finding {
+        rule: row.get("rule"),
+        level: Level::parse(&level).ok_or_else(|| {
+            Failure::new(crate::failure::Kind::Database, format!("unknown lint level \"{level}\""))
+        })?,
+        category: row.get("category"),
+        schema_name: row.get("schema_name"),
+        object_name: row.get("object_name"),
+        object_type: row.get("object_type"),
+        message: row.get("message"),
+        remediation: row.get("remediation"),
+        cache_key: row.get("cache_key"),
+        metadata: serde_json::from_str(row.get::<_, &str>("metadata")).unwrap_or_default(),
+        waived: row.get("waived"),
+    })
 }
 
 /// Whether a finding reaches the --fail-on threshold (waived findings never do).
 pub fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
     let threshold = match fail_on {
-        FailOn::Error => 0,
-        FailOn::Warning => 1,
-        FailOn::Info => 2,
+        FailOn::Error => Level::Error,
+        FailOn::Warning => Level::Warning,
+        FailOn::Info => Level::Info,
         FailOn::Never => return false,
     };
-    findings.iter().any(|f| !f.waived && rank(&f.level) <= threshold)
+    // Level orders by severity: Error < Warning < Info.
+    findings.iter().any(|f| !f.waived && f.level <= threshold)
 }
 
 pub fn summary(findings: &[Finding]) -> String {
-    let count = |level: &str| findings.iter().filter(|f| f.level == level && !f.waived).count();
+    let count = |level: Level| findings.iter().filter(|f| f.level == level && !f.waived).count();
     let waived = findings.iter().filter(|f| f.waived).count();
     let mut text = format!(
         "{} findings: {} errors, {} warnings, {} info",
         findings.len() - waived,
-        count("error"),
-        count("warning"),
-        count("info")
+        count(Level::Error),
+        count(Level::Warning),
+        count(Level::Info)
     );
     if waived > 0 {
         text.push_str(&format!(" ({waived} waived shown)"));
@@ -133,8 +108,8 @@ pub fn table(findings: &[Finding]) -> String {
         table.set_width(140); // not a terminal: wrap at a width that reads well in CI logs
     }
     for finding in findings {
-        let level =
-            if finding.waived { format!("{} (waived)", finding.level) } else { finding.level.clone() };
+        let level = finding.level.as_str();
+        let level = if finding.waived { format!("{level} (waived)") } else { level.to_string() };
         table.add_row(vec![level, finding.rule.clone(), finding.object(), finding.message.clone()]);
     }
     table.to_string()
@@ -177,7 +152,7 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
             let (uri, line) = locate(&sources, &finding.object_name).unwrap_or((env_file.clone(), 1));
             serde_json::json!({
                 "ruleId": finding.rule,
-                "level": match finding.level.as_str() { "error" => "error", "warning" => "warning", _ => "note" },
+                "level": match finding.level { Level::Error => "error", Level::Warning => "warning", Level::Info => "note" },
                 "message": {"text": finding.message},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}},
@@ -228,7 +203,7 @@ mod tests {
     fn finding(level: &str, waived: bool) -> Finding {
         Finding {
             rule: "r".into(),
-            level: level.into(),
+            level: Level::parse(level).unwrap(),
             category: "c".into(),
             schema_name: Some("app".into()),
             object_name: "orders".into(),

@@ -8,6 +8,7 @@ use crate::discover::{self, SourceFile};
 use crate::failure::{Failure, Kind, Result};
 use crate::output::{Format, Spinner};
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use confiture_core::wire::columns;
 use serde::Serialize;
 use std::path::Path;
 
@@ -82,24 +83,24 @@ pub fn validate(project: &Path, env: &str, url: Option<&str>, level: i32) -> Res
     let (environment, target, mut client) = connect(project, env, url)?;
     let settings = environment.seeds.clone().unwrap_or_else(|| serde_json::json!({}));
     let (names, texts): (Vec<String>, Vec<String>) = files.into_iter().map(|f| (f.name, f.text)).unzip();
+    let query = format!(
+        "SELECT {} FROM confiture.validate_seeds($1, $2, $3, $4::text::jsonb)",
+        columns::SEED_FINDING.join(", ")
+    );
     let rows = client
-        .query(
-            "SELECT level, severity, code, file, line, object, message, hint \
-             FROM confiture.validate_seeds($1, $2, $3, $4::text::jsonb)",
-            &[&level, &texts, &names, &settings.to_string()],
-        )
+        .query(&query, &[&level, &texts, &names, &settings.to_string()])
         .map_err(|e| database_failure(e, &target))?;
     Ok(rows
         .iter()
         .map(|row| Finding {
-            level: row.get(0),
-            severity: row.get(1),
-            code: row.get(2),
-            file: row.get(3),
-            line: row.get(4),
-            object: row.get(5),
-            message: row.get(6),
-            hint: row.get(7),
+            level: row.get("level"),
+            severity: row.get("severity"),
+            code: row.get("code"),
+            file: row.get("file"),
+            line: row.get("line"),
+            object: row.get("object"),
+            message: row.get("message"),
+            hint: row.get("hint"),
         })
         .collect())
 }
@@ -108,22 +109,22 @@ pub fn apply(project: &Path, env: &str, url: Option<&str>, continue_on_error: bo
     let files = discover(project)?;
     let (_, target, mut client) = connect(project, env, url)?;
     let (names, texts): (Vec<String>, Vec<String>) = files.into_iter().map(|f| (f.name, f.text)).unzip();
+    let query = format!(
+        "SELECT {} FROM confiture.apply_seeds($1, $2, $3)",
+        columns::SEED_APPLIED.join(", ").replace("error", "error::text AS error")
+    );
     let rows = client
-        .query(
-            "SELECT file, applied, statements, rows_affected, duration_ms, error::text \
-             FROM confiture.apply_seeds($1, $2, $3)",
-            &[&texts, &names, &continue_on_error],
-        )
+        .query(&query, &[&texts, &names, &continue_on_error])
         .map_err(|e| database_failure(e, &target))?;
     Ok(rows
         .iter()
         .map(|row| Applied {
-            file: row.get(0),
-            applied: row.get(1),
-            statements: row.get(2),
-            rows_affected: row.get(3),
-            duration_ms: row.get(4),
-            error: row.get::<_, Option<&str>>(5).and_then(|e| serde_json::from_str(e).ok()),
+            file: row.get("file"),
+            applied: row.get("applied"),
+            statements: row.get("statements"),
+            rows_affected: row.get("rows_affected"),
+            duration_ms: row.get("duration_ms"),
+            error: row.get::<_, Option<&str>>("error").and_then(|e| serde_json::from_str(e).ok()),
         })
         .collect())
 }

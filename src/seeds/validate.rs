@@ -5,7 +5,7 @@ use super::config::SeedConfig;
 use super::resolvers::{body_line, check_resolver, declared_variables, sql_statements, Resolver};
 use super::schema::{Table, Tables};
 use super::statements::{ParseFailure, SeedFile};
-use super::{files, runtime, schema, Code, Finding};
+use super::{execution, files, schema, Code, Finding};
 use crate::errors::raise;
 use crate::script::parts_of;
 use crate::server::error_position::ErrorPositionProbe;
@@ -53,7 +53,7 @@ pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Fin
         }
     }
     if level >= 4 {
-        let runtime = runtime::execute(level, &files, &tables, &resolvers, &config, &findings);
+        let runtime = execution::execute(level, &files, &tables, &resolvers, &config, &findings);
         findings.extend(runtime);
     }
     findings.sort_by(|a, b| (a.level, &a.file, a.line).cmp(&(b.level, &b.file, b.line)));
