@@ -231,41 +231,101 @@ pub fn load() -> spi::Result<Catalog> {
 const SAMPLE_SETTINGS: &[Setting] = &[(c"lock_timeout", c"100ms")];
 
 /// Up to 100 rows of each table column of a text type for which `suspect` holds (a name that
-/// suggests a secret), kept in `Relation::samples`. Only columns the caller may read; each read in
-/// a scope that is rolled back; a table locked by someone else is skipped.
+/// suggests a secret), kept in `Relation::samples`. Only columns the caller may read. One query
+/// reads them all, in a scope that is rolled back; if it fails (a table locked by another
+/// session past the lock timeout), each column is read on its own and a locked one is skipped.
 pub fn sample_columns(catalog: &mut Catalog, text_types: &[&str], suspect: impl Fn(&str) -> bool) {
-    for relation in catalog.relations.iter_mut().filter(|r| matches!(r.kind.as_str(), "r" | "p" | "m")) {
-        let columns: Vec<String> = relation
-            .columns
-            .iter()
-            .filter(|c| text_types.contains(&c.type_name.as_str()) && suspect(&c.name))
-            .map(|c| c.name.clone())
-            .collect();
-        for column in columns {
-            let readable = Spi::get_one_with_args::<bool>(
-                "SELECT pg_catalog.has_column_privilege($1, $2, 'SELECT')",
-                &[DatumWithOid::from(pg_sys::Oid::from(relation.oid)), DatumWithOid::from(column.as_str())],
-            );
-            if readable != Ok(Some(true)) {
-                continue;
-            }
+    let wanted: Vec<(usize, String)> = catalog
+        .relations
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.kind.as_str(), "r" | "p" | "m"))
+        .flat_map(|(i, r)| {
+            r.columns
+                .iter()
+                .filter(|c| text_types.contains(&c.type_name.as_str()) && suspect(&c.name))
+                .map(move |c| (i, c.name.clone()))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let readable = readable_columns(catalog, &wanted);
+    let reads: Vec<(usize, String, String)> = wanted
+        .into_iter()
+        .zip(readable)
+        .filter(|(_, readable)| *readable)
+        .map(|((i, column), _)| {
+            let relation = &catalog.relations[i];
             let query = format!(
                 "SELECT {column}::text FROM {table} LIMIT 100",
                 column = spi::quote_identifier(&column),
                 table = spi::quote_qualified_identifier(&relation.schema, &relation.name),
             );
-            let values = Scope::rolled_back().with_settings(SAMPLE_SETTINGS).run(|_| {
-                Spi::connect(|client| -> spi::Result<Vec<String>> {
-                    let mut values = Vec::new();
-                    for row in client.select(&query, None, &[])? {
-                        values.extend(row.get::<String>(1)?);
-                    }
-                    Ok(values)
-                })
-            });
-            if let Ok(Ok(values)) = values {
-                relation.samples.insert(column, values);
+            (i, column, query)
+        })
+        .collect();
+    let all = reads
+        .iter()
+        .enumerate()
+        .map(|(n, (_, _, query))| format!("SELECT {n} AS n, v FROM ({query}) AS q(v)"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let values = match sampled(&all) {
+        Some(rows) => {
+            let mut by_read: Vec<Vec<String>> = vec![Vec::new(); reads.len()];
+            for (n, value) in rows {
+                if let (Some(values), Some(value)) = (by_read.get_mut(n as usize), value) {
+                    values.push(value);
+                }
             }
+            by_read.into_iter().map(Some).collect()
+        }
+        None => reads
+            .iter()
+            .map(|(_, _, query)| sampled(&format!("SELECT 0, v FROM ({query}) AS q(v)")))
+            .map(|rows| rows.map(|rows| rows.into_iter().filter_map(|(_, v)| v).collect()))
+            .collect::<Vec<Option<Vec<String>>>>(),
+    };
+    for ((i, column, _), values) in reads.into_iter().zip(values) {
+        if let Some(values) = values {
+            catalog.relations[i].samples.insert(column, values);
         }
     }
+}
+
+/// Whether the caller may read each (relation, column), in one query.
+fn readable_columns(catalog: &Catalog, wanted: &[(usize, String)]) -> Vec<bool> {
+    let oids: Vec<pg_sys::Oid> =
+        wanted.iter().map(|(i, _)| pg_sys::Oid::from(catalog.relations[*i].oid)).collect();
+    let names: Vec<String> = wanted.iter().map(|(_, c)| c.clone()).collect();
+    Spi::connect(|client| -> spi::Result<Vec<bool>> {
+        client
+            .select(
+                "SELECT pg_catalog.has_column_privilege(r, c, 'SELECT') \
+                 FROM unnest($1::oid[], $2::text[]) WITH ORDINALITY AS x(r, c, n) ORDER BY n",
+                None,
+                &[DatumWithOid::from(oids), DatumWithOid::from(names)],
+            )?
+            .map(|row| Ok(row.get::<bool>(1)?.unwrap_or(false)))
+            .collect()
+    })
+    .unwrap_or_else(|_| vec![false; wanted.len()])
+}
+
+/// The (read number, value) rows of `query`, run in a scope that is rolled back with a short
+/// lock timeout; None when it failed.
+fn sampled(query: &str) -> Option<Vec<(i32, Option<String>)>> {
+    Scope::rolled_back()
+        .with_settings(SAMPLE_SETTINGS)
+        .run(|_| {
+            Spi::connect(|client| -> spi::Result<Vec<(i32, Option<String>)>> {
+                client
+                    .select(query, None, &[])?
+                    .map(|row| Ok((row.get::<i32>(1)?.unwrap_or(0), row.get(2)?)))
+                    .collect()
+            })
+        })
+        .ok()
+        .and_then(Result::ok)
 }

@@ -97,10 +97,11 @@ unsafe extern "C-unwind" fn remember_position(arg: *mut c_void) {
         frame.cursor.set(pg_sys::geterrposition());
         frame.internal.set(pg_sys::getinternalerrposition());
     }
-    // Notices and warnings (classes 00, 01, 02) pass through here too: only errors are copied.
+    // Notices and warnings (classes 00, 01, 02) pass through here too: only errors are copied,
+    // and not an out-of-memory one (class 53), which copying could only make worse.
     // SAFETY: as above.
     let code = unsafe { pg_sys::geterrcode() };
-    if ["00", "01", "02"].contains(&&crate::errors::sqlstate_of(code)[..2]) {
+    if ["00", "01", "02", "53"].contains(&&crate::errors::sqlstate_of(code)[..2]) {
         return;
     }
     // SAFETY: CopyErrorData copies the error being raised; it must not run in ErrorContext, where
