@@ -8,7 +8,6 @@ use crate::output::Format;
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use confiture_core::lint::{Finding, Level};
 use confiture_core::wire::columns;
-use serde::Serialize;
 use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
