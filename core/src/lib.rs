@@ -5,4 +5,5 @@
 pub mod lint;
 pub mod migration;
 pub mod schema_hash;
+pub mod seeds;
 pub mod wire;

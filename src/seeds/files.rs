@@ -223,7 +223,7 @@ mod tests {
     }
 
     fn codes(findings: &[Finding]) -> Vec<(&str, Option<i32>)> {
-        findings.iter().map(|f| (f.code, f.line)).collect()
+        findings.iter().map(|f| (f.code.as_str(), f.line)).collect()
     }
 
     #[test]

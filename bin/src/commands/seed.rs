@@ -8,33 +8,12 @@ use crate::discover::{self, SourceFile};
 use crate::failure::{Failure, Kind, Result};
 use crate::output::{Format, Spinner};
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use confiture_core::seeds::{Code, Finding, Severity};
 use confiture_core::wire::columns;
 use serde::Serialize;
 use std::path::Path;
 
 pub const SEEDS_DIR: &str = "db/seeds";
-
-#[derive(Debug, Serialize)]
-pub struct Finding {
-    pub level: i32,
-    pub severity: String,
-    pub code: String,
-    pub file: Option<String>,
-    pub line: Option<i32>,
-    pub object: String,
-    pub message: String,
-    pub hint: String,
-}
-
-impl Finding {
-    fn place(&self) -> String {
-        match (&self.file, self.line) {
-            (Some(file), Some(line)) => format!("{file}:{line}"),
-            (Some(file), None) => file.clone(),
-            _ => self.object.clone(),
-        }
-    }
-}
 
 #[derive(Debug, Serialize)]
 pub struct Applied {
@@ -90,19 +69,23 @@ pub fn validate(project: &Path, env: &str, url: Option<&str>, level: i32) -> Res
     let rows = client
         .query(&query, &[&level, &texts, &names, &settings.to_string()])
         .map_err(|e| database_failure(e, &target))?;
-    Ok(rows
-        .iter()
-        .map(|row| Finding {
-            level: row.get("level"),
-            severity: row.get("severity"),
-            code: row.get("code"),
-            file: row.get("file"),
-            line: row.get("line"),
-            object: row.get("object"),
-            message: row.get("message"),
-            hint: row.get("hint"),
+    rows.iter()
+        .map(|row| {
+            let severity: String = row.get("severity");
+            Ok(Finding {
+                level: row.get("level"),
+                severity: Severity::parse(&severity).ok_or_else(|| {
+                    Failure::new(Kind::Database, format!("unknown seed finding severity \"{severity}\""))
+                })?,
+                code: row.get("code"),
+                file: row.get("file"),
+                line: row.get("line"),
+                object: row.get("object"),
+                message: row.get("message"),
+                hint: row.get("hint"),
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub fn apply(project: &Path, env: &str, url: Option<&str>, continue_on_error: bool) -> Result<Vec<Applied>> {
@@ -131,7 +114,7 @@ pub fn apply(project: &Path, env: &str, url: Option<&str>, continue_on_error: bo
 
 /// Error and critical findings fail the validation.
 pub fn fails(findings: &[Finding]) -> bool {
-    findings.iter().any(|f| f.severity == "error" || f.severity == "critical")
+    findings.iter().any(|f| f.severity.fails())
 }
 
 fn count(n: usize, what: &str) -> String {
@@ -139,15 +122,15 @@ fn count(n: usize, what: &str) -> String {
 }
 
 pub fn summary(findings: &[Finding]) -> String {
-    let of = |severity: &str| findings.iter().filter(|f| f.severity == severity).count();
-    let problems = findings.len() - of("info");
+    let of = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
+    let problems = findings.len() - of(Severity::Info);
     format!(
         "{}: {} critical, {}, {}, {} info",
         count(problems, "finding"),
-        of("critical"),
-        count(of("error"), "error"),
-        count(of("warning"), "warning"),
-        of("info")
+        of(Severity::Critical),
+        count(of(Severity::Error), "error"),
+        count(of(Severity::Warning), "warning"),
+        of(Severity::Info)
     )
 }
 
@@ -166,13 +149,13 @@ fn table(header: Vec<&str>) -> Table {
 /// Findings as a table; the row counts (info) as one short table after it.
 pub fn findings_table(findings: &[Finding]) -> String {
     let mut out = String::new();
-    let problems: Vec<&Finding> = findings.iter().filter(|f| f.severity != "info").collect();
+    let problems: Vec<&Finding> = findings.iter().filter(|f| f.severity != Severity::Info).collect();
     if !problems.is_empty() {
         let mut t = table(vec!["level", "severity", "code", "where", "message"]);
         for f in problems {
             t.add_row(vec![
                 f.level.to_string(),
-                f.severity.clone(),
+                f.severity.as_str().to_string(),
                 f.code.clone(),
                 f.place(),
                 f.message.clone(),
@@ -181,7 +164,7 @@ pub fn findings_table(findings: &[Finding]) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
     }
-    let counts: Vec<&Finding> = findings.iter().filter(|f| f.code == "ROW_COUNT").collect();
+    let counts: Vec<&Finding> = findings.iter().filter(|f| f.code == Code::RowCount.name()).collect();
     if !counts.is_empty() {
         let mut t = table(vec!["table", "rows after seeds and resolvers (rolled back)"]);
         for f in counts {
