@@ -52,11 +52,9 @@ fn refuse_blocked(registered: &[Registered], applied: &[Applied]) {
             Some(format!("Register its text again (confiture migrate up does, from db/migrations/{version}_{name}.up.sql).")),
         );
     }
-    let checksum_of =
-        |list: Vec<(&str, &str)>| list.into_iter().find(|(v, _)| *v == version).map(|(_, c)| c.to_string());
-    let was = checksum_of(applied.iter().map(|a| (a.version.as_str(), a.checksum.as_str())).collect());
-    let now = checksum_of(registered.iter().map(|r| (r.version.as_str(), r.checksum.as_str())).collect());
-    drift_error(&version, &name, &was.unwrap_or_default(), &now.unwrap_or_default());
+    let was = applied.iter().find(|a| a.version == version).map_or("", |a| a.checksum.as_str());
+    let now = registered.iter().find(|r| r.version == version).map_or("", |r| r.checksum.as_str());
+    drift_error(&version, &name, was, now);
 }
 
 /// Run the down scripts of the `steps` last applied migrations, the last applied first.
