@@ -125,7 +125,7 @@ fn target_of(project: &Path, env: &str, url: Option<&str>) -> Result<Target> {
 
 /// Register every file and apply the pending migrations (up to `target_version`). Ordinary
 /// migrations run in one transaction, all or nothing; a script that cannot run in a
-/// transaction runs on its own between them (see migrate_run). A dry run reports what they would
+/// transaction runs on its own between them (see `session`). A dry run reports what they would
 /// do and rolls everything back, the registrations included. A failure is reported after its
 /// rollback, with its event and what the on_error hooks did committed.
 pub fn up(
