@@ -4,10 +4,6 @@
 use crate::migrate::with_migrations;
 use crate::support::*;
 
-fn connect(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls).unwrap()
-}
-
 /// (version, state) as `confiture migrate status --format json` says.
 fn cli_states(project: &Project, url: &str) -> (i32, Vec<(String, String)>) {
     let output = project.run(url, &["migrate", "status", "--format", "json"]);
@@ -37,10 +33,6 @@ fn sql_states(project: &Project, url: &str) -> Vec<(String, String)> {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect()
-}
-
-fn sqlstate(error: &postgres::Error) -> String {
-    error.code().map(|c| c.code().to_string()).unwrap_or_default()
 }
 
 #[test]

@@ -4,19 +4,11 @@
 use crate::support::*;
 use std::time::{Duration, Instant};
 
-fn connect(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls).unwrap()
-}
-
 /// A database with the extension and `setup` run in it.
 fn database_with(name: &str, setup: &str) -> String {
     let url = empty_database(name);
     connect(&url).batch_execute(&format!("CREATE EXTENSION confiture; {setup}")).unwrap();
     url
-}
-
-fn sqlstate(error: &postgres::Error) -> String {
-    error.code().map(|c| c.code().to_string()).unwrap_or_default()
 }
 
 // 1. Seed validation puts back only the sequences of the tables the seeds write, which it locks,

@@ -15,7 +15,16 @@ pub fn url_of(database: &str) -> String {
 }
 
 pub fn admin() -> postgres::Client {
-    postgres::Client::connect(&url_of("postgres"), postgres::NoTls).expect("connect to the test cluster")
+    connect(&url_of("postgres"))
+}
+
+pub fn connect(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).expect("connect to the test cluster")
+}
+
+/// The SQLSTATE of a server error ("" for a client-side one).
+pub fn sqlstate(error: &postgres::Error) -> String {
+    error.code().map(|c| c.code().to_string()).unwrap_or_default()
 }
 
 /// A new, empty database named after the test (dropped first if a previous run left it).
@@ -31,8 +40,7 @@ pub fn database_exists(name: &str) -> bool {
 }
 
 pub fn query_one_i64(url: &str, sql: &str) -> i64 {
-    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    client.query_one(sql, &[]).unwrap().get(0)
+    connect(url).query_one(sql, &[]).unwrap().get(0)
 }
 
 /// A project in a temporary folder: `files` under it, plus an environment `local` whose

@@ -41,6 +41,17 @@ pub fn run(project: &Path) -> Result<Vec<String>> {
     Ok(created)
 }
 
+/// `confiture init`: scaffold, then say what was created.
+pub fn command(dir: &Path, format: Format) -> Result<u8> {
+    let created = run(dir)?;
+    match format {
+        Format::Json | Format::Sarif => out!("{}", serde_json::json!({ "project": dir, "created": created })),
+        Format::Table if created.is_empty() => out!("{}: already a confiture project", dir.display()),
+        Format::Table => created.iter().for_each(|path| out!("created {}", dir.join(path).display())),
+    }
+    Ok(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,15 +78,4 @@ mod tests {
         assert_eq!(env.name, "local");
         assert!(env.allow_reset);
     }
-}
-
-/// `confiture init`: scaffold, then say what was created.
-pub fn command(dir: &Path, format: Format) -> Result<u8> {
-    let created = run(dir)?;
-    match format {
-        Format::Json | Format::Sarif => out!("{}", serde_json::json!({ "project": dir, "created": created })),
-        Format::Table if created.is_empty() => out!("{}: already a confiture project", dir.display()),
-        Format::Table => created.iter().for_each(|path| out!("created {}", dir.join(path).display())),
-    }
-    Ok(0)
 }

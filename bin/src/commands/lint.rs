@@ -195,6 +195,24 @@ fn locate(sources: &[discover::SourceFile], object: &str) -> Option<(String, usi
     None
 }
 
+/// `confiture lint`: run it, print the findings, fail when one reaches `fail_on`.
+pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: Format) -> Result<u8> {
+    let report = run(project, options)?;
+    match format {
+        Format::Json => out!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
+        Format::Sarif => {
+            out!("{}", serde_json::to_string_pretty(&sarif(project, &report)).expect("serializable"))
+        }
+        Format::Table => {
+            if !report.findings.is_empty() {
+                out!("{}", table(&report.findings));
+            }
+            out!("{}", summary(&report.findings));
+        }
+    }
+    Ok(if fails(&report.findings, fail_on) { crate::CHECK_FAILED } else { 0 })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,22 +258,4 @@ mod tests {
         assert_eq!(locate(&sources, "orders"), Some(("db/schema/b.sql".into(), 3)));
         assert_eq!(locate(&sources, "missing"), None);
     }
-}
-
-/// `confiture lint`: run it, print the findings, fail when one reaches `fail_on`.
-pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: Format) -> Result<u8> {
-    let report = run(project, options)?;
-    match format {
-        Format::Json => out!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
-        Format::Sarif => {
-            out!("{}", serde_json::to_string_pretty(&sarif(project, &report)).expect("serializable"))
-        }
-        Format::Table => {
-            if !report.findings.is_empty() {
-                out!("{}", table(&report.findings));
-            }
-            out!("{}", summary(&report.findings));
-        }
-    }
-    Ok(if fails(&report.findings, fail_on) { crate::CHECK_FAILED } else { 0 })
 }
