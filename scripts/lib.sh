@@ -41,6 +41,10 @@ ensure_toolchain() {
     [ -x "$PG_BIN/initdb" ] || missing+=("postgresql-$PG_MAJOR")
     [ -f "/usr/include/postgresql/$PG_MAJOR/server/postgres.h" ] || missing+=("postgresql-server-dev-$PG_MAJOR")
     ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+    # TLS in the CLI (postgres-openssl), and the openssl tool the TLS tests make certificates with.
+    [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
+    command -v pkg-config >/dev/null || missing+=(pkg-config)
+    command -v openssl >/dev/null || missing+=(openssl)
     if is_root; then command -v sudo >/dev/null || missing+=(sudo); fi
     if [ "${#missing[@]}" -gt 0 ]; then
         is_root || die "missing Debian packages: ${missing[*]} (install them with sudo apt-get install ${missing[*]})"
@@ -87,15 +91,44 @@ cluster_start() {
         as_server_user "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
             || { cat "$dir/initdb.log" >&2; die "initdb failed in $dir"; }
     fi
+    tls_certificates "$dir/tls"
+    # Client-certificate login for one role, so the CLI's sslcert/sslkey are tested for real.
+    grep -q tls_cert_user "$dir/data/pg_hba.conf" || as_server_user sed -i \
+        -e '1i hostssl all tls_cert_user 127.0.0.1/32 cert' -e '1i hostssl all tls_cert_user ::1/128 cert' \
+        "$dir/data/pg_hba.conf"
     if ! as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         as_server_user mkdir -p "$dir/sock"
         # Without RUST_BACKTRACE: the extension would otherwise attach a backtrace to errors.
         # A 1000-table build holds about 17,500 locks until it commits; two tests may run such
         # builds at once (docs/build.md, limits).
         as_server_user env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-            -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_locks_per_transaction=256" start >/dev/null \
+            -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_locks_per_transaction=256 \
+            -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key -c ssl_ca_file=$dir/tls/ca.crt" start >/dev/null \
             || { tail -20 "$dir/server.log" >&2; die "could not start PostgreSQL in $dir"; }
     fi
+}
+
+# tls_certificates DIR: a certificate authority, a server certificate for "localhost" only (so
+# verify-full to 127.0.0.1 must fail), and a client certificate for role tls_cert_user.
+# Idempotent; the server reads its key, so the server user owns it.
+tls_certificates() {
+    local dir="$1"
+    [ -f "$dir/client.key" ] && return 0
+    mkdir -p "$dir"
+    (
+        cd "$dir"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=confiture test CA" \
+            -keyout ca.key -out ca.crt 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+        printf 'subjectAltName=DNS:localhost\n' >server.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+            -extfile server.ext -out server.crt 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=tls_cert_user" -keyout client.key.tmp -out client.csr 2>/dev/null
+        openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out client.crt 2>/dev/null
+        chmod 600 server.key client.key.tmp
+        mv client.key.tmp client.key
+    ) || die "could not make the test certificates in $dir"
+    if is_root; then chown -R postgres: "$dir"; fi
 }
 
 cluster_stop() {

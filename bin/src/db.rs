@@ -1,27 +1,38 @@
 //! Connecting to the target database.
 
+use crate::conninfo::{self, SslMode, Surroundings, Tls};
 use crate::failure::{Failure, Kind, Result};
+use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode};
 use postgres::{Client, Config, NoTls};
-use std::str::FromStr;
+use postgres_openssl::MakeTlsConnector;
+use std::path::Path;
 
 /// A parsed database URL, with a description that never shows the password.
 #[derive(Clone)]
 pub struct Target {
     pub config: Config,
+    pub tls: Tls,
     pub description: String,
 }
 
 impl Target {
+    /// A URL or `key=value` string, completed as libpq would (service file, `PG*` variables,
+    /// password file: see conninfo.rs).
     pub fn parse(url: &str) -> Result<Self> {
-        let mut config = Config::from_str(url).map_err(|error| {
-            Failure::new(Kind::Config, format!("invalid database URL: {error}"))
-                .with_hint("Expected postgresql://user[:password]@host[:port]/dbname")
-        })?;
+        let variable = |name: &str| std::env::var(name).ok();
+        let read_file = |path: &Path| std::fs::read_to_string(path).ok();
+        let around = Surroundings {
+            variable: &variable,
+            home: std::env::var_os("HOME").map(Into::into),
+            read_file: &read_file,
+            private_file: &owner_only,
+        };
+        let conninfo::Resolved { mut config, tls } = conninfo::resolve(url, &around)?;
         if config.get_application_name().is_none() {
             config.application_name("confiture");
         }
         let description = describe(&config);
-        Ok(Self { config, description })
+        Ok(Self { config, tls, description })
     }
 
     pub fn database(&self) -> String {
@@ -37,7 +48,7 @@ impl Target {
         let mut config = self.config.clone();
         config.dbname(database);
         let description = describe(&config);
-        Self { config, description }
+        Self { config, tls: self.tls.clone(), description }
     }
 
     pub fn connect(&self) -> Result<Client> {
@@ -55,7 +66,11 @@ impl Target {
     }
 
     fn connect_with(&self, config: Config) -> Result<Client> {
-        let mut client = config.connect(NoTls).map_err(|error| match error.as_db_error() {
+        let connected = match self.tls.mode {
+            SslMode::Disable => config.connect(NoTls),
+            _ => config.connect(self.tls_connector()?),
+        };
+        let mut client = connected.map_err(|error| match error.as_db_error() {
             // The server answered but refused us (no such database, authentication...).
             Some(_) => {
                 let mut failure = Failure::from_postgres(error, &self.description);
@@ -63,7 +78,17 @@ impl Target {
                 failure.message = format!("cannot connect to {}: {}", self.description, failure.message);
                 failure
             }
-            None => Failure::from_postgres(error, &self.description),
+            None => {
+                let mut failure = Failure::from_postgres(error, &self.description);
+                if let Some(reason) = tls_reason(&failure.message) {
+                    failure.message = format!("TLS with {} failed: {reason}", self.description);
+                    failure = failure.with_hint(
+                        "Check sslmode, sslrootcert and the server's certificate (verify-full also checks \
+                         that the certificate names the host you connect to).",
+                    );
+                }
+                failure
+            }
         })?;
         // Migrations need READ COMMITTED (a snapshot older than the migration lock could miss a
         // migration another session just applied), whatever the role's or database's default.
@@ -72,6 +97,82 @@ impl Target {
             .map_err(|error| Failure::from_postgres(error, &self.description))?;
         Ok(client)
     }
+}
+
+impl Target {
+    /// OpenSSL set up as libpq would for this sslmode: no verification below verify-ca, the
+    /// chain from verify-ca, the chain and the host name at verify-full.
+    fn tls_connector(&self) -> Result<MakeTlsConnector> {
+        let tls_failure = |what: String| {
+            move |error: openssl::error::ErrorStack| {
+                Failure::new(Kind::Config, format!("{what}: {error}"))
+                    .with_hint("sslrootcert, sslcert and sslkey must name readable PEM files")
+            }
+        };
+        let mut builder = SslConnector::builder(SslMethod::tls_client())
+            .map_err(tls_failure("cannot set up TLS".into()))?;
+        if self.tls.mode.verifies_chain() {
+            match &self.tls.root_cert {
+                Some(file) => builder
+                    .set_ca_file(file)
+                    .map_err(tls_failure(format!("cannot read sslrootcert {}", file.display())))?,
+                None => builder
+                    .set_default_verify_paths()
+                    .map_err(tls_failure("cannot read the system's certificate store".into()))?,
+            }
+        } else {
+            builder.set_verify(SslVerifyMode::NONE);
+        }
+        if let Some(cert) = &self.tls.client_cert {
+            builder
+                .set_certificate_chain_file(cert)
+                .map_err(tls_failure(format!("cannot read sslcert {}", cert.display())))?;
+            let key = self.tls.client_key.clone().unwrap_or_else(|| cert.with_extension("key"));
+            builder
+                .set_private_key_file(&key, SslFiletype::PEM)
+                .map_err(tls_failure(format!("cannot read sslkey {}", key.display())))?;
+        }
+        let mut connector = MakeTlsConnector::new(builder.build());
+        let check_host_name = self.tls.mode == SslMode::VerifyFull;
+        connector.set_callback(move |connect, _| {
+            connect.set_verify_hostname(check_host_name);
+            Ok(())
+        });
+        Ok(connector)
+    }
+}
+
+/// The readable part of an OpenSSL handshake error: "certificate verify failed (IP address
+/// mismatch)" rather than the library's error stack repeated three times.
+fn tls_reason(message: &str) -> Option<String> {
+    if !message.contains("TLS") && !message.contains("SSL") {
+        return None;
+    }
+    let mut reasons: Vec<&str> = Vec::new();
+    for part in message.split(": ").map(str::trim) {
+        let part = part.trim_end_matches(':');
+        let reason = match part.rsplit_once(':') {
+            // "error:0A000086:SSL routines:...:certificate verify failed:../ssl/statem/x.c:1889:"
+            _ if part.starts_with("error:") => part.split(':').nth(4).unwrap_or(part),
+            _ if part.starts_with("../") || part.is_empty() || part.starts_with("error performing") => continue,
+            _ if part.starts_with("cannot reach") => continue,
+            _ => part,
+        };
+        if !reason.is_empty() && !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+    }
+    match reasons.as_slice() {
+        [] => Some(message.to_string()),
+        [first] => Some(first.to_string()),
+        [first, rest @ ..] => Some(format!("{first} ({})", rest.join("; "))),
+    }
+}
+
+/// libpq ignores a password file that its group or others can read.
+fn owner_only(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|meta| meta.permissions().mode() & 0o077 == 0)
 }
 
 fn describe(config: &Config) -> String {
@@ -96,6 +197,14 @@ mod tests {
         assert_eq!(target.description, "database shop on db.example:6543");
         assert_eq!(target.database(), "shop");
         assert_eq!(target.with_database("postgres").description, "database postgres on db.example:6543");
+    }
+
+    #[test]
+    fn tls_errors_read_as_one_reason() {
+        let stack = "error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:";
+        let message = format!("cannot reach database d on h:1: error performing TLS handshake: {stack}: IP address mismatch: {stack}");
+        assert_eq!(tls_reason(&message).unwrap(), "certificate verify failed (IP address mismatch)");
+        assert_eq!(tls_reason("connection refused"), None);
     }
 
     #[test]

@@ -22,6 +22,7 @@ const CHECK_FAILED: u8 = 1;
 mod cli;
 mod commands;
 mod config;
+mod conninfo;
 mod db;
 mod discover;
 mod failure;
