@@ -28,19 +28,13 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    pub const EMPTY_MIGRATION_HINT: &'static str = "Give the migration at least one statement, or remove its file.";
+
     fn noun(self) -> &'static str {
         match self {
             Purpose::Build => "a build",
             Purpose::Migration => "a migration",
             Purpose::Seed => "a seed file",
-        }
-    }
-
-    pub fn empty_hint(self) -> &'static str {
-        match self {
-            Purpose::Build => "Remove the file, or exclude its folder in the environment's exclude_dirs.",
-            Purpose::Migration => "Give the migration at least one statement, or remove its file.",
-            Purpose::Seed => "A seed file must hold SQL statements: remove the file or fill it.",
         }
     }
 
@@ -115,12 +109,14 @@ pub fn run_source(
             (None, None) => break,
         }
     }
-    if run.statements == 0 {
+    // A schema or seed file of comments only builds nothing (the Python confiture's `init` writes
+    // such files); a migration that changes nothing is a mistake.
+    if run.statements == 0 && matches!(purpose, Purpose::Migration) {
         raise(
             crate::errors::codes::INVALID_ARGUMENT,
             format!("{}: the file contains no SQL statement", source.name),
             None,
-            Some(purpose.empty_hint().into()),
+            Some(Purpose::EMPTY_MIGRATION_HINT.into()),
         );
     }
     run

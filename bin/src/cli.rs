@@ -13,6 +13,13 @@ pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// The environment file to read, instead of db/environments/<env>.yaml.
+    #[arg(short = 'c', long, global = true, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no environment file: the database URL comes from --database-url,
+    /// CONFITURE_DATABASE_URL or DATABASE_URL, everything else is the default.
+    #[arg(long, global = true)]
+    pub no_config: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -26,9 +33,9 @@ pub enum Command {
     },
     /// Concatenate db/schema into db/generated/schema_<env>.sql; with --apply, build it into the database.
     Build {
-        /// The environment: db/environments/<env>.yaml.
-        #[arg(long, default_value = "local")]
-        env: String,
+        /// The environment: db/environments/<env>.yaml (default: local, if that file exists).
+        #[arg(long)]
+        env: Option<String>,
         /// Apply the files to the environment's database through confiture.build_from().
         #[arg(long)]
         apply: bool,
@@ -55,8 +62,8 @@ pub enum Command {
     /// Lint the environment's database with confiture.lint_schema().
     Lint {
         /// The environment: db/environments/<env>.yaml (its `lint:` section is the configuration).
-        #[arg(long, default_value = "local")]
-        env: String,
+        #[arg(long)]
+        env: Option<String>,
         /// Overrides the environment's database_url and CONFITURE_DATABASE_URL.
         #[arg(long)]
         database_url: Option<String>,
@@ -92,9 +99,9 @@ pub enum SeedAction {
 
 #[derive(clap::Args)]
 pub struct MigrateTarget {
-    /// The environment: db/environments/<env>.yaml.
-    #[arg(long, default_value = "local")]
-    pub env: String,
+    /// The environment: db/environments/<env>.yaml (default: local, if that file exists).
+    #[arg(long)]
+    pub env: Option<String>,
     /// Overrides the environment's database_url and CONFITURE_DATABASE_URL.
     #[arg(long)]
     pub database_url: Option<String>,

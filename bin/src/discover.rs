@@ -1,12 +1,18 @@
 //! Finding and reading a build's source files.
 //!
-//! Order: for each include dir in the order the environment lists them, its `*.sql` files
-//! (recursively) sorted byte-wise by path relative to the project root, so numbered folders and
-//! files decide the order. A file reached twice is taken once, at its first place.
+//! Which files: each `include_dirs` entry's files matching its `include` globs and none of its
+//! `exclude` globs (gitignore's dialect, as the Python confiture), minus `exclude_dirs` (folders
+//! or single files). A file selected twice is taken once, by the first entry in build order.
+//!
+//! In what order (`build.sort_mode` / `build.file_order`): by default one order over all of
+//! them, as the Python confiture: entries grouped by their `order`, each group's files sorted
+//! by path component by component. `sort_mode: hex` reads the numeric prefix of every component
+//! (`9_x` before `10_x`). `file_order: per_directory` keeps confiture 0.2's order: each include
+//! dir in the order listed, its files sorted byte-wise.
 
-use crate::config::Environment;
+use crate::config::{Environment, FileOrder, IncludeDir};
 use crate::failure::{Failure, Kind, Result};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A source file: its `/`-separated path relative to the project root, and its text.
@@ -18,47 +24,153 @@ pub struct SourceFile {
 
 pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>> {
     let excluded: Vec<String> = environment.exclude_dirs.iter().map(|dir| normalize(dir)).collect();
+    let is_excluded = |name: &str| excluded.iter().any(|dir| name == dir || name.starts_with(&format!("{dir}/")));
+    let mut entries: Vec<&IncludeDir> = environment.include_dirs.iter().collect();
+    if environment.file_order != FileOrder::PerDirectory {
+        entries.sort_by_key(|entry| entry.order);
+    }
     let mut seen = HashSet::new();
-    let mut ordered = Vec::new();
-    for include in &environment.include_dirs {
-        let root = project.join(include);
+    let mut blocks: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let mut listed = Vec::new();
+    for entry in entries {
+        let root = project.join(&entry.path);
         if !root.is_dir() {
+            if entry.skip_if_missing {
+                continue;
+            }
             return Err(Failure::new(
                 Kind::Config,
-                format!("{}: include dir {include} does not exist", environment.file.display()),
+                format!("{}: include dir {} does not exist", environment.source(), entry.path),
             ));
         }
-        let found: Vec<String> = sql_files_under(project, &root)?
-            .into_iter()
-            .filter(|name| !excluded.iter().any(|dir| name.starts_with(&format!("{dir}/"))))
-            .collect();
-        ordered.extend(found.into_iter().filter(|name| seen.insert(name.clone())));
+        let found = selected_under(project, &root, entry).map_err(|message| {
+            Failure::new(Kind::Config, format!("{}: include_dirs {}: {message}", environment.source(), entry.path))
+        })?;
+        for name in found.into_iter().filter(|name| !is_excluded(name)) {
+            if seen.insert(name.clone()) {
+                blocks.entry(entry.order).or_default().push(name.clone());
+                listed.push(name);
+            }
+        }
     }
-    if ordered.is_empty() {
+    if listed.is_empty() {
+        let dirs: Vec<&str> = environment.include_dirs.iter().map(|dir| dir.path.as_str()).collect();
         return Err(Failure::new(
             Kind::Config,
-            format!("no .sql files under {} (after exclude_dirs)", environment.include_dirs.join(", ")),
+            format!("no .sql files under {} (after exclude_dirs)", dirs.join(", ")),
         ));
     }
-    Ok(ordered)
+    Ok(match environment.file_order {
+        FileOrder::PerDirectory => listed,
+        FileOrder::Global => blocks.into_values().flat_map(|mut block| {
+            block.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+            block
+        }).collect(),
+        FileOrder::Numbered => {
+            let all: Vec<&String> = blocks.values().flatten().collect();
+            let hex_parents = hex_parents(&all);
+            blocks
+                .into_values()
+                .flat_map(|mut block| {
+                    block.sort_by_cached_key(|name| numbered_key(name, &hex_parents));
+                    block
+                })
+                .collect()
+        }
+    })
 }
 
-/// The `*.sql` files under `root` (recursively), named relative to the project, sorted byte-wise.
-pub fn sql_files_under(project: &Path, root: &Path) -> Result<Vec<String>> {
+/// An entry's files: walked (recursively or not), each path relative to the entry matched
+/// against its globs; sorted byte-wise by name.
+fn selected_under(project: &Path, root: &Path, entry: &IncludeDir) -> std::result::Result<Vec<String>, String> {
+    let include = glob_set(&entry.include)?;
+    let exclude = glob_set(&entry.exclude)?;
+    let walker = walkdir::WalkDir::new(root).follow_links(true).max_depth(if entry.recursive { usize::MAX } else { 1 });
     let mut found = Vec::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(true) {
-        let entry = entry.map_err(|error| {
-            Failure::new(
-                Kind::Source,
-                format!("cannot read {}: {error}", error.path().unwrap_or(root).display()),
-            )
-        })?;
-        if entry.file_type().is_file() && entry.path().extension().is_some_and(|ext| ext == "sql") {
-            found.push(relative_name(project, entry.path()));
+    for item in walker {
+        let item = item.map_err(|error| format!("cannot read {}: {error}", error.path().unwrap_or(root).display()))?;
+        if !item.file_type().is_file() {
+            continue;
+        }
+        let inside = relative_name(root, item.path());
+        if include.is_match(&inside) && !exclude.is_match(&inside) {
+            found.push(relative_name(project, item.path()));
         }
     }
     found.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     Ok(found)
+}
+
+/// gitignore's rules: a pattern without `/` matches a name at any depth; a leading `/` anchors
+/// (and is dropped); a trailing `/` takes the folder's whole tree; `*` never crosses `/`.
+fn glob_set(patterns: &[String]) -> std::result::Result<globset::GlobSet, String> {
+    let mut set = globset::GlobSetBuilder::new();
+    for pattern in patterns.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let mut text = pattern.trim_start_matches('/').to_string();
+        if text.ends_with('/') {
+            text.push_str("**");
+        }
+        if !text.contains('/') {
+            text = format!("**/{text}");
+        }
+        if text.split('/').any(|component| component == "..") {
+            return Err(format!("pattern {pattern:?} contains `..`: patterns are relative to the entry's path"));
+        }
+        let glob = globset::GlobBuilder::new(&text)
+            .literal_separator(true)
+            .build()
+            .map_err(|error| format!("pattern {pattern:?}: {error}"))?;
+        set.add(glob);
+    }
+    set.build().map_err(|error| error.to_string())
+}
+
+/// A numeric prefix: the hex digits before the first `_`, with at least one decimal digit.
+fn prefix(name: &str) -> Option<&str> {
+    let (raw, _) = name.split_once('_')?;
+    let valid = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_hexdigit()) && raw.bytes().any(|b| b.is_ascii_digit());
+    valid.then_some(raw)
+}
+
+/// The folders (as path prefixes) whose entries are numbered in hexadecimal: one prefix with
+/// a letter makes the whole folder hex.
+fn hex_parents(names: &[&String]) -> BTreeSet<String> {
+    let mut hex = BTreeSet::new();
+    for name in names {
+        let parts: Vec<&str> = name.split('/').collect();
+        for index in 0..parts.len() {
+            let stem = parts[index].trim_end_matches(".sql");
+            if prefix(stem).is_some_and(|raw| raw.bytes().any(|b| b.is_ascii_alphabetic())) {
+                hex.insert(parts[..index].join("/"));
+            }
+        }
+    }
+    hex
+}
+
+/// Numbered components first, by value; then the rest by name; the path itself breaks ties.
+fn numbered_key(name: &str, hex_parents: &BTreeSet<String>) -> (Vec<(u8, u128, String)>, String) {
+    let parts: Vec<&str> = name.split('/').collect();
+    let key = parts
+        .iter()
+        .enumerate()
+        .map(|(index, part)| {
+            let stem = part.strip_suffix(".sql").unwrap_or(part);
+            let radix = if hex_parents.contains(&parts[..index].join("/")) { 16 } else { 10 };
+            match prefix(stem).and_then(|raw| u128::from_str_radix(raw, radix).ok().map(|value| (raw, value))) {
+                Some((raw, value)) => (0, value, part[raw.len() + 1..].to_string()),
+                None => (1, 0, part.to_string()),
+            }
+        })
+        .collect();
+    (key, name.to_string())
+}
+
+/// The `*.sql` files under `root` (recursively), named relative to the project, sorted byte-wise.
+pub fn sql_files_under(project: &Path, root: &Path) -> Result<Vec<String>> {
+    let mut entry = IncludeDir::bare("");
+    entry.path = root.display().to_string();
+    selected_under(project, root, &entry).map_err(|message| Failure::new(Kind::Source, message))
 }
 
 fn normalize(dir: &str) -> String {
@@ -70,7 +182,9 @@ fn relative_name(project: &Path, path: &Path) -> String {
     relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
-/// Read each file; refuse unreadable, non-UTF-8, NUL-containing and empty files by name.
+/// Read each file; refuse unreadable, non-UTF-8 and NUL-containing files by name. An empty or
+/// comment-only file is read like any other: it builds nothing (the Python confiture's `init`
+/// writes such files).
 pub fn read_sources(project: &Path, names: &[String]) -> Result<Vec<SourceFile>> {
     names.iter().map(|name| read_source(project, name)).collect()
 }
@@ -90,10 +204,6 @@ pub fn read_source(project: &Path, name: &str) -> Result<SourceFile> {
     }
     // Editors on Windows may start a file with a byte-order mark; it is not SQL.
     let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(Failure::new(Kind::Source, format!("{name}: the file is empty"))
-            .with_hint("Remove it, or exclude its folder with exclude_dirs."));
-    }
     Ok(SourceFile { name: name.to_string(), text })
 }
 
@@ -130,50 +240,121 @@ mod tests {
     }
 
     fn env(include: &[&str], exclude: &[&str]) -> Environment {
-        Environment {
-            name: "test".into(),
-            database_url: None,
-            include_dirs: include.iter().map(|s| s.to_string()).collect(),
-            exclude_dirs: exclude.iter().map(|s| s.to_string()).collect(),
-            allow_reset: false,
-            lint: None,
-            seeds: None,
-            file: "db/environments/test.yaml".into(),
-        }
+        let mut env = Environment::default_named("test");
+        env.include_dirs = include.iter().map(|dir| IncludeDir::bare(dir)).collect();
+        env.exclude_dirs = exclude.iter().map(|s| s.to_string()).collect();
+        env
+    }
+
+    fn with_order(mut env: Environment, order: FileOrder) -> Environment {
+        env.file_order = order;
+        env
     }
 
     #[test]
-    fn files_sort_bytewise_within_each_include_dir() {
+    fn one_order_over_all_files_compared_component_by_component() {
         let dir = project(&[
             ("db/schema/10_tables/b.sql", b"x"),
             ("db/schema/10_tables/B.sql", b"x"),
             ("db/schema/00_common/z.sql", b"x"),
             ("db/schema/10_tables/a/0.sql", b"x"),
+            ("db/schema/10_tables-old.sql", b"x"),
             ("db/schema/README.md", b"not sql"),
             ("db/extra/0.sql", b"x"),
         ]);
-        let names = discover(dir.path(), &env(&["db/schema", "db/extra"], &[])).unwrap();
+        let listed = env(&["db/schema", "db/extra"], &[]);
+        // db/extra sorts before db/schema whatever the listing order, as the Python confiture;
+        // "10_tables/..." before "10_tables-old.sql" because components are compared, not bytes.
         assert_eq!(
-            names,
+            discover(dir.path(), &listed).unwrap(),
             [
+                "db/extra/0.sql",
                 "db/schema/00_common/z.sql",
                 "db/schema/10_tables/B.sql",
                 "db/schema/10_tables/a/0.sql",
                 "db/schema/10_tables/b.sql",
-                "db/extra/0.sql"
+                "db/schema/10_tables-old.sql",
             ]
         );
+        let per_directory = with_order(env(&["db/schema", "db/extra"], &[]), FileOrder::PerDirectory);
+        let names = discover(dir.path(), &per_directory).unwrap();
+        assert_eq!(names.first().unwrap(), "db/schema/00_common/z.sql");
+        assert_eq!(names.last().unwrap(), "db/extra/0.sql");
     }
 
     #[test]
-    fn excluded_dirs_and_duplicates_are_left_out() {
+    fn entry_order_groups_come_first_then_the_sort() {
+        let dir = project(&[("db/a/1.sql", b"x"), ("db/b/1.sql", b"x"), ("db/c/1.sql", b"x")]);
+        let mut environment = env(&["db/a", "db/b", "db/c"], &[]);
+        environment.include_dirs[0].order = 2;
+        environment.include_dirs[2].order = -1;
+        assert_eq!(discover(dir.path(), &environment).unwrap(), ["db/c/1.sql", "db/b/1.sql", "db/a/1.sql"]);
+    }
+
+    #[test]
+    fn hex_mode_reads_numbers_on_every_component() {
+        let dir = project(&[
+            ("db/schema/10_late/1_x.sql", b"x"),
+            ("db/schema/9_early/10_b.sql", b"x"),
+            ("db/schema/9_early/9_a.sql", b"x"),
+            ("db/schema/readme_first.sql", b"x"),
+            ("db/hex/00a_ten.sql", b"x"),
+            ("db/hex/010_sixteen.sql", b"x"),
+            ("db/hex/009_nine.sql", b"x"),
+        ]);
+        let numbered = with_order(env(&["db/schema"], &[]), FileOrder::Numbered);
+        assert_eq!(
+            discover(dir.path(), &numbered).unwrap(),
+            ["db/schema/9_early/9_a.sql", "db/schema/9_early/10_b.sql", "db/schema/10_late/1_x.sql", "db/schema/readme_first.sql"]
+        );
+        let hex = with_order(env(&["db/hex"], &[]), FileOrder::Numbered);
+        assert_eq!(discover(dir.path(), &hex).unwrap(), ["db/hex/009_nine.sql", "db/hex/00a_ten.sql", "db/hex/010_sixteen.sql"]);
+    }
+
+    #[test]
+    fn globs_select_and_exclude_as_gitignore_does() {
+        let dir = project(&[
+            ("db/schema/a.sql", b"x"),
+            ("db/schema/a.psql", b"x"),
+            ("db/schema/wip/b.sql", b"x"),
+            ("db/schema/deep/wip/c.sql", b"x"),
+            ("db/schema/deep/d.sql", b"x"),
+            ("db/schema/e.bak.sql", b"x"),
+        ]);
+        let mut environment = env(&["db/schema"], &[]);
+        environment.include_dirs[0].include = vec!["**/*.sql".into(), "*.psql".into()];
+        environment.include_dirs[0].exclude = vec!["wip/".into(), "*.bak.sql".into()];
+        assert_eq!(
+            discover(dir.path(), &environment).unwrap(),
+            ["db/schema/a.psql", "db/schema/a.sql", "db/schema/deep/d.sql", "db/schema/deep/wip/c.sql"]
+        );
+        environment.include_dirs[0].exclude = vec!["**/wip/**".into()];
+        environment.include_dirs[0].recursive = false;
+        assert_eq!(discover(dir.path(), &environment).unwrap(), ["db/schema/a.psql", "db/schema/a.sql", "db/schema/e.bak.sql"]);
+        environment.include_dirs[0].exclude = vec!["../x".into()];
+        assert!(discover(dir.path(), &environment).unwrap_err().message.contains("contains `..`"));
+    }
+
+    #[test]
+    fn excluded_dirs_files_and_duplicates_are_left_out() {
         let dir = project(&[
             ("db/schema/a.sql", b"x"),
             ("db/schema/skip/b.sql", b"x"),
             ("db/schema/skipped.sql", b"x"),
+            ("db/schema/one.sql", b"x"),
         ]);
-        let names = discover(dir.path(), &env(&["db/schema", "db/schema"], &["./db/schema/skip/"])).unwrap();
+        let names = discover(dir.path(), &env(&["db/schema", "db/schema"], &["./db/schema/skip/", "db/schema/one.sql"])).unwrap();
         assert_eq!(names, ["db/schema/a.sql", "db/schema/skipped.sql"]);
+    }
+
+    #[test]
+    fn a_missing_object_entry_is_skipped_unless_auto_discover_is_off() {
+        let dir = project(&[("db/schema/a.sql", b"x")]);
+        let mut environment = env(&["db/schema", "db/later"], &[]);
+        environment.include_dirs[1].skip_if_missing = true;
+        assert_eq!(discover(dir.path(), &environment).unwrap(), ["db/schema/a.sql"]);
+        environment.include_dirs[1].skip_if_missing = false;
+        assert!(discover(dir.path(), &environment).unwrap_err().message.contains("include dir db/later does not exist"));
     }
 
     #[test]
@@ -188,7 +369,6 @@ mod tests {
     fn bad_files_are_named_with_their_line() {
         let dir = project(&[
             ("latin1.sql", b"SELECT 1;\nSELECT 'caf\xe9';\n"),
-            ("empty.sql", b"  \n\n"),
             ("nul.sql", b"SELECT 1;\n\0"),
             ("bom.sql", b"\xef\xbb\xbfSELECT 1;"),
         ]);
@@ -198,7 +378,6 @@ mod tests {
             (latin1.kind, latin1.message.as_str()),
             (Kind::Source, "latin1.sql:2: the file is not valid UTF-8")
         );
-        assert_eq!(read("empty.sql").unwrap_err().message, "empty.sql: the file is empty");
         assert_eq!(read("nul.sql").unwrap_err().message, "nul.sql:2: the file contains a NUL byte");
         assert!(read("missing.sql").unwrap_err().message.starts_with("cannot read missing.sql"));
         assert_eq!(read("bom.sql").unwrap()[0].text, "SELECT 1;");

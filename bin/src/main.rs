@@ -50,6 +50,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<u8, Failure> {
+    config::select(config::Selection { config_file: cli.config.clone(), no_config: cli.no_config });
     if cli.format == Format::Sarif && !matches!(cli.command, Command::Lint { .. }) {
         // SARIF describes findings; only lint has them.
         return Err(Failure::new(failure::Kind::Config, "--format sarif is only for confiture lint"));
@@ -58,7 +59,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Init { dir } => commands::init::command(&dir.unwrap_or(cli.project), cli.format),
         Command::Build { env, apply, fresh, database_url, output } => {
             let options = commands::build::BuildOptions {
-                env: &env,
+                env: env.as_deref(),
                 apply,
                 fresh,
                 database_url: database_url.as_deref(),
@@ -70,7 +71,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Seed { action } => commands::seed::command(&cli.project, cli.format, action),
         Command::Lint { env, database_url, fail_on, include_waived } => {
             let options = commands::lint::LintOptions {
-                env: &env,
+                env: env.as_deref(),
                 database_url: database_url.as_deref(),
                 include_waived,
             };

@@ -132,7 +132,7 @@ pub fn register(version: &str, name: &str, up_sql: &str, down_sql: Option<&str>)
     if crate::sql_text::is_blank(up_sql) {
         invalid(
             format!("migration {version}_{name}: the up script is empty"),
-            Some(Purpose::Migration.empty_hint().into()),
+            Some(Purpose::EMPTY_MIGRATION_HINT.into()),
         );
     }
     lock();

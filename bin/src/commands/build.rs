@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 pub struct BuildOptions<'a> {
-    pub env: &'a str,
+    pub env: Option<&'a str>,
     pub apply: bool,
     pub fresh: bool,
     pub database_url: Option<&'a str>,
@@ -47,7 +47,7 @@ pub fn run(project: &Path, options: &BuildOptions) -> Result<BuildReport> {
     let output = options
         .output
         .clone()
-        .unwrap_or_else(|| project.join("db/generated").join(format!("schema_{}.sql", options.env)));
+        .unwrap_or_else(|| project.join("db/generated").join(format!("schema_{}.sql", environment.name)));
     write_output(&output, &discover::concatenate(&environment.name, &hash, &sources))?;
     let applied = if options.apply || options.fresh {
         let url = config::database_url(&environment, options.database_url)?;
@@ -90,7 +90,7 @@ fn apply(
         let (build_id, statements, duration) = build_from(target, sources)?;
         return Ok(Applied::built(target, build_id, statements, duration, None));
     }
-    let env_file = environment.file.display().to_string();
+    let env_file = environment.source();
     let staging = fresh::prepare(target, hash, environment.allow_reset, &env_file)?;
     if let Some(template) = staging.cloned_from.clone() {
         staging.swap_in().inspect_err(|_| staging.abandon())?;

@@ -74,7 +74,7 @@ mod tests {
     fn the_scaffolded_environment_loads() {
         let dir = tempfile::tempdir().unwrap();
         run(dir.path()).unwrap();
-        let env = crate::config::load(dir.path(), "local").unwrap();
+        let env = crate::config::load(dir.path(), Some("local")).unwrap();
         assert_eq!(env.name, "local");
         assert!(env.allow_reset);
     }

@@ -19,7 +19,7 @@ pub enum FailOn {
 }
 
 pub struct LintOptions<'a> {
-    pub env: &'a str,
+    pub env: Option<&'a str>,
     pub database_url: Option<&'a str>,
     pub include_waived: bool,
 }
@@ -121,13 +121,10 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
     let sources = discover::discover(project, &report.environment)
         .and_then(|names| discover::read_sources(project, &names))
         .unwrap_or_default();
-    let env_file = report
-        .environment
-        .file
-        .strip_prefix(project)
-        .unwrap_or(&report.environment.file)
-        .to_string_lossy()
-        .replace('\\', "/");
+    let env_file = match &report.environment.file {
+        Some(file) => file.strip_prefix(project).unwrap_or(file).to_string_lossy().replace('\\', "/"),
+        None => "db/environments".to_string(),
+    };
     let mut rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.sort();
     rules.dedup();

@@ -44,7 +44,7 @@ pub fn discover(project: &Path) -> Result<Vec<SourceFile>> {
 
 fn connect(
     project: &Path,
-    env: &str,
+    env: Option<&str>,
     url: Option<&str>,
 ) -> Result<(config::Environment, Target, postgres::Client)> {
     let environment = config::load(project, env)?;
@@ -57,7 +57,7 @@ fn database_failure(error: postgres::Error, target: &Target) -> Failure {
     Failure::from_postgres(error, &target.description).with_extension_hint()
 }
 
-pub fn validate(project: &Path, env: &str, url: Option<&str>, level: i32) -> Result<Vec<Finding>> {
+pub fn validate(project: &Path, env: Option<&str>, url: Option<&str>, level: i32) -> Result<Vec<Finding>> {
     let files = discover(project)?;
     let (environment, target, mut client) = connect(project, env, url)?;
     let settings = environment.seeds.clone().unwrap_or_else(|| serde_json::json!({}));
@@ -88,9 +88,11 @@ pub fn validate(project: &Path, env: &str, url: Option<&str>, level: i32) -> Res
         .collect()
 }
 
-pub fn apply(project: &Path, env: &str, url: Option<&str>, continue_on_error: bool) -> Result<Vec<Applied>> {
+pub fn apply(project: &Path, env: Option<&str>, url: Option<&str>, continue_on_error: bool) -> Result<Vec<Applied>> {
     let files = discover(project)?;
-    let (_, target, mut client) = connect(project, env, url)?;
+    let (environment, target, mut client) = connect(project, env, url)?;
+    // The Python confiture's `seed.continue_on_error: true` sets the default.
+    let continue_on_error = continue_on_error || environment.seed_continue_on_error;
     let (names, texts): (Vec<String>, Vec<String>) = files.into_iter().map(|f| (f.name, f.text)).unzip();
     let query = format!(
         "SELECT {} FROM confiture.apply_seeds($1, $2, $3)",
@@ -211,7 +213,7 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
     match action {
         SeedAction::Validate { target, level } => {
             let spinner = Spinner::start(format!("validating seeds at level {level}"));
-            let findings = validate(project, &target.env, target.database_url.as_deref(), level)?;
+            let findings = validate(project, target.env.as_deref(), target.database_url.as_deref(), level)?;
             spinner.finish();
             match format {
                 Format::Table => out!("{}", findings_table(&findings)),
@@ -223,7 +225,7 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
         }
         SeedAction::Apply { target, continue_on_error } => {
             let spinner = Spinner::start("applying seeds".into());
-            let applied = apply(project, &target.env, target.database_url.as_deref(), continue_on_error)?;
+            let applied = apply(project, target.env.as_deref(), target.database_url.as_deref(), continue_on_error)?;
             spinner.finish();
             match format {
                 Format::Table => out!("{}", applied_table(&applied)),

@@ -6,6 +6,7 @@
 mod files;
 mod segments;
 mod session;
+mod verify;
 
 use crate::cli::MigrateAction;
 use crate::config;
@@ -118,7 +119,7 @@ fn steps_of(rows: Vec<postgres::Row>) -> Result<Vec<Step>> {
         .collect()
 }
 
-fn target_of(project: &Path, env: &str, url: Option<&str>) -> Result<Target> {
+fn target_of(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<Target> {
     let environment = config::load(project, env)?;
     Target::parse(&config::database_url(&environment, url)?)
 }
@@ -130,7 +131,7 @@ fn target_of(project: &Path, env: &str, url: Option<&str>) -> Result<Target> {
 /// rollback, with its event and what the on_error hooks did committed.
 pub fn up(
     project: &Path,
-    env: &str,
+    env: Option<&str>,
     url: Option<&str>,
     target_version: Option<&str>,
     dry_run: bool,
@@ -152,14 +153,14 @@ pub fn up(
     }
     let (plan, outside) = plan_in(&mut tx, "up", target_version, 0, &target)?;
     tx.commit().map_err(db_error(&target))?;
-    run_segments(&mut client, &target, &bar, &segments(&plan, &outside), "up")
+    run_segments(&mut client, &files, &target, &bar, &segments(&plan, &outside), "up")
 }
 
 /// How `up` and `down` start: the files, the target, and a connection holding the migration
 /// lock for the session, with the (hidden) progress bar its notices move.
 fn open_locked(
     project: &Path,
-    env: &str,
+    env: Option<&str>,
     url: Option<&str>,
 ) -> Result<(Vec<MigrationFile>, Target, ProgressBar, Client)> {
     let files = discover(project)?;
@@ -198,6 +199,7 @@ fn plan_in(
 /// own, the others statement by statement. The first failure stops the run.
 fn run_segments(
     client: &mut Client,
+    files: &[MigrationFile],
     target: &Target,
     bar: &ProgressBar,
     plan: &[Segment],
@@ -224,18 +226,38 @@ fn run_segments(
                     tx.query(query, &[&(*count as i32)])
                 }
                 .map_err(db_error(target))?;
-                // A failed call left only its event and its on_error hooks' work: keep those.
-                tx.commit().map_err(db_error(target))?;
                 let ran = steps_of(rows)?;
                 if let Some(failure) = ran.iter().find_map(failure_of) {
+                    // A failed call left only its event and its on_error hooks' work: keep those.
+                    tx.commit().map_err(db_error(target))?;
                     bar.finish_and_clear();
                     return Err(failure);
                 }
+                // Each applied migration's .verify.sql check, before anything is committed: a
+                // check that fails rolls this whole run of migrations back.
+                if let Err(failure) = ran.iter().try_for_each(|step| verify::check(&mut tx, files, &step.version, target)) {
+                    tx.rollback().map_err(db_error(target))?;
+                    bar.finish_and_clear();
+                    return Err(failure);
+                }
+                tx.commit().map_err(db_error(target))?;
                 steps.extend(ran);
             }
             Segment::Outside(version) => {
                 bar.set_message(format!("{version} (outside a transaction)"));
-                let step = run_outside(client, target, version, direction);
+                let step = run_outside(client, target, version, direction).and_then(|step| {
+                    let mut tx = client.transaction().map_err(db_error(target))?;
+                    verify::check(&mut tx, files, version, target).map_err(|mut failure| {
+                        failure.hint = Some(
+                            "This migration ran outside a transaction and stays applied: fix what the check found with \
+                             a new migration."
+                                .into(),
+                        );
+                        failure
+                    })?;
+                    tx.rollback().map_err(db_error(target))?;
+                    Ok(step)
+                });
                 bar.inc(1);
                 if step.is_err() {
                     bar.finish_and_clear();
@@ -249,17 +271,17 @@ fn run_segments(
 }
 
 /// Run the down scripts of the `steps` last applied migrations, the last applied first.
-pub fn down(project: &Path, env: &str, url: Option<&str>, steps: i32) -> Result<Vec<Step>> {
+pub fn down(project: &Path, env: Option<&str>, url: Option<&str>, steps: i32) -> Result<Vec<Step>> {
     let (files, target, bar, mut client) = open_locked(project, env, url)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     // The whole plan is checked before anything runs (a missing down script is refused): a
     // script run outside a transaction commits, so a later segment's refusal would come too late.
     let (plan, outside) = plan_in(&mut tx, "down", None, steps, &target)?;
     tx.commit().map_err(db_error(&target))?;
-    run_segments(&mut client, &target, &bar, &segments(&plan, &outside), "down")
+    run_segments(&mut client, &[], &target, &bar, &segments(&plan, &outside), "down")
 }
 
-pub fn status(project: &Path, env: &str, url: Option<&str>) -> Result<Vec<StatusRow>> {
+pub fn status(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<Vec<StatusRow>> {
     let files = discover(project)?;
     let target = target_of(project, env, url)?;
     let mut client = target.connect()?;
@@ -269,7 +291,7 @@ pub fn status(project: &Path, env: &str, url: Option<&str>) -> Result<Vec<Status
 }
 
 /// Accept an applied migration's changed file on purpose.
-pub fn accept(project: &Path, env: &str, url: Option<&str>, version: &str) -> Result<String> {
+pub fn accept(project: &Path, env: Option<&str>, url: Option<&str>, version: &str) -> Result<String> {
     let files = discover(project)?;
     let file = files
         .iter()
@@ -335,18 +357,18 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
     match action {
         MigrateAction::Up { target, target_version, dry_run } => {
             let url = target.database_url.as_deref();
-            let steps = up(project, &target.env, url, target_version.as_deref(), dry_run)?;
+            let steps = up(project, target.env.as_deref(), url, target_version.as_deref(), dry_run)?;
             print_steps(&steps, format, if dry_run { "dry run" } else { "apply" });
             if steps.iter().any(|s| s.error.is_some()) {
                 return Ok(crate::CHECK_FAILED);
             }
         }
         MigrateAction::Down { target, steps } => {
-            let steps = down(project, &target.env, target.database_url.as_deref(), steps)?;
+            let steps = down(project, target.env.as_deref(), target.database_url.as_deref(), steps)?;
             print_steps(&steps, format, "roll back");
         }
         MigrateAction::Status { target } => {
-            let rows = status(project, &target.env, target.database_url.as_deref())?;
+            let rows = status(project, target.env.as_deref(), target.database_url.as_deref())?;
             match format {
                 Format::Json | Format::Sarif => {
                     out!("{}", serde_json::to_string_pretty(&rows).expect("serializable"))
@@ -382,7 +404,7 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
             }
         }
         MigrateAction::Accept { target, version } => {
-            let checksum = accept(project, &target.env, target.database_url.as_deref(), &version)?;
+            let checksum = accept(project, target.env.as_deref(), target.database_url.as_deref(), &version)?;
             match format {
                 Format::Table => out!("accepted migration {version}: checksum {checksum}"),
                 _ => out!("{}", serde_json::json!({"version": version, "checksum": checksum})),
