@@ -19,7 +19,7 @@ REVOKE ALL ON FUNCTION register_migration(text, text, text, text), migrate_up(te
     record_outside_transaction(text, text, text, double precision, integer, bigint, jsonb),
     register_hook(text, regprocedure, text, integer), register_hook_by_oid(text, oid, text, integer),
     unregister_hook(text, regprocedure, text), migration_plan(text, text, integer),
-    migration_statements(text, text) FROM PUBLIC;
+    migration_statements(text, text), mark_applied(text[], text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION migration_status(text[], text[]) TO PUBLIC;
 
 -- Seeds: applying and registering change data; validation runs the seeds (levels 4-5, rolled

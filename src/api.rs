@@ -324,6 +324,20 @@ fn accept_checksum(version: Option<&str>, up_sql: Option<&str>) -> String {
     migrate::store::accept(required(version, "version"), required(up_sql, "up_sql"))
 }
 
+/// Mark registered migrations applied without running them (baseline, imported history).
+#[pg_extern(volatile, parallel_unsafe)]
+fn mark_applied(
+    versions: Option<Vec<Option<String>>>,
+    reason: default!(Option<&str>, "'baseline'"),
+) -> TableIterator<'static, (name!(version, String), name!(name, String), name!(status, String))> {
+    let versions: Vec<String> = required(versions, "versions")
+        .into_iter()
+        .map(|v| v.unwrap_or_else(|| crate::errors::invalid("versions must not contain NULL".into(), None)))
+        .collect();
+    let rows = migrate::store::mark_applied(&versions, required(reason, "reason"));
+    TableIterator::new(rows.into_iter().map(|(v, n, s)| (v, n, s.to_string())))
+}
+
 /// Called by confiture.register_hook(phase, fn regprocedure, ...) (sql/migration_functions.sql).
 #[pg_extern(volatile, parallel_unsafe)]
 fn register_hook_by_oid(

@@ -119,6 +119,24 @@ pub enum MigrateAction {
         /// Run them in a transaction that is rolled back: report duration, rows, locks and rewrites.
         #[arg(long)]
         dry_run: bool,
+        /// First record what the Python confiture applied (its tracking table), as migrate import.
+        #[arg(long)]
+        import_history: bool,
+    },
+    /// Mark the migrations up to VERSION applied without running them (a database whose schema
+    /// is already there).
+    Baseline {
+        #[command(flatten)]
+        target: MigrateTarget,
+        /// The last migration the database already has.
+        #[arg(long)]
+        through: String,
+    },
+    /// Record the migrations the Python confiture applied (migration.tracking_table, default
+    /// tb_confiture) as applied, after checking their files did not change. Runs nothing.
+    Import {
+        #[command(flatten)]
+        target: MigrateTarget,
     },
     /// Run the down scripts of the newest applied migrations.
     Down {

@@ -33,6 +33,7 @@ pub enum Event {
     DryRunStarted,
     DryRunCompleted,
     DryRunFailed,
+    MigrationMarkedApplied,
 }
 
 impl Event {
@@ -47,6 +48,7 @@ impl Event {
             Event::DryRunStarted => "dry_run_started",
             Event::DryRunCompleted => "dry_run_completed",
             Event::DryRunFailed => "dry_run_failed",
+            Event::MigrationMarkedApplied => "migration_marked_applied",
         }
     }
 }

@@ -317,3 +317,41 @@ pub fn accept(version: &str, up_sql: &str) -> String {
     );
     checksum
 }
+
+/// Mark registered migrations applied without running them (an existing database adopted by
+/// `migrate baseline`, or a history imported from another tool), in version order; `reason`
+/// goes into each migration_marked_applied event. Returns (version, name, "marked" or
+/// "already applied").
+pub fn mark_applied(versions: &[String], reason: &str) -> Vec<(String, String, &'static str)> {
+    lock();
+    let (known, history) = (registered(), applied());
+    let mut wanted: Vec<&Registered> = Vec::with_capacity(versions.len());
+    for version in versions {
+        match known.iter().find(|r| &r.version == version) {
+            Some(migration) => wanted.push(migration),
+            None => raise(
+                crate::errors::codes::WRONG_STATE,
+                format!("migration {version} is not registered: register it before marking it applied"),
+                None,
+                Some("confiture migrate baseline and migrate import register the project's files first.".into()),
+            ),
+        }
+    }
+    wanted.sort_by(|a, b| confiture_core::migration::version::version_order(&a.version, &b.version));
+    wanted.dedup_by(|a, b| a.version == b.version);
+    wanted
+        .into_iter()
+        .map(|migration| {
+            if history.iter().any(|a| a.version == migration.version) {
+                return (migration.version.clone(), migration.name.clone(), "already applied");
+            }
+            record_history(migration, Direction::Up, (0.0, 0, 0));
+            super::events::record(
+                super::events::Event::MigrationMarkedApplied,
+                Some(&migration.version),
+                serde_json::json!({ "reason": reason, "checksum": migration.checksum }),
+            );
+            (migration.version.clone(), migration.name.clone(), "marked")
+        })
+        .collect()
+}

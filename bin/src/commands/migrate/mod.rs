@@ -3,6 +3,7 @@
 //! transaction. Layers, one way: this module -> `files` (reading the project), `segments` (pure),
 //! `session` (the connection, the session lock, scripts run outside a transaction).
 
+mod adopt;
 mod files;
 mod segments;
 mod session;
@@ -135,9 +136,15 @@ pub fn up(
     url: Option<&str>,
     target_version: Option<&str>,
     dry_run: bool,
+    import_history: bool,
 ) -> Result<Vec<Step>> {
+    if import_history && !dry_run {
+        import_if_any(project, env, url)?;
+    }
+    let tracking_table = config::load(project, env)?.tracking_table;
     let (files, target, bar, mut client) = open_locked(project, env, url)?;
     let (mut tx, statuses) = connect_and_register(&mut client, &files, &target)?;
+    adopt::refuse_unimported(&mut tx, &tracking_table, &statuses, &target)?;
     if let Some(version) = target_version.filter(|t| !statuses.iter().any(|s| s.version == *t)) {
         return Err(Failure::new(
             Kind::Config,
@@ -154,6 +161,21 @@ pub fn up(
     let (plan, outside) = plan_in(&mut tx, "up", target_version, 0, &target)?;
     tx.commit().map_err(db_error(&target))?;
     run_segments(&mut client, &files, &target, &bar, &segments(&plan, &outside), "up")
+}
+
+/// `migrate up --import-history`: the Python confiture's history first, when its table exists.
+fn import_if_any(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<()> {
+    match adopt::import(project, env, url) {
+        Ok((table, marked)) => {
+            let new = marked.iter().filter(|m| m.status == "marked").count();
+            if new > 0 {
+                eprintln!("imported {new} migrations applied by the Python confiture ({table})");
+            }
+            Ok(())
+        }
+        Err(failure) if failure.kind == Kind::Config && failure.message.starts_with("no tracking table") => Ok(()),
+        Err(failure) => Err(failure),
+    }
 }
 
 /// How `up` and `down` start: the files, the target, and a connection holding the migration
@@ -283,8 +305,16 @@ pub fn down(project: &Path, env: Option<&str>, url: Option<&str>, steps: i32) ->
 
 pub fn status(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<Vec<StatusRow>> {
     let files = discover(project)?;
-    let target = target_of(project, env, url)?;
+    let environment = config::load(project, env)?;
+    let target = Target::parse(&config::database_url(&environment, url)?)?;
     let mut client = target.connect()?;
+    let installed: bool = client
+        .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'confiture')", &[])
+        .map_err(db_error(&target))?
+        .get(0);
+    if !installed {
+        return adopt::status_without_extension(&mut client, &files, &environment.tracking_table, &target);
+    }
     let mut tx = client.transaction().map_err(db_error(&target))?;
     let rows = status_in(&mut tx, &files, &target).map_err(Failure::with_extension_hint)?;
     Ok(rows)
@@ -352,12 +382,29 @@ fn print_steps(steps: &[Step], format: Format, what: &str) {
     }
 }
 
+fn print_marked(marked: &[adopt::Marked], format: Format, what: &str) {
+    match format {
+        Format::Json | Format::Sarif => out!("{}", serde_json::to_string_pretty(marked).expect("serializable")),
+        Format::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(vec!["version", "name", "status"]);
+            for row in marked {
+                table.add_row(vec![row.version.clone(), row.name.clone(), row.status.clone()]);
+            }
+            out!("{table}");
+            let new = marked.iter().filter(|m| m.status == "marked").count();
+            out!("{new} migrations marked applied without running them ({what})");
+        }
+    }
+}
+
 /// `confiture migrate ...`: run the action, print its result, return the exit code.
 pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<u8> {
     match action {
-        MigrateAction::Up { target, target_version, dry_run } => {
+        MigrateAction::Up { target, target_version, dry_run, import_history } => {
             let url = target.database_url.as_deref();
-            let steps = up(project, target.env.as_deref(), url, target_version.as_deref(), dry_run)?;
+            let env = target.env.as_deref();
+            let steps = up(project, env, url, target_version.as_deref(), dry_run, import_history)?;
             print_steps(&steps, format, if dry_run { "dry run" } else { "apply" });
             if steps.iter().any(|s| s.error.is_some()) {
                 return Ok(crate::CHECK_FAILED);
@@ -409,6 +456,14 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
                 Format::Table => out!("accepted migration {version}: checksum {checksum}"),
                 _ => out!("{}", serde_json::json!({"version": version, "checksum": checksum})),
             }
+        }
+        MigrateAction::Baseline { target, through } => {
+            let marked = adopt::baseline(project, target.env.as_deref(), target.database_url.as_deref(), &through)?;
+            print_marked(&marked, format, &format!("baseline through {through}"));
+        }
+        MigrateAction::Import { target } => {
+            let (table, marked) = adopt::import(project, target.env.as_deref(), target.database_url.as_deref())?;
+            print_marked(&marked, format, &format!("imported from {table}"));
         }
         MigrateAction::New { name } => {
             let created = new(project, &name)?;
