@@ -146,14 +146,17 @@ cluster_stop() {
 # cluster_url DIR PORT [DATABASE]: the URL of DATABASE (default postgres) on that cluster.
 cluster_url() { echo "postgresql://postgres@127.0.0.1:$2/${3:-postgres}"; }
 
+PY_CONFITURE_VERSION=1.29.0
+
 # ensure_python_confiture: the original Python confiture (fraiseql-confiture from PyPI) in
 # $VENV (target/bench-venv), the alternative the benchmarks compare with; sets PY_VERSION.
 ensure_python_confiture() {
     VENV="$ROOT/target/bench-venv"
-    if [ ! -x "$VENV/bin/confiture" ]; then
-        say "installing the Python confiture (fraiseql-confiture) into $VENV"
+    # Pinned: the adoption tests compare with this version's behaviour.
+    if ! "$VENV/bin/pip" show fraiseql-confiture 2>/dev/null | grep -qx "Version: $PY_CONFITURE_VERSION"; then
+        say "installing the Python confiture (fraiseql-confiture $PY_CONFITURE_VERSION) into $VENV"
         python3 -m venv "$VENV"
-        "$VENV/bin/pip" install --quiet fraiseql-confiture
+        "$VENV/bin/pip" install --quiet "fraiseql-confiture==$PY_CONFITURE_VERSION"
     fi
     PY_VERSION=$("$VENV/bin/pip" show fraiseql-confiture | awk '/^Version/ {print $2}')
 }

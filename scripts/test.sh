@@ -47,7 +47,9 @@ TESTS=$(cd tests/sql && ls *.sql | sed 's/\.sql$//')
     || { cat target/regress/regression.diffs 2>/dev/null | head -100; die "tier 3 failed"; }
 
 say "tier 4: CLI end to end"
-CONFITURE_TEST_URL="postgresql://postgres@127.0.0.1:$TEST_PORT" \
+ensure_python_confiture
+CONFITURE_TEST_URL="postgresql://postgres@127.0.0.1:$TEST_PORT" CONFITURE_TEST_TLS_DIR="$TEST_DIR/tls" \
+    CONFITURE_PYTHON_CONFITURE="$VENV/bin/confiture" \
     cargo test --quiet -p confiture-cli --test cli -- --test-threads=2
 
 source "$ROOT/tests/upgrade/run.sh"

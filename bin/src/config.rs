@@ -191,7 +191,13 @@ pub fn parse(text: &str, default_name: &str, file: &Path) -> Result<(Environment
         match key {
             "name" => environment.name = string(value).ok_or_else(|| failure(at(": expected a string")))?,
             "database_url" => environment.database_url = Some(string(value).ok_or_else(|| failure(at(": expected a string")))?),
-            "database" => environment.database_url = Some(database_block(value).map_err(|e| failure(at(&e)))?),
+            // database_url wins over the block wherever each is written, as in the Python confiture.
+            "database" => {
+                let block = database_block(value).map_err(|e| failure(at(&e)))?;
+                if !root.contains_key("database_url") {
+                    environment.database_url = Some(block);
+                }
+            }
             "include_dirs" => environment.include_dirs = include_dirs(value).map_err(|e| failure(at(&e)))?,
             "exclude_dirs" => environment.exclude_dirs = strings(value).ok_or_else(|| failure(at(": expected a list of paths")))?,
             "allow_reset" => environment.allow_reset = value.as_bool().ok_or_else(|| failure(at(": expected true or false")))?,

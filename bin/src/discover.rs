@@ -43,8 +43,11 @@ pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>
                 format!("{}: include dir {} does not exist", environment.source(), entry.path),
             ));
         }
-        let found = selected_under(project, &root, entry).map_err(|message| {
-            Failure::new(Kind::Config, format!("{}: include_dirs {}: {message}", environment.source(), entry.path))
+        let found = selected_under(project, &root, entry).map_err(|mut failure| {
+            if failure.kind == Kind::Config {
+                failure.message = format!("{}: include_dirs {}: {}", environment.source(), entry.path, failure.message);
+            }
+            failure
         })?;
         for name in found.into_iter().filter(|name| !is_excluded(name)) {
             if seen.insert(name.clone()) {
@@ -82,13 +85,15 @@ pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>
 
 /// An entry's files: walked (recursively or not), each path relative to the entry matched
 /// against its globs; sorted byte-wise by name.
-fn selected_under(project: &Path, root: &Path, entry: &IncludeDir) -> std::result::Result<Vec<String>, String> {
-    let include = glob_set(&entry.include)?;
-    let exclude = glob_set(&entry.exclude)?;
+fn selected_under(project: &Path, root: &Path, entry: &IncludeDir) -> Result<Vec<String>> {
+    let include = glob_set(&entry.include).map_err(|message| Failure::new(Kind::Config, message))?;
+    let exclude = glob_set(&entry.exclude).map_err(|message| Failure::new(Kind::Config, message))?;
     let walker = walkdir::WalkDir::new(root).follow_links(true).max_depth(if entry.recursive { usize::MAX } else { 1 });
     let mut found = Vec::new();
     for item in walker {
-        let item = item.map_err(|error| format!("cannot read {}: {error}", error.path().unwrap_or(root).display()))?;
+        let item = item.map_err(|error| {
+            Failure::new(Kind::Source, format!("cannot read {}: {error}", error.path().unwrap_or(root).display()))
+        })?;
         if !item.file_type().is_file() {
             continue;
         }
@@ -170,7 +175,7 @@ fn numbered_key(name: &str, hex_parents: &BTreeSet<String>) -> (Vec<(u8, u128, S
 pub fn sql_files_under(project: &Path, root: &Path) -> Result<Vec<String>> {
     let mut entry = IncludeDir::bare("");
     entry.path = root.display().to_string();
-    selected_under(project, root, &entry).map_err(|message| Failure::new(Kind::Source, message))
+    selected_under(project, root, &entry)
 }
 
 fn normalize(dir: &str) -> String {

@@ -105,7 +105,7 @@ fn an_unset_variable_in_the_url_is_named() {
     let output = confiture(&["build", "--apply"], project.path(), &[]);
     assert_exit(&output, 3);
     assert!(
-        stderr(&output).contains("database_url uses ${CONFITURE_E2E_URL}, which is not set"),
+        stderr(&output).contains("the database URL uses ${CONFITURE_E2E_URL}, which is not set"),
         "{}",
         stderr(&output)
     );
@@ -138,10 +138,14 @@ fn a_database_that_does_not_exist_is_a_connection_error() {
 }
 
 #[test]
-fn unknown_keys_in_the_environment_are_refused() {
+fn unknown_keys_in_the_environment_are_named_in_a_warning() {
     let project = Project::new(&[("db/schema/00.sql", "SELECT 1;")]);
     project.write("db/environments/local.yaml", "name: local\ninclude_dir: [db/schema]\n");
     let output = project.run("unused", &["build"]);
+    assert_exit(&output, 0);
+    assert!(stderr(&output).contains("warning: ") && stderr(&output).contains("unknown key `include_dir` ignored"), "{}", stderr(&output));
+    project.write("db/environments/local.yaml", "name: local\ninclude_dirs: db/schema\n");
+    let output = project.run("unused", &["build"]);
     assert_exit(&output, 3);
-    assert!(stderr(&output).contains("unknown field `include_dir`"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("include_dirs: expected a list"), "{}", stderr(&output));
 }

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod adoption;
 mod agreement;
 mod bad_input;
 mod build;
