@@ -99,7 +99,7 @@ psql_at "$OLD_PORT" shop -c "ALTER EXTENSION confiture UPDATE"
 copy_own_tables "$OLD_PORT" shop
 [ "$(reg_type_findings "$OLD_PORT" shop)" -eq 0 ] || die "tier 5c: the extension's own tables have reg* columns"
 psql_at "$OLD_PORT" shop -c "DROP SCHEMA own_tables CASCADE"
-pg_upgrade_check || { cat "$OUT/pg_upgrade.log" >&2; die "tier 5c: pg_upgrade --check failed with confiture 0.2.0"; }
+pg_upgrade_check || { cat "$OUT/pg_upgrade.log" >&2; die "tier 5c: pg_upgrade --check failed with the current confiture"; }
 grep -q "Clusters are compatible" "$OUT/pg_upgrade.log" || die "tier 5c: pg_upgrade did not say the clusters are compatible"
 cluster_stop "$OLD"
 cluster_stop "$NEW"
