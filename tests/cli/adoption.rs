@@ -146,6 +146,18 @@ fn python_project(database_url: &str) -> tempfile::TempDir {
     dir
 }
 
+/// The Python confiture's way: build to a file, apply it with psql, migrate up.
+fn built_and_migrated_by_python(project: &Path, url: &str) {
+    python_confiture(project, &["build", "--env", "local", "-o", "built.sql"]);
+    let psql = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-f"])
+        .arg(project.join("built.sql"))
+        .output()
+        .unwrap();
+    assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
+    python_confiture(project, &["migrate", "up", "-c", "db/environments/local.yaml"]);
+}
+
 /// The user schema of a database: neither tool's bookkeeping (confiture's schema and
 /// extension; the Python confiture's tb_confiture, its lock table and helper functions).
 fn user_schema(url: &str) -> String {
@@ -157,11 +169,7 @@ fn a_python_confiture_project_runs_unchanged_and_builds_the_same_database() {
     let (theirs, ours_url) = (empty_database("e2e_py_theirs"), empty_database("e2e_py_ours"));
     let project = python_project(&theirs);
     let path = project.path();
-    // The Python confiture: build to a file, apply it with psql, migrate up.
-    python_confiture(path, &["build", "--env", "local", "-o", "built.sql"]);
-    let psql = Command::new("psql").args(["-X", "-q", "-v", "ON_ERROR_STOP=1", &theirs, "-f"]).arg(path.join("built.sql")).output().unwrap();
-    assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
-    python_confiture(path, &["migrate", "up", "-c", "db/environments/local.yaml"]);
+    built_and_migrated_by_python(path, &theirs);
     // Ours, on the same files: nothing edited.
     let with_url = |args: &[&str]| {
         let mut all = args.to_vec();
@@ -189,10 +197,7 @@ fn a_history_applied_by_the_python_confiture_is_imported_and_continued() {
     let url = empty_database("e2e_py_history");
     let project = python_project(&url);
     let path = project.path();
-    python_confiture(path, &["build", "--env", "local", "-o", "built.sql"]);
-    let psql = Command::new("psql").args(["-X", "-q", "-v", "ON_ERROR_STOP=1", &url, "-f"]).arg(path.join("built.sql")).output().unwrap();
-    assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
-    python_confiture(path, &["migrate", "up", "-c", "db/environments/local.yaml"]);
+    built_and_migrated_by_python(path, &url);
     // Before the import, status reads the Python confiture's history and up refuses to re-run it.
     let before = ours(path, &["migrate", "status"], &[]);
     assert_exit(&before, 0);
