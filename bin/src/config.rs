@@ -163,8 +163,14 @@ fn read(file: &Path, env: Option<&str>) -> Result<Environment> {
     })?;
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("local");
     let (environment, warnings) = parse(&text, env.unwrap_or(stem), file)?;
-    for warning in warnings {
-        eprintln!("warning: {}: {warning}", file.display());
+    // A command may load its environment more than once: say each warning once.
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for warning in warnings.into_iter().map(|w| format!("warning: {}: {w}", file.display())) {
+        if !said.contains(&warning) {
+            eprintln!("{warning}");
+            said.push(warning);
+        }
     }
     Ok(environment)
 }
