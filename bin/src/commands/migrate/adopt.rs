@@ -2,7 +2,7 @@
 //! already there), `migrate import` (the Python confiture's history, `tb_confiture`), and the
 //! status of a database without the extension. Nothing here runs a migration script.
 
-use super::{connect_and_register, db_error, open_locked, plan_in, MigrationFile};
+use super::{connect_and_register, db_error, open_locked, plan_in, Locked, MigrationFile};
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
 use confiture_core::migration::version::same_number;
@@ -22,11 +22,11 @@ pub struct Marked {
 
 /// Register the files and mark every pending migration up to `through` applied.
 pub fn baseline(project: &Path, env: Option<&str>, url: Option<&str>, through: &str) -> Result<Vec<Marked>> {
-    let (files, target, _bar, mut client) = open_locked(project, env, url)?;
-    if !files.iter().any(|f| same_number(&f.version, through)) {
+    let Locked { files, target, mut client, .. } = open_locked(project, env, url)?;
+    let Some(last) = files.iter().find(|f| same_number(&f.version, through)) else {
         return Err(Failure::new(Kind::Config, format!("--through {through}: no db/migrations/{through}_*.up.sql")));
-    }
-    let through = files.iter().find(|f| same_number(&f.version, through)).map(|f| f.version.clone()).unwrap_or_default();
+    };
+    let through = last.version.clone();
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     let (plan, _) = plan_in(&mut tx, "up", Some(&through), 0, &target)?;
     let marked = mark(&mut tx, &plan, &format!("baseline through {through}"), &target)?;
@@ -38,10 +38,8 @@ pub fn baseline(project: &Path, env: Option<&str>, url: Option<&str>, through: &
 /// after checking each one's file is the one it ran (its checksum is SHA-256 of the file's
 /// bytes). All or nothing: a mismatch imports nothing.
 pub fn import(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<(String, Vec<Marked>)> {
-    let environment = crate::config::load(project, env)?;
-    let (files, target, _bar, mut client) = open_locked(project, env, url)?;
+    let Locked { files, tracking_table: table, target, mut client, .. } = open_locked(project, env, url)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
-    let table = environment.tracking_table.clone();
     let Some(ledger) = read_ledger(&mut tx, &table, &target)? else {
         return Err(Failure::new(Kind::Config, format!("no tracking table {table} in {}", target.description))
             .with_hint("Name the Python confiture's table in the environment's migration.tracking_table."));

@@ -120,9 +120,11 @@ fn steps_of(rows: Vec<postgres::Row>) -> Result<Vec<Step>> {
         .collect()
 }
 
-fn target_of(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<Target> {
+/// The environment and the database it names (read once per command).
+fn target_of(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<(config::Environment, Target)> {
     let environment = config::load(project, env)?;
-    Target::parse(&config::database_url(&environment, url)?)
+    let target = Target::parse(&config::database_url(&environment, url)?)?;
+    Ok((environment, target))
 }
 
 /// Register every file and apply the pending migrations (up to `target_version`). Ordinary
@@ -141,8 +143,7 @@ pub fn up(
     if import_history && !dry_run {
         import_if_any(project, env, url)?;
     }
-    let tracking_table = config::load(project, env)?.tracking_table;
-    let (files, target, bar, mut client) = open_locked(project, env, url)?;
+    let Locked { files, tracking_table, target, bar, mut client } = open_locked(project, env, url)?;
     let (mut tx, statuses) = connect_and_register(&mut client, &files, &target)?;
     adopt::refuse_unimported(&mut tx, &tracking_table, &statuses, &target)?;
     if let Some(version) = target_version.filter(|t| !statuses.iter().any(|s| s.version == *t)) {
@@ -178,19 +179,24 @@ fn import_if_any(project: &Path, env: Option<&str>, url: Option<&str>) -> Result
     }
 }
 
-/// How `up` and `down` start: the files, the target, and a connection holding the migration
-/// lock for the session, with the (hidden) progress bar its notices move.
-fn open_locked(
-    project: &Path,
-    env: Option<&str>,
-    url: Option<&str>,
-) -> Result<(Vec<MigrationFile>, Target, ProgressBar, Client)> {
+/// What `up`, `down`, `baseline` and `import` start from: the files, the environment's
+/// tracking table, the target, and a connection holding the migration lock for the session,
+/// with the (hidden) progress bar its notices move.
+struct Locked {
+    files: Vec<MigrationFile>,
+    tracking_table: String,
+    target: Target,
+    bar: ProgressBar,
+    client: Client,
+}
+
+fn open_locked(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<Locked> {
     let files = discover(project)?;
-    let target = target_of(project, env, url)?;
+    let (environment, target) = target_of(project, env, url)?;
     let bar = ProgressBar::hidden();
     let mut client = connect(&target, &bar)?;
     lock_session(&mut client, &target)?;
-    Ok((files, target, bar, client))
+    Ok(Locked { files, tracking_table: environment.tracking_table, target, bar, client })
 }
 
 /// The extension's plan (confiture.migration_plan, the one planner): the versions to run in
@@ -294,7 +300,7 @@ fn run_segments(
 
 /// Run the down scripts of the `steps` last applied migrations, the last applied first.
 pub fn down(project: &Path, env: Option<&str>, url: Option<&str>, steps: i32) -> Result<Vec<Step>> {
-    let (files, target, bar, mut client) = open_locked(project, env, url)?;
+    let Locked { files, target, bar, mut client, .. } = open_locked(project, env, url)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     // The whole plan is checked before anything runs (a missing down script is refused): a
     // script run outside a transaction commits, so a later segment's refusal would come too late.
@@ -305,8 +311,7 @@ pub fn down(project: &Path, env: Option<&str>, url: Option<&str>, steps: i32) ->
 
 pub fn status(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<Vec<StatusRow>> {
     let files = discover(project)?;
-    let environment = config::load(project, env)?;
-    let target = Target::parse(&config::database_url(&environment, url)?)?;
+    let (environment, target) = target_of(project, env, url)?;
     let mut client = target.connect()?;
     let installed: bool = client
         .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'confiture')", &[])
@@ -327,7 +332,7 @@ pub fn accept(project: &Path, env: Option<&str>, url: Option<&str>, version: &st
         .iter()
         .find(|f| f.version == version)
         .ok_or_else(|| Failure::new(Kind::Config, format!("no db/migrations/{version}_*.up.sql")))?;
-    let target = target_of(project, env, url)?;
+    let (_, target) = target_of(project, env, url)?;
     let mut client = target.connect()?;
     let row = client
         .query_one("SELECT confiture.accept_checksum($1, $2)", &[&file.version, &file.up])
