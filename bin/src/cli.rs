@@ -10,8 +10,8 @@ pub struct Cli {
     /// The project folder (the one holding db/).
     #[arg(long, global = true, default_value = ".")]
     pub project: PathBuf,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    /// Output format (`text` is the same as `table`).
+    #[arg(short = 'f', long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// The environment file to read, instead of db/environments/<env>.yaml.
     #[arg(short = 'c', long, global = true, conflicts_with = "no_config")]
@@ -34,7 +34,7 @@ pub enum Command {
     /// Concatenate db/schema into db/generated/schema_<env>.sql; with --apply, build it into the database.
     Build {
         /// The environment: db/environments/<env>.yaml (default: local, if that file exists).
-        #[arg(long)]
+        #[arg(short = 'e', long)]
         env: Option<String>,
         /// Apply the files to the environment's database through confiture.build_from().
         #[arg(long)]
@@ -43,11 +43,24 @@ pub enum Command {
         #[arg(long)]
         fresh: bool,
         /// Overrides the environment's database_url and CONFITURE_DATABASE_URL.
-        #[arg(long)]
+        #[arg(short = 'd', long)]
         database_url: Option<String>,
         /// Where to write the concatenation (default: db/generated/schema_<env>.sql).
-        #[arg(long)]
+        #[arg(short = 'o', long)]
         output: Option<PathBuf>,
+        /// Also print the schema hash (the hash of every file's path and content, in order).
+        #[arg(long)]
+        show_hash: bool,
+        /// Print the files this build would read, in order, with the include_dirs entry that
+        /// selected each, and build nothing.
+        #[arg(long, conflicts_with_all = ["apply", "fresh"])]
+        list_files: bool,
+    },
+    /// Check that every applied migration's file is unchanged (exit 1 on a mismatch or a missing
+    /// file, 2 when confiture has not migrated this database). Same as `migrate verify-checksums`.
+    VerifyChecksums {
+        #[command(flatten)]
+        target: MigrateTarget,
     },
     /// Apply, roll back, inspect or create migrations (db/migrations/).
     Migrate {
@@ -62,10 +75,10 @@ pub enum Command {
     /// Lint the environment's database with confiture.lint_schema().
     Lint {
         /// The environment: db/environments/<env>.yaml (its `lint:` section is the configuration).
-        #[arg(long)]
+        #[arg(short = 'e', long)]
         env: Option<String>,
         /// Overrides the environment's database_url and CONFITURE_DATABASE_URL.
-        #[arg(long)]
+        #[arg(short = 'd', long)]
         database_url: Option<String>,
         /// Exit with code 1 when a finding reaches this level.
         #[arg(long, value_enum, default_value_t = crate::commands::lint::FailOn::Error)]
@@ -73,6 +86,22 @@ pub enum Command {
         /// Also show waived findings (marked as such; they never fail the run).
         #[arg(long)]
         include_waived: bool,
+        /// Run only these rules or categories (comma-separated); `default` is every rule.
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Skip these rules or categories (comma-separated); wins over --select.
+        #[arg(long, value_delimiter = ',')]
+        ignore: Vec<String>,
+        /// Print the rules (name, level, category, rationale) and exit.
+        #[arg(long)]
+        list_rules: bool,
+        /// A baseline file: only findings it does not list are shown and can fail the run; the
+        /// file is rewritten when findings it lists have gone.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Create or reset the --baseline file from the current findings (exit 0).
+        #[arg(long, requires = "baseline")]
+        write_baseline: bool,
     },
 }
 
@@ -100,11 +129,25 @@ pub enum SeedAction {
 #[derive(clap::Args)]
 pub struct MigrateTarget {
     /// The environment: db/environments/<env>.yaml (default: local, if that file exists).
-    #[arg(long)]
+    #[arg(short = 'e', long)]
     pub env: Option<String>,
     /// Overrides the environment's database_url and CONFITURE_DATABASE_URL.
-    #[arg(long)]
+    #[arg(short = 'd', long)]
     pub database_url: Option<String>,
+}
+
+/// Waiting for the migration lock (another `migrate` run on the same database holds it).
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct LockOptions {
+    /// Give up after this many milliseconds (exit 6), naming the session that holds it; 0 waits
+    /// as long as it takes. Default: the environment's migration.locking.timeout_ms, else 30000.
+    #[arg(long)]
+    pub lock_timeout: Option<u64>,
+    /// Do not take the session's migration lock (for poolers in transaction mode, where a
+    /// session lock does not hold). Each transaction still takes the server's own lock; scripts
+    /// run outside a transaction are then unprotected against a concurrent run.
+    #[arg(long)]
+    pub no_lock: bool,
 }
 
 #[derive(Subcommand)]
@@ -114,11 +157,13 @@ pub enum MigrateAction {
         #[command(flatten)]
         target: MigrateTarget,
         /// Stop after this version (inclusive).
-        #[arg(long, visible_alias = "target")]
+        #[arg(short = 't', long, visible_alias = "target")]
         target_version: Option<String>,
         /// Run them in a transaction that is rolled back: report duration, rows, locks and rewrites.
-        #[arg(long)]
+        #[arg(long, visible_alias = "dry-run-execute")]
         dry_run: bool,
+        #[command(flatten)]
+        lock: LockOptions,
         /// First record what the Python confiture applied (its tracking table), as migrate import.
         #[arg(long)]
         import_history: bool,
@@ -131,22 +176,61 @@ pub enum MigrateAction {
         /// The last migration the database already has.
         #[arg(long)]
         through: String,
+        #[command(flatten)]
+        lock: LockOptions,
     },
     /// Record the migrations the Python confiture applied (migration.tracking_table, default
     /// tb_confiture) as applied, after checking their files did not change. Runs nothing.
     Import {
         #[command(flatten)]
         target: MigrateTarget,
+        #[command(flatten)]
+        lock: LockOptions,
     },
     /// Run the down scripts of the newest applied migrations.
     Down {
         #[command(flatten)]
         target: MigrateTarget,
         /// How many migrations to roll back.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..))]
+        #[arg(short = 'n', long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..))]
         steps: i32,
+        /// Roll back every migration newer than this version (which stays applied), instead of --steps.
+        #[arg(long, conflicts_with = "steps")]
+        to: Option<String>,
+        /// Print what would be rolled back, run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        lock: LockOptions,
     },
-    /// Each migration's state: applied, pending, drifted, missing. Exit 0 up to date, 1 pending, 7 drift.
+    /// Roll back every migration newer than REVISION (which stays applied): `down --to REVISION`.
+    DownTo {
+        /// The version to keep as the newest applied one.
+        revision: String,
+        #[command(flatten)]
+        target: MigrateTarget,
+        /// Print what would be rolled back, run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        lock: LockOptions,
+    },
+    /// Print the newest applied migration (version, name, when, checksum).
+    Current {
+        #[command(flatten)]
+        target: MigrateTarget,
+    },
+    /// Check that every applied migration's file is unchanged (exit 1 on a mismatch or a missing
+    /// file, 2 when confiture has not migrated this database).
+    VerifyChecksums {
+        #[command(flatten)]
+        target: MigrateTarget,
+    },
+    /// Check db/migrations/ without a database: names, duplicate versions, down scripts,
+    /// Python migrations, empty files (exit 0 when every file can run).
+    Validate,
+    /// Each migration's state: applied, pending, drifted, missing. Exit 0 up to date, 1 pending
+    /// or drifted, 2 when confiture has not migrated this database.
     Status {
         #[command(flatten)]
         target: MigrateTarget,

@@ -86,6 +86,10 @@ pub struct Environment {
     pub seed_continue_on_error: bool,
     /// The Python confiture's tracking table (`migration.tracking_table`), read by `migrate import`.
     pub tracking_table: String,
+    /// `migration.locking.timeout_ms`: how long a migrate run waits for the migration lock.
+    pub lock_timeout_ms: Option<u64>,
+    /// `migration.locking.enabled` (default true): false is `--no-lock`.
+    pub locking: bool,
     /// The file it was read from, for messages; `None` when no file was read.
     pub file: Option<PathBuf>,
 }
@@ -104,6 +108,8 @@ impl Environment {
             seeds: None,
             seed_continue_on_error: false,
             tracking_table: "tb_confiture".into(),
+            lock_timeout_ms: None,
+            locking: true,
             file: None,
         }
     }
@@ -213,6 +219,14 @@ pub fn parse(text: &str, default_name: &str, file: &Path) -> Result<(Environment
             "migration" => {
                 if let Some(table) = value.get("tracking_table") {
                     environment.tracking_table = string(table).ok_or_else(|| failure(at(".tracking_table: expected a string")))?;
+                }
+                let locking = value.get("locking");
+                if let Some(timeout) = locking.and_then(|l| l.get("timeout_ms")) {
+                    let ms = timeout.as_u64().ok_or_else(|| failure(at(".locking.timeout_ms: expected milliseconds")))?;
+                    environment.lock_timeout_ms = Some(ms);
+                }
+                if let Some(enabled) = locking.and_then(|l| l.get("enabled")) {
+                    environment.locking = enabled.as_bool().ok_or_else(|| failure(at(".locking.enabled: expected true or false")))?;
                 }
             }
             "seed" => {

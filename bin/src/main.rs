@@ -30,19 +30,25 @@ mod output;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use failure::Failure;
+use failure::{Area, Failure};
 use output::Format;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = cli.format;
+    let area = match &cli.command {
+        Command::Build { .. } => Area::Build,
+        Command::Migrate { .. } | Command::VerifyChecksums { .. } => Area::Migrate,
+        _ => Area::Other,
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
+            let failure = failure.in_area(area);
             match format {
                 Format::Json | Format::Sarif => out!("{}", failure.to_json()),
-                Format::Table => eprintln!("{failure}"),
+                Format::Table | Format::Csv => eprintln!("{failure}"),
             }
             ExitCode::from(failure.kind.exit_code())
         }
@@ -57,24 +63,46 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     }
     match cli.command {
         Command::Init { dir } => commands::init::command(&dir.unwrap_or(cli.project), cli.format),
-        Command::Build { env, apply, fresh, database_url, output } => {
+        Command::Build { env, apply, fresh, database_url, output, show_hash, list_files } => {
             let options = commands::build::BuildOptions {
                 env: env.as_deref(),
                 apply,
                 fresh,
                 database_url: database_url.as_deref(),
                 output,
+                show_hash,
+                list_files,
             };
             commands::build::command(&cli.project, &options, cli.format)
         }
         Command::Migrate { action } => commands::migrate::command(&cli.project, cli.format, action),
+        Command::VerifyChecksums { target } => {
+            commands::migrate::command(&cli.project, cli.format, cli::MigrateAction::VerifyChecksums { target })
+        }
         Command::Seed { action } => commands::seed::command(&cli.project, cli.format, action),
-        Command::Lint { env, database_url, fail_on, include_waived } => {
+        Command::Lint {
+            env,
+            database_url,
+            fail_on,
+            include_waived,
+            select,
+            ignore,
+            list_rules,
+            baseline,
+            write_baseline,
+        } => {
             let options = commands::lint::LintOptions {
                 env: env.as_deref(),
                 database_url: database_url.as_deref(),
                 include_waived,
+                select,
+                ignore,
+                baseline,
+                write_baseline,
             };
+            if list_rules {
+                return commands::lint::list_rules(&cli.project, &options, cli.format);
+            }
             commands::lint::command(&cli.project, &options, fail_on, cli.format)
         }
     }

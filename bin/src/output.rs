@@ -7,10 +7,24 @@ use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    #[value(alias = "text")]
     Table,
     Json,
+    /// Comma-separated values with a header row (lists: status, lint findings, files).
+    Csv,
     /// SARIF 2.1.0, for code-scanning tools (lint only).
     Sarif,
+}
+
+/// Rows as CSV with a header (RFC 4180 quoting).
+pub fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    writer.write_record(header).expect("in-memory write");
+    for row in rows {
+        writer.write_record(&row).expect("in-memory write");
+    }
+    String::from_utf8(writer.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 fields")
 }
 
 /// Key/value rows as an aligned two-column table.

@@ -50,7 +50,7 @@ fn tls_from_require_to_verify_full_and_client_certificates() {
     }
     // The certificate names localhost, not 127.0.0.1: verify-full must refuse, and say why.
     let mismatch = status(&format!("postgresql://postgres@127.0.0.1:{port}/e2e_tls?sslmode=verify-full&sslrootcert={ca}"));
-    assert_exit(&mismatch, 5);
+    assert_exit(&mismatch, 3);
     assert!(stderr(&mismatch).contains("certificate verify failed (IP address mismatch)"), "{}", stderr(&mismatch));
     // The same settings as PG* variables, as libpq reads them.
     let from_variables = ours(
@@ -88,7 +88,7 @@ fn a_url_alone_is_enough_without_an_environment_file() {
     let status = ours(dir.path(), &["migrate", "status"], &[("CONFITURE_DATABASE_URL", &url)]);
     assert_exit(&status, 0);
     let nothing = ours(dir.path(), &["migrate", "status"], &[]);
-    assert_exit(&nothing, 3);
+    assert_exit(&nothing, 5);
     assert!(stderr(&nothing).contains("no database URL"), "{}", stderr(&nothing));
 }
 
@@ -101,7 +101,7 @@ fn verify_checks_run_before_commit_and_baseline_marks_without_running() {
         ("db/migrations/002_b.verify.sql", "SELECT count(*) = 1 FROM b;"),
     ]);
     let failed = project.run(&url, &["migrate", "up"]);
-    assert_exit(&failed, 6);
+    assert_exit(&failed, 3);
     assert!(stderr(&failed).contains("db/migrations/002_b.verify.sql: the check returned \"f\", not true"), "{}", stderr(&failed));
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM pg_tables WHERE tablename IN ('a', 'b')"), 0);
     project.write("db/migrations/002_b.verify.sql", "SELECT count(*) = 0 FROM b;");
@@ -204,7 +204,7 @@ fn a_history_applied_by_the_python_confiture_is_imported_and_continued() {
     assert!(stdout(&before).contains("3 applied"), "{}", stdout(&before));
     connect(&url).batch_execute("CREATE EXTENSION confiture").unwrap();
     let refused = ours(path, &["migrate", "up"], &[]);
-    assert_exit(&refused, 3);
+    assert_exit(&refused, 5);
     assert!(stderr(&refused).contains("migrate import"), "{}", stderr(&refused));
     // An edited file is not imported, and nothing is.
     let edited = path.join("db/migrations/002_total.up.sql");

@@ -93,7 +93,7 @@ fn a_file_of_comments_only_builds_nothing() {
 fn a_missing_environment_file_is_a_config_error() {
     let project = Project::new(&[("db/schema/00.sql", "SELECT 1;")]);
     let output = project.run("unused", &["build", "--env", "staging"]);
-    assert_exit(&output, 3);
+    assert_exit(&output, 5);
     let message = stderr(&output);
     assert!(message.contains("db/environments/staging.yaml"), "{message}");
     assert!(message.contains("available: local"), "{message}");
@@ -103,7 +103,7 @@ fn a_missing_environment_file_is_a_config_error() {
 fn an_unset_variable_in_the_url_is_named() {
     let project = Project::new(&[("db/schema/00.sql", "SELECT 1;")]);
     let output = confiture(&["build", "--apply"], project.path(), &[]);
-    assert_exit(&output, 3);
+    assert_exit(&output, 5);
     assert!(
         stderr(&output).contains("the database URL uses ${CONFITURE_E2E_URL}, which is not set"),
         "{}",
@@ -112,24 +112,25 @@ fn an_unset_variable_in_the_url_is_named() {
 }
 
 #[test]
-fn an_unreachable_database_is_exit_5_in_table_and_json() {
+fn an_unreachable_database_is_exit_3_in_table_and_json() {
     let project = Project::new(&[("db/schema/00.sql", "SELECT 1;")]);
     let url = "postgresql://postgres@127.0.0.1:1/nowhere";
     let output = project.run(url, &["build", "--apply"]);
-    assert_exit(&output, 5);
+    assert_exit(&output, 3);
     assert!(stderr(&output).contains("cannot reach database nowhere on 127.0.0.1:1"), "{}", stderr(&output));
     let output = project.run(url, &["build", "--apply", "--format", "json"]);
-    assert_exit(&output, 5);
+    assert_exit(&output, 3);
     let error: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(error["error"]["kind"], "connection");
-    assert_eq!(error["error"]["exit_code"], 5);
+    assert_eq!(error["error"]["exit_code"], 3);
+    assert_eq!((error["ok"].as_bool(), error["error"]["code"].as_str()), (Some(false), Some("CONFIG_006")));
 }
 
 #[test]
 fn a_database_that_does_not_exist_is_a_connection_error() {
     let project = Project::new(&[("db/schema/00.sql", "SELECT 1;")]);
     let output = project.run(&url_of("e2e_no_such_database"), &["build", "--apply"]);
-    assert_exit(&output, 5);
+    assert_exit(&output, 3);
     assert!(
         stderr(&output).contains("database \"e2e_no_such_database\" does not exist"),
         "{}",
@@ -146,6 +147,6 @@ fn unknown_keys_in_the_environment_are_named_in_a_warning() {
     assert!(stderr(&output).contains("warning: ") && stderr(&output).contains("unknown key `include_dir` ignored"), "{}", stderr(&output));
     project.write("db/environments/local.yaml", "name: local\ninclude_dirs: db/schema\n");
     let output = project.run("unused", &["build"]);
-    assert_exit(&output, 3);
+    assert_exit(&output, 5);
     assert!(stderr(&output).contains("include_dirs: expected a list"), "{}", stderr(&output));
 }

@@ -10,7 +10,7 @@ fn fresh_needs_allow_reset_and_touches_nothing_without_it() {
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     client.batch_execute("CREATE TABLE precious (id int); INSERT INTO precious VALUES (1);").unwrap();
     let output = project.run(&url, &["build", "--fresh"]);
-    assert_exit(&output, 3);
+    assert_exit(&output, 5);
     assert!(stderr(&output).contains("allow_reset"), "{}", stderr(&output));
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM precious"), 1);
 }
@@ -65,7 +65,7 @@ fn a_failed_fresh_build_leaves_the_target_as_it_was_and_saves_no_template() {
     drop(client);
     let before = schema_dump(&url);
     let output = project.run(&url, &["build", "--fresh"]);
-    assert_exit(&output, 6);
+    assert_exit(&output, 4);
     assert!(
         stderr(&output).contains("db/schema/00.sql:1: relation \"nowhere\" does not exist"),
         "{}",
@@ -86,7 +86,7 @@ fn fresh_is_refused_while_others_use_the_target_and_keeps_it() {
     let mut session = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     session.batch_execute("CREATE TABLE precious (id int); INSERT INTO precious VALUES (7);").unwrap();
     let output = project.run(&url, &["build", "--fresh"]);
-    assert_exit(&output, 6);
+    assert_exit(&output, 4);
     assert!(stderr(&output).contains("is being accessed by other users"), "{}", stderr(&output));
     // The other session and its data are untouched.
     let kept: i32 = session.query_one("SELECT id FROM precious", &[]).unwrap().get(0);

@@ -204,19 +204,19 @@ fn deleted_files_are_missing_down_follows_application_order_and_versions_are_num
     std::fs::remove_file(project.path().join("db/migrations/3_three.up.sql")).unwrap();
     std::fs::remove_file(project.path().join("db/migrations/3_three.down.sql")).unwrap();
     let status = project.run(&url, &["migrate", "status"]);
-    assert_exit(&status, 7);
+    assert_exit(&status, 1);
     assert!(
         stdout(&status).contains("missing") || stderr(&status).contains("missing"),
         "{}",
         stdout(&status)
     );
     let up = project.run(&url, &["migrate", "up"]);
-    assert_exit(&up, 7);
+    assert_exit(&up, 1);
     assert!(stderr(&up).contains("3_three (missing)"), "{}", stderr(&up));
 
     project.write("db/migrations/02_two_again.up.sql", "SELECT 1;");
     let twice = project.run(&url, &["migrate", "status"]);
-    assert_exit(&twice, 4);
+    assert_exit(&twice, 3);
     assert!(stderr(&twice).contains("version 2 is also used by"), "{}", stderr(&twice));
     // The server refuses it too, for a client that registers directly.
     let error = connect(&url)
@@ -258,7 +258,7 @@ fn fresh_never_drops_a_database_it_does_not_own() {
         .get::<_, String>(0);
     admin().batch_execute(&format!("COMMENT ON DATABASE \"{taken}\" IS 'the finance team''s copy'")).unwrap();
     let refused = project.run(&url, &["build", "--fresh"]);
-    assert_exit(&refused, 3);
+    assert_exit(&refused, 5);
     assert!(stderr(&refused).contains("is not confiture's"), "{}", stderr(&refused));
     assert!(database_exists(&taken));
 

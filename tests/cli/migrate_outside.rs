@@ -22,7 +22,7 @@ fn scripts_outside_a_transaction_run_on_their_own_and_are_recorded() {
     let url = empty_database("e2e_outside");
     assert_exit(&project.run(&url, &["build", "--apply"]), 0);
     let unknown = project.run(&url, &["migrate", "up", "--target", "99"]);
-    assert_exit(&unknown, 3);
+    assert_exit(&unknown, 5);
     assert!(
         stderr(&unknown).contains("target version 99 is not a registered migration"),
         "{}",
@@ -61,7 +61,7 @@ fn scripts_outside_a_transaction_run_on_their_own_and_are_recorded() {
     // A plan whose down scripts are not all there is refused before anything runs, although the
     // script outside a transaction would run first.
     let refused = project.run(&url, &["migrate", "down", "--steps", "3"]);
-    assert_exit(&refused, 6);
+    assert_exit(&refused, 3);
     assert!(
         stderr(&refused).contains("migration 1_add_v has no down script: nothing was rolled back"),
         "{}",
@@ -87,7 +87,7 @@ fn a_failing_statement_outside_a_transaction_is_named_and_not_recorded() {
     let url = empty_database("e2e_outside_failure");
     assert_exit(&project.run(&url, &["build", "--apply"]), 0);
     let up = project.run(&url, &["migrate", "up"]);
-    assert_exit(&up, 6);
+    assert_exit(&up, 3);
     let error = stderr(&up);
     assert!(error.contains("1_indexes.up.sql:2: column \"nope\" does not exist"), "{error}");
     assert!(error.contains("its first 1 statement(s) were committed"), "{error}");
@@ -183,15 +183,16 @@ fn killing_the_backend_mid_migration_leaves_the_database_and_history_consistent(
     };
     assert!(killed);
     let output = run.wait_with_output().unwrap();
-    // The client sees either the server's FATAL (57P01, exit 6) or, when the socket closes
-    // before it is read, a lost connection (exit 5).
+    // The client sees either the server's FATAL (57P01, a failed migration) or, when the socket
+    // closes before it is read, a lost connection: exit 3 both.
     let error: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    match output.status.code() {
-        Some(6) => assert_eq!(error["error"]["sqlstate"], "57P01", "{error}"),
-        Some(5) => {
+    assert_exit(&output, 3);
+    match error["error"]["kind"].as_str() {
+        Some("migration") => assert_eq!(error["error"]["sqlstate"], "57P01", "{error}"),
+        Some("connection") => {
             assert!(error["error"]["message"].as_str().unwrap().contains("connection closed"), "{error}")
         }
-        other => panic!("exit {other:?}: {error}"),
+        other => panic!("kind {other:?}: {error}"),
     }
     assert_eq!(before, schema_dump(&url), "migration 1 went with the killed transaction");
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 0);

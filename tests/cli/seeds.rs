@@ -152,7 +152,7 @@ fn seed_apply_loads_every_file_or_nothing() {
 
     let (broken, url) = built("seeds-defects", "e2e_seeds_apply_defects");
     let refused = confiture(&["seed", "apply", "--database-url", &url], broken.path(), &[]);
-    assert_exit(&refused, 6);
+    assert_exit(&refused, 1);
     assert!(
         stderr(&refused).contains("db/seeds/07_customers.sql:8: invalid input syntax for type uuid"),
         "{}",
@@ -211,7 +211,7 @@ fn a_database_without_the_extension_is_told_how_to_install_it() {
     let url = empty_database("e2e_seeds_no_extension");
     for command in [&["seed", "validate"][..], &["seed", "apply"], &["lint"]] {
         let output = confiture(&[command, &["--database-url", &url]].concat(), project.path(), &[]);
-        assert_exit(&output, 6);
+        assert_exit(&output, 2);
         assert!(
             stderr(&output)
                 .contains("hint: Install the extension in this database: CREATE EXTENSION confiture;"),

@@ -17,6 +17,39 @@ pub struct BuildOptions<'a> {
     pub fresh: bool,
     pub database_url: Option<&'a str>,
     pub output: Option<PathBuf>,
+    pub show_hash: bool,
+    pub list_files: bool,
+}
+
+/// A file the build reads, with the include_dirs entry that selected it (`--list-files`).
+#[derive(Serialize)]
+pub struct ListedFile {
+    pub position: usize,
+    pub file: String,
+    pub include_dir: String,
+    pub order: i64,
+}
+
+/// The files in build order, each with the first include_dirs entry whose folder holds it.
+pub fn list_files(project: &Path, env: Option<&str>) -> Result<Vec<ListedFile>> {
+    let environment = config::load(project, env)?;
+    let names = discover::discover(project, &environment)?;
+    Ok(names
+        .into_iter()
+        .enumerate()
+        .map(|(index, file)| {
+            let entry = environment.include_dirs.iter().find(|dir| {
+                let root = dir.path.trim_end_matches('/');
+                root == "." || file.starts_with(&format!("{root}/"))
+            });
+            ListedFile {
+                position: index + 1,
+                include_dir: entry.map(|dir| dir.path.clone()).unwrap_or_default(),
+                order: entry.map_or(0, |dir| dir.order),
+                file,
+            }
+        })
+        .collect())
 }
 
 #[derive(Serialize)]
@@ -169,17 +202,41 @@ fn build_from(target: &Target, sources: &[SourceFile]) -> Result<(i64, i32, f64)
 
 /// `confiture build`: run it, then print the report.
 pub fn command(project: &Path, options: &BuildOptions, format: Format) -> Result<u8> {
+    if options.list_files {
+        let files = list_files(project, options.env)?;
+        let rows = files.iter().map(|f| vec![f.position.to_string(), f.file.clone(), f.include_dir.clone(), f.order.to_string()]);
+        match format {
+            Format::Json | Format::Sarif => out!("{}", serde_json::to_string_pretty(&files).expect("serializable")),
+            Format::Csv => out!("{}", crate::output::csv(&["position", "file", "include_dir", "order"], rows).trim_end()),
+            Format::Table => {
+                let mut table = comfy_table::Table::new();
+                table.load_preset(comfy_table::presets::NOTHING).set_header(vec!["#", "file", "include_dir", "order"]);
+                rows.for_each(|row| {
+                    table.add_row(row);
+                });
+                out!("{table}");
+                out!("{} files", files.len());
+            }
+        }
+        return Ok(0);
+    }
     let report = run(project, options)?;
     match format {
         Format::Json | Format::Sarif => {
             out!("{}", serde_json::to_string_pretty(&report).expect("serializable"))
         }
-        Format::Table => print_build(&report),
+        Format::Csv => out!("{}", crate::output::csv(&["key", "value"], report_rows(&report).into_iter().map(|(k, v)| vec![k.to_string(), v])).trim_end()),
+        Format::Table => {
+            out!("{}", key_values(&report_rows(&report)));
+            if options.show_hash {
+                out!("schema hash: {}", report.schema_hash);
+            }
+        }
     }
     Ok(0)
 }
 
-fn print_build(report: &BuildReport) {
+fn report_rows(report: &BuildReport) -> Vec<(&'static str, String)> {
     let mut rows = vec![
         ("environment", report.environment.clone()),
         ("files", report.files.to_string()),
@@ -203,5 +260,5 @@ fn print_build(report: &BuildReport) {
             rows.push(("template", template.clone()));
         }
     }
-    out!("{}", key_values(&rows));
+    rows
 }

@@ -5,6 +5,7 @@ use crate::db::Target;
 use crate::discover;
 use crate::failure::{Failure, Result};
 use crate::output::Format;
+use super::lint_select::{rule_switches, Baseline, Rule};
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use confiture_core::lint::{Finding, Level};
 use confiture_core::wire::columns;
@@ -22,6 +23,10 @@ pub struct LintOptions<'a> {
     pub env: Option<&'a str>,
     pub database_url: Option<&'a str>,
     pub include_waived: bool,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub baseline: Option<std::path::PathBuf>,
+    pub write_baseline: bool,
 }
 
 pub struct LintReport {
@@ -38,15 +43,82 @@ pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
         lint_config["include_waived"] = serde_json::Value::Bool(true);
     }
     let mut client = target.connect()?;
+    if !options.select.is_empty() || !options.ignore.is_empty() {
+        let rules = rules_of(&mut client, &target)?;
+        for (name, enabled) in rule_switches(&rules, &options.select, &options.ignore)? {
+            lint_config["rules"][name.as_str()]["enabled"] = serde_json::Value::Bool(enabled);
+        }
+    }
     let query = format!(
         "SELECT {} FROM confiture.lint_schema($1::text::jsonb)",
         columns::LINT.join(", ").replace("metadata", "metadata::text AS metadata")
     );
-    let rows = client
-        .query(&query, &[&lint_config.to_string()])
-        .map_err(|e| Failure::from_postgres(e, &target.description).with_extension_hint())?;
+    let rows = client.query(&query, &[&lint_config.to_string()]).map_err(|e| {
+        let mut failure = Failure::from_postgres(e, &target.description);
+        // The server refuses an invalid `lint:` section with 22023: a configuration error.
+        if failure.sqlstate.as_deref() == Some("22023") {
+            failure.kind = crate::failure::Kind::Config;
+        }
+        failure
+    })?;
     let findings = rows.iter().map(finding_of).collect::<Result<Vec<_>>>()?;
     Ok(LintReport { environment, findings })
+}
+
+/// The rules confiture.lint_rules() lists, custom rules included.
+fn rules_of(client: &mut postgres::Client, target: &Target) -> Result<Vec<Rule>> {
+    let rows = client
+        .query("SELECT name, level, category, rationale, custom FROM confiture.lint_rules() ORDER BY category, name", &[])
+        .map_err(|e| Failure::from_postgres(e, &target.description))?;
+    Ok(rows
+        .iter()
+        .map(|r| Rule {
+            name: r.get("name"),
+            level: r.get("level"),
+            category: r.get("category"),
+            rationale: r.get("rationale"),
+            custom: r.get("custom"),
+        })
+        .collect())
+}
+
+/// `confiture lint --list-rules`.
+pub fn list_rules(project: &Path, options: &LintOptions, format: Format) -> Result<u8> {
+    let environment = config::load(project, options.env)?;
+    let target = Target::parse(&config::database_url(&environment, options.database_url)?)?;
+    let rules = rules_of(&mut target.connect()?, &target)?;
+    let row = |r: &Rule| vec![r.name.clone(), r.category.clone(), r.level.clone(), r.rationale.clone()];
+    match format {
+        // The Python confiture's shape (code, family, severity, default_on...) with ours beside.
+        Format::Json | Format::Sarif => {
+            let listed: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.name, "family": r.category, "title": r.rationale, "severity": r.level,
+                        "default_on": true, "legacy_flag": null, "requires_config": null, "custom": r.custom,
+                    })
+                })
+                .collect();
+            out!("{}", serde_json::json!({"version": "1", "status": "ok", "rules": listed, "hints": []}))
+        }
+        Format::Csv => out!("{}", crate::output::csv(&["rule", "category", "level", "rationale"], rules.iter().map(row)).trim_end()),
+        Format::Table => {
+            let mut table = Table::new();
+            table
+                .load_preset(UTF8_BORDERS_ONLY)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header(vec!["rule", "category", "level", "rationale"]);
+            if table.width().is_none() {
+                table.set_width(140);
+            }
+            rules.iter().for_each(|r| {
+                table.add_row(row(r));
+            });
+            out!("{table}");
+        }
+    }
+    Ok(0)
 }
 
 /// A row of lint_schema(), read by column name (`columns::LINT`).
@@ -194,11 +266,44 @@ fn locate(sources: &[discover::SourceFile], object: &str) -> Option<(String, usi
 
 /// `confiture lint`: run it, print the findings, fail when one reaches `fail_on`.
 pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: Format) -> Result<u8> {
-    let report = run(project, options)?;
+    let mut report = run(project, options)?;
+    if let Some(path) = &options.baseline {
+        if options.write_baseline {
+            let baseline = Baseline::of(&report.findings);
+            baseline.write(path)?;
+            eprintln!("wrote {} findings to the baseline {}", baseline.findings.len(), path.display());
+            return Ok(0);
+        }
+        let baseline = Baseline::read(path)?;
+        let (new, kept) = baseline.split(std::mem::take(&mut report.findings));
+        let known = baseline.findings.len();
+        if kept.findings.len() < known {
+            kept.write(path)?;
+            eprintln!("{} baseline findings are gone: removed them from {}", known - kept.findings.len(), path.display());
+        }
+        report.findings = new;
+    }
     match format {
         Format::Json => out!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
         Format::Sarif => {
             out!("{}", serde_json::to_string_pretty(&sarif(project, &report)).expect("serializable"))
+        }
+        Format::Csv => {
+            let header = ["level", "rule", "category", "schema", "object", "object_type", "message", "cache_key", "waived"];
+            let rows = report.findings.iter().map(|f| {
+                vec![
+                    f.level.as_str().to_string(),
+                    f.rule.clone(),
+                    f.category.clone(),
+                    f.schema_name.clone().unwrap_or_default(),
+                    f.object_name.clone(),
+                    f.object_type.clone(),
+                    f.message.clone(),
+                    f.cache_key.clone(),
+                    f.waived.to_string(),
+                ]
+            });
+            out!("{}", crate::output::csv(&header, rows).trim_end());
         }
         Format::Table => {
             if !report.findings.is_empty() {

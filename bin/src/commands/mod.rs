@@ -5,5 +5,6 @@ pub mod build;
 pub mod fresh;
 pub mod init;
 pub mod lint;
+mod lint_select;
 pub mod migrate;
 pub mod seed;

@@ -54,7 +54,7 @@ fn connect(
 }
 
 fn database_failure(error: postgres::Error, target: &Target) -> Failure {
-    Failure::from_postgres(error, &target.description).with_extension_hint()
+    Failure::from_postgres(error, &target.description)
 }
 
 pub fn validate(project: &Path, env: Option<&str>, url: Option<&str>, level: i32) -> Result<Vec<Finding>> {
@@ -217,6 +217,15 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
             spinner.finish();
             match format {
                 Format::Table => out!("{}", findings_table(&findings)),
+                Format::Csv => {
+                    let rows = findings.iter().map(|f| {
+                        vec![f.level.to_string(), f.severity.as_str().to_string(), f.code.clone(),
+                             f.file.clone().unwrap_or_default(), f.line.map(|l| l.to_string()).unwrap_or_default(),
+                             f.object.clone(), f.message.clone(), f.hint.clone()]
+                    });
+                    let header = ["level", "severity", "code", "file", "line", "object", "message", "hint"];
+                    out!("{}", crate::output::csv(&header, rows).trim_end());
+                }
                 _ => out!("{}", serde_json::to_string_pretty(&findings).expect("serializable")),
             }
             if fails(&findings) {
@@ -229,6 +238,15 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
             spinner.finish();
             match format {
                 Format::Table => out!("{}", applied_table(&applied)),
+                Format::Csv => {
+                    let rows = applied.iter().map(|a| {
+                        vec![a.file.clone(), a.applied.to_string(), a.statements.to_string(), a.rows_affected.to_string(),
+                             format!("{:.1}", a.duration_ms),
+                             a.error.as_ref().and_then(|e| e["message"].as_str()).unwrap_or_default().to_string()]
+                    });
+                    let header = ["file", "applied", "statements", "rows", "ms", "error"];
+                    out!("{}", crate::output::csv(&header, rows).trim_end());
+                }
                 _ => out!("{}", serde_json::to_string_pretty(&applied).expect("serializable")),
             }
             if applied.iter().any(|a| !a.applied) {

@@ -3,6 +3,7 @@
 //! status of a database without the extension. Nothing here runs a migration script.
 
 use super::{connect_and_register, db_error, open_locked, plan_in, Locked, MigrationFile};
+use crate::cli::LockOptions;
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
 use confiture_core::migration::version::same_number;
@@ -21,8 +22,8 @@ pub struct Marked {
 }
 
 /// Register the files and mark every pending migration up to `through` applied.
-pub fn baseline(project: &Path, env: Option<&str>, url: Option<&str>, through: &str) -> Result<Vec<Marked>> {
-    let Locked { files, target, mut client, .. } = open_locked(project, env, url)?;
+pub fn baseline(project: &Path, env: Option<&str>, url: Option<&str>, through: &str, lock: &LockOptions) -> Result<Vec<Marked>> {
+    let Locked { files, target, mut client, .. } = open_locked(project, env, url, lock)?;
     let Some(last) = files.iter().find(|f| same_number(&f.version, through)) else {
         return Err(Failure::new(Kind::Config, format!("--through {through}: no db/migrations/{through}_*.up.sql")));
     };
@@ -37,8 +38,8 @@ pub fn baseline(project: &Path, env: Option<&str>, url: Option<&str>, through: &
 /// Record the migrations the Python confiture applied (its tracking table) as applied here,
 /// after checking each one's file is the one it ran (its checksum is SHA-256 of the file's
 /// bytes). All or nothing: a mismatch imports nothing.
-pub fn import(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<(String, Vec<Marked>)> {
-    let Locked { files, tracking_table: table, target, mut client, .. } = open_locked(project, env, url)?;
+pub fn import(project: &Path, env: Option<&str>, url: Option<&str>, lock: &LockOptions) -> Result<(String, Vec<Marked>)> {
+    let Locked { files, tracking_table: table, target, mut client, .. } = open_locked(project, env, url, lock)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     let Some(ledger) = read_ledger(&mut tx, &table, &target)? else {
         return Err(Failure::new(Kind::Config, format!("no tracking table {table} in {}", target.description))
@@ -133,14 +134,17 @@ fn mark(client: &mut impl GenericClient, versions: &[String], reason: &str, targ
 }
 
 /// Status of a database without the extension: the Python confiture's applied migrations (its
-/// tracking table, when there is one) as applied, every other file pending.
+/// tracking table, when there is one) as applied, every other file pending; and whether there
+/// is such a table (else nothing ever migrated this database).
 pub fn status_without_extension(
     client: &mut postgres::Client,
     files: &[MigrationFile],
     tracking_table: &str,
     target: &Target,
-) -> Result<Vec<StatusRow>> {
-    let ledger = read_ledger(client, tracking_table, target)?.unwrap_or_default();
+) -> Result<(Vec<StatusRow>, bool)> {
+    let found = read_ledger(client, tracking_table, target)?;
+    let has_ledger = found.is_some();
+    let ledger = found.unwrap_or_default();
     if ledger.is_empty() {
         eprintln!("note: the confiture extension is not installed in {}: every migration is pending", target.description);
     } else {
@@ -151,7 +155,7 @@ pub fn status_without_extension(
             ledger.len()
         );
     }
-    Ok(files
+    let rows = files
         .iter()
         .map(|file| {
             let applied = ledger.iter().any(|row| same_number(&row.version, &file.version));
@@ -161,7 +165,8 @@ pub fn status_without_extension(
                 state: if applied { State::Applied } else { State::Pending },
             }
         })
-        .collect())
+        .collect();
+    Ok((rows, has_ledger))
 }
 
 /// Refuse to run migrations over a history the Python confiture recorded and confiture has not

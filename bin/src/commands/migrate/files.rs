@@ -30,6 +30,23 @@ fn parse_file_name(file: &str) -> Option<(&str, &str, &str)> {
     valid.then_some((version, name, direction))
 }
 
+/// `migrate validate`: the files read (or the first problem was the error); what is worth
+/// knowing before a deploy: migrations that cannot be rolled back.
+pub fn validate(files: &[MigrationFile], format: crate::output::Format) {
+    let without_down: Vec<&str> = files.iter().filter(|f| f.down.is_none()).map(|f| f.up_path.as_str()).collect();
+    let with_check = files.iter().filter(|f| f.verify.is_some()).count();
+    match format {
+        crate::output::Format::Table => {
+            out!("{} migrations, {with_check} with a .verify.sql check: every file can run", files.len());
+            without_down.iter().for_each(|path| out!("note: {path} has no .down.sql: it cannot be rolled back"));
+        }
+        _ => out!(
+            "{}",
+            serde_json::json!({"ok": true, "migrations": files.len(), "with_verify": with_check, "without_down": without_down})
+        ),
+    }
+}
+
 /// Read db/migrations/: every `*.up.sql` with its optional `*.down.sql`, in version order.
 pub fn discover(project: &Path) -> Result<Vec<MigrationFile>> {
     let dir = project.join("db/migrations");

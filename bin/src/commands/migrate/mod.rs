@@ -1,15 +1,18 @@
-//! `confiture migrate up|down|status|accept|new`: ship db/migrations/ files to the extension,
+//! `confiture migrate up|down|status|current|...`: ship db/migrations/ files to the extension,
 //! which plans and runs them; this module only cuts its plan where a script must run outside a
 //! transaction. Layers, one way: this module -> `files` (reading the project), `segments` (pure),
-//! `session` (the connection, the session lock, scripts run outside a transaction).
+//! `session` (the connection, the session lock, scripts run outside a transaction), `history`
+//! (what was applied when), `report` (printing).
 
 mod adopt;
 mod files;
+mod history;
+mod report;
 mod segments;
 mod session;
 mod verify;
 
-use crate::cli::MigrateAction;
+use crate::cli::{LockOptions, MigrateAction};
 use crate::config;
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
@@ -22,7 +25,7 @@ use indicatif::ProgressBar;
 use postgres::Client;
 use postgres::Transaction;
 use segments::{segments, Segment};
-use session::{connect, failure_of, lock_session, run_outside, show_progress};
+use session::{connect, failure_of, lock_session, run_outside, show_progress, LockWait};
 use std::path::Path;
 
 fn db_error(target: &Target) -> impl Fn(postgres::Error) -> Failure + '_ {
@@ -132,6 +135,7 @@ fn target_of(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<(co
 /// transaction runs on its own between them (see `session`). A dry run reports what they would
 /// do and rolls everything back, the registrations included. A failure is reported after its
 /// rollback, with its event and what the on_error hooks did committed.
+/// Returns what ran and, for the report, each migration's state before the run.
 pub fn up(
     project: &Path,
     env: Option<&str>,
@@ -139,11 +143,12 @@ pub fn up(
     target_version: Option<&str>,
     dry_run: bool,
     import_history: bool,
-) -> Result<Vec<Step>> {
+    lock: &LockOptions,
+) -> Result<(Vec<Step>, Vec<StatusRow>)> {
     if import_history && !dry_run {
-        import_if_any(project, env, url)?;
+        import_if_any(project, env, url, lock)?;
     }
-    let Locked { files, tracking_table, target, bar, mut client } = open_locked(project, env, url)?;
+    let Locked { files, tracking_table, target, bar, mut client } = open_locked(project, env, url, lock)?;
     let (mut tx, statuses) = connect_and_register(&mut client, &files, &target)?;
     adopt::refuse_unimported(&mut tx, &tracking_table, &statuses, &target)?;
     if let Some(version) = target_version.filter(|t| !statuses.iter().any(|s| s.version == *t)) {
@@ -157,16 +162,17 @@ pub fn up(
             .query("SELECT * FROM confiture.migrate_up($1, dry_run => true)", &[&target_version])
             .map_err(db_error(&target))?;
         tx.rollback().map_err(db_error(&target))?;
-        return steps_of(rows);
+        return Ok((steps_of(rows)?, statuses));
     }
     let (plan, outside) = plan_in(&mut tx, "up", target_version, 0, &target)?;
     tx.commit().map_err(db_error(&target))?;
-    run_segments(&mut client, &files, &target, &bar, &segments(&plan, &outside), "up")
+    let steps = run_segments(&mut client, &files, &target, &bar, &segments(&plan, &outside), "up")?;
+    Ok((steps, statuses))
 }
 
 /// `migrate up --import-history`: the Python confiture's history first, when its table exists.
-fn import_if_any(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<()> {
-    match adopt::import(project, env, url) {
+fn import_if_any(project: &Path, env: Option<&str>, url: Option<&str>, lock: &LockOptions) -> Result<()> {
+    match adopt::import(project, env, url, lock) {
         Ok((table, marked)) => {
             let new = marked.iter().filter(|m| m.status == "marked").count();
             if new > 0 {
@@ -190,12 +196,12 @@ struct Locked {
     client: Client,
 }
 
-fn open_locked(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<Locked> {
+fn open_locked(project: &Path, env: Option<&str>, url: Option<&str>, lock: &LockOptions) -> Result<Locked> {
     let files = discover(project)?;
     let (environment, target) = target_of(project, env, url)?;
     let bar = ProgressBar::hidden();
     let mut client = connect(&target, &bar)?;
-    lock_session(&mut client, &target)?;
+    lock_session(&mut client, &target, LockWait::of(lock, &environment))?;
     Ok(Locked { files, tracking_table: environment.tracking_table, target, bar, client })
 }
 
@@ -298,31 +304,125 @@ fn run_segments(
     Ok(steps)
 }
 
-/// Run the down scripts of the `steps` last applied migrations, the last applied first.
-pub fn down(project: &Path, env: Option<&str>, url: Option<&str>, steps: i32) -> Result<Vec<Step>> {
-    let Locked { files, target, bar, mut client, .. } = open_locked(project, env, url)?;
+/// How far `down` goes: the last N applied, or every one newer than a version.
+pub enum DownTo<'a> {
+    Steps(i32),
+    Keep(&'a str),
+}
+
+/// What `down` did (or, in a dry run, would do): the steps, and the newest applied version
+/// before and after.
+pub struct Rollback {
+    pub steps: Vec<Step>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Run the down scripts of the last applied migrations, the last applied first. A dry run
+/// plans them and runs nothing.
+pub fn down(project: &Path, env: Option<&str>, url: Option<&str>, how: DownTo, dry_run: bool, lock: &LockOptions) -> Result<Rollback> {
+    let Locked { files, target, bar, mut client, .. } = open_locked(project, env, url, lock)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
+    let applied = history::applied(&mut tx, &target)?;
+    let steps = match how {
+        DownTo::Steps(steps) => steps,
+        DownTo::Keep(version) => history::steps_down_to(&applied, version)?,
+    };
+    let from = history::newest(&applied).map(|a| a.version.clone());
+    if steps == 0 {
+        return Ok(Rollback { steps: vec![], to: from.clone(), from });
+    }
     // The whole plan is checked before anything runs (a missing down script is refused): a
     // script run outside a transaction commits, so a later segment's refusal would come too late.
     let (plan, outside) = plan_in(&mut tx, "down", None, steps, &target)?;
+    let remaining: Vec<_> = applied.iter().filter(|a| !plan.contains(&a.version)).cloned().collect();
+    let to = history::newest(&remaining).map(|a| a.version.clone());
+    if dry_run {
+        let steps = dry_run_down(&mut tx, &applied, &plan, &outside, steps, &target)?;
+        tx.rollback().map_err(db_error(&target))?;
+        return Ok(Rollback { steps, from, to });
+    }
     tx.commit().map_err(db_error(&target))?;
-    run_segments(&mut client, &[], &target, &bar, &segments(&plan, &outside), "down")
+    let steps = run_segments(&mut client, &[], &target, &bar, &segments(&plan, &outside), "down")?;
+    Ok(Rollback { steps, from, to })
 }
 
-pub fn status(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<Vec<StatusRow>> {
+/// A rollback run and undone: the down scripts run in the caller's transaction, which the
+/// caller rolls back. A plan with a script that cannot run in a transaction is only listed
+/// (`skipped`), as `up --dry-run` does.
+fn dry_run_down(
+    tx: &mut Transaction,
+    applied: &[report::AppliedRow],
+    plan: &[String],
+    outside: &[String],
+    steps: i32,
+    target: &Target,
+) -> Result<Vec<Step>> {
+    if !outside.is_empty() {
+        let name = |version: &String| applied.iter().find(|a| &a.version == version).map(|a| a.name.clone());
+        return Ok(plan
+            .iter()
+            .map(|version| Step {
+                version: version.clone(),
+                name: name(version).unwrap_or_default(),
+                status: StepStatus::Skipped,
+                duration_ms: 0.0,
+                statements: 0,
+                rows_affected: 0,
+                locks: vec![],
+                rewritten: vec![],
+                error: None,
+            })
+            .collect());
+    }
+    let rows = tx
+        .query("SELECT * FROM confiture.migrate_down($1, raise_on_failure => false)", &[&steps])
+        .map_err(db_error(target))?;
+    let mut ran = steps_of(rows)?;
+    for step in &mut ran {
+        step.status = if step.status == StepStatus::Failed { StepStatus::WouldFail } else { StepStatus::DryRun };
+    }
+    Ok(ran)
+}
+
+/// The states of `status` and `verify-checksums`, with when each was applied; `initialized`
+/// is false where confiture never migrated (no extension).
+pub struct StatusReport {
+    pub rows: Vec<StatusRow>,
+    pub applied: Vec<report::AppliedRow>,
+    pub tracking_table: String,
+    pub initialized: bool,
+}
+
+pub fn status(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<StatusReport> {
     let files = discover(project)?;
     let (environment, target) = target_of(project, env, url)?;
     let mut client = target.connect()?;
+    let applied = history::applied(&mut client, &target)?;
     let installed: bool = client
         .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'confiture')", &[])
         .map_err(db_error(&target))?
         .get(0);
+    let tracking_table = environment.tracking_table;
     if !installed {
-        return adopt::status_without_extension(&mut client, &files, &environment.tracking_table, &target);
+        let (rows, python_history) = adopt::status_without_extension(&mut client, &files, &tracking_table, &target)?;
+        return Ok(StatusReport { rows, applied, tracking_table, initialized: python_history });
     }
     let mut tx = client.transaction().map_err(db_error(&target))?;
-    let rows = status_in(&mut tx, &files, &target).map_err(Failure::with_extension_hint)?;
-    Ok(rows)
+    let rows = status_in(&mut tx, &files, &target)?;
+    Ok(StatusReport { rows, applied, tracking_table, initialized: true })
+}
+
+/// `migrate current`: the newest applied migration (by version), if any.
+pub fn current(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<(Option<report::AppliedRow>, bool)> {
+    let (_, target) = target_of(project, env, url)?;
+    let mut client = target.connect()?;
+    let applied = history::applied(&mut client, &target)?;
+    let installed: bool = client
+        .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'confiture')", &[])
+        .map_err(db_error(&target))?
+        .get(0);
+    Ok((history::newest(&applied).cloned(), installed))
 }
 
 /// Accept an applied migration's changed file on purpose.
@@ -340,120 +440,56 @@ pub fn accept(project: &Path, env: Option<&str>, url: Option<&str>, version: &st
     Ok(row.get(0))
 }
 
-fn print_steps(steps: &[Step], format: Format, what: &str) {
-    match format {
-        Format::Json | Format::Sarif => {
-            out!("{}", serde_json::to_string_pretty(steps).expect("serializable"))
-        }
-        Format::Table if steps.is_empty() => out!("nothing to {what}: up to date"),
-        Format::Table => {
-            let dry = what == "dry run";
-            let mut header = vec!["version", "name", "status", "ms", "statements", "rows"];
-            if dry {
-                header.extend(["locks taken", "rewritten", "error"]);
-            }
-            let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(header);
-            for step in steps {
-                let mut row = vec![
-                    step.version.clone(),
-                    step.name.clone(),
-                    step.status.as_str().to_string(),
-                    format!("{:.1}", step.duration_ms),
-                    step.statements.to_string(),
-                    step.rows_affected.to_string(),
-                ];
-                if dry {
-                    row.extend([
-                        step.locks.join("\n"),
-                        step.rewritten.join("\n"),
-                        step.error
-                            .as_ref()
-                            .and_then(|e| e["message"].as_str())
-                            .unwrap_or_default()
-                            .to_string(),
-                    ]);
-                }
-                table.add_row(row);
-            }
-            out!("{table}");
-            let done = match what {
-                "apply" => "applied",
-                "dry run" => "dry-run, then rolled back: nothing was changed",
-                _ => "rolled back",
-            };
-            out!("{} migrations {done}", steps.len());
-        }
-    }
-}
-
-fn print_marked(marked: &[adopt::Marked], format: Format, what: &str) {
-    match format {
-        Format::Json | Format::Sarif => out!("{}", serde_json::to_string_pretty(marked).expect("serializable")),
-        Format::Table => {
-            let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::UTF8_BORDERS_ONLY).set_header(vec!["version", "name", "status"]);
-            for row in marked {
-                table.add_row(vec![row.version.clone(), row.name.clone(), row.status.clone()]);
-            }
-            out!("{table}");
-            let new = marked.iter().filter(|m| m.status == "marked").count();
-            out!("{new} migrations marked applied without running them ({what})");
-        }
-    }
-}
-
 /// `confiture migrate ...`: run the action, print its result, return the exit code.
 pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<u8> {
     match action {
-        MigrateAction::Up { target, target_version, dry_run, import_history } => {
+        MigrateAction::Up { target, target_version, dry_run, import_history, lock } => {
             let url = target.database_url.as_deref();
             let env = target.env.as_deref();
-            let steps = up(project, env, url, target_version.as_deref(), dry_run, import_history)?;
-            print_steps(&steps, format, if dry_run { "dry run" } else { "apply" });
+            let (steps, before) = up(project, env, url, target_version.as_deref(), dry_run, import_history, &lock)?;
+            report::up(&steps, &before, format, dry_run);
             if steps.iter().any(|s| s.error.is_some()) {
                 return Ok(crate::CHECK_FAILED);
             }
         }
-        MigrateAction::Down { target, steps } => {
-            let steps = down(project, target.env.as_deref(), target.database_url.as_deref(), steps)?;
-            print_steps(&steps, format, "roll back");
+        MigrateAction::Down { target, steps, to, dry_run, lock } => {
+            let how = match &to {
+                Some(version) => DownTo::Keep(version),
+                None => DownTo::Steps(steps),
+            };
+            let done = down(project, target.env.as_deref(), target.database_url.as_deref(), how, dry_run, &lock)?;
+            report::down(&done.steps, done.from.as_deref(), done.to.as_deref(), format, dry_run);
+        }
+        MigrateAction::DownTo { revision, target, dry_run, lock } => {
+            let how = DownTo::Keep(&revision);
+            let done = down(project, target.env.as_deref(), target.database_url.as_deref(), how, dry_run, &lock)?;
+            report::down(&done.steps, done.from.as_deref(), Some(&revision), format, dry_run);
         }
         MigrateAction::Status { target } => {
-            let rows = status(project, target.env.as_deref(), target.database_url.as_deref())?;
-            match format {
-                Format::Json | Format::Sarif => {
-                    out!("{}", serde_json::to_string_pretty(&rows).expect("serializable"))
-                }
-                Format::Table => {
-                    let mut table = comfy_table::Table::new();
-                    table
-                        .load_preset(comfy_table::presets::UTF8_BORDERS_ONLY)
-                        .set_header(vec!["version", "name", "state"]);
-                    for row in &rows {
-                        table.add_row(vec![
-                            row.version.clone(),
-                            row.name.clone(),
-                            row.state.as_str().to_string(),
-                        ]);
-                    }
-                    out!("{table}");
-                    let count = |state: State| rows.iter().filter(|r| r.state == state).count();
-                    out!(
-                        "{} applied, {} pending, {} drifted, {} missing",
-                        count(State::Applied),
-                        count(State::Pending),
-                        count(State::Drifted),
-                        count(State::Missing)
-                    );
-                }
+            let found = status(project, target.env.as_deref(), target.database_url.as_deref())?;
+            report::status(&found.rows, &found.applied, &found.tracking_table, found.initialized, format);
+            return Ok(status_code(&found));
+        }
+        MigrateAction::VerifyChecksums { target } => {
+            let found = status(project, target.env.as_deref(), target.database_url.as_deref())?;
+            report::checksums(&found.rows, found.initialized, format);
+            if !found.initialized {
+                return Ok(Kind::NotInitialized.exit_code());
             }
-            if rows.iter().any(|r| r.state.blocks()) {
+            if found.rows.iter().any(|r| r.state.blocks()) {
                 return Ok(Kind::Drift.exit_code());
             }
-            if rows.iter().any(|r| r.state == State::Pending) {
-                return Ok(crate::CHECK_FAILED);
+        }
+        MigrateAction::Current { target } => {
+            let (newest, installed) = current(project, target.env.as_deref(), target.database_url.as_deref())?;
+            report::current(newest.as_ref(), format);
+            if !installed {
+                return Ok(Kind::NotInitialized.exit_code());
             }
+        }
+        MigrateAction::Validate => {
+            let files = discover(project)?;
+            files::validate(&files, format);
         }
         MigrateAction::Accept { target, version } => {
             let checksum = accept(project, target.env.as_deref(), target.database_url.as_deref(), &version)?;
@@ -462,13 +498,13 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
                 _ => out!("{}", serde_json::json!({"version": version, "checksum": checksum})),
             }
         }
-        MigrateAction::Baseline { target, through } => {
-            let marked = adopt::baseline(project, target.env.as_deref(), target.database_url.as_deref(), &through)?;
-            print_marked(&marked, format, &format!("baseline through {through}"));
+        MigrateAction::Baseline { target, through, lock } => {
+            let marked = adopt::baseline(project, target.env.as_deref(), target.database_url.as_deref(), &through, &lock)?;
+            report::marked(&marked, format, &format!("baseline through {through}"));
         }
-        MigrateAction::Import { target } => {
-            let (table, marked) = adopt::import(project, target.env.as_deref(), target.database_url.as_deref())?;
-            print_marked(&marked, format, &format!("imported from {table}"));
+        MigrateAction::Import { target, lock } => {
+            let (table, marked) = adopt::import(project, target.env.as_deref(), target.database_url.as_deref(), &lock)?;
+            report::marked(&marked, format, &format!("imported from {table}"));
         }
         MigrateAction::New { name } => {
             let created = new(project, &name)?;
@@ -479,4 +515,16 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
         }
     }
     Ok(0)
+}
+
+/// `migrate status`'s exit code, as the Python confiture's: 2 where nothing was ever migrated,
+/// 1 when something is pending (or, ours, drifted or missing), else 0.
+fn status_code(found: &StatusReport) -> u8 {
+    if !found.initialized {
+        return Kind::NotInitialized.exit_code();
+    }
+    if found.rows.iter().any(|r| r.state.blocks() || r.state == State::Pending) {
+        return crate::CHECK_FAILED;
+    }
+    0
 }

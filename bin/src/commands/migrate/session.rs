@@ -42,10 +42,40 @@ pub fn show_progress(client: &mut Client, target: &Target, bar: &ProgressBar, to
         .map_err(|e| Failure::from_postgres(e, &target.description))
 }
 
+/// How a run takes the migration lock: how long it waits, or whether it takes it at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockWait {
+    /// Wait at most this long (None: as long as it takes).
+    Up(Option<Duration>),
+    /// Take no session lock (`--no-lock`).
+    Skip,
+}
+
+impl LockWait {
+    /// The flags, then the environment's migration.locking, then the Python confiture's default
+    /// of 30 s; a timeout of 0 waits as long as it takes.
+    pub fn of(lock: &crate::cli::LockOptions, environment: &crate::config::Environment) -> Self {
+        if lock.no_lock || !environment.locking {
+            return LockWait::Skip;
+        }
+        let ms = lock.lock_timeout.or(environment.lock_timeout_ms).unwrap_or(30_000);
+        LockWait::Up((ms > 0).then(|| Duration::from_millis(ms)))
+    }
+}
+
 /// Take the migration lock for the session, polling outside any transaction. Waiting inside
 /// one (as migrate_up's own lock does) would hold a snapshot, and CREATE INDEX CONCURRENTLY run
-/// by the holder waits for every older snapshot: the two runs would deadlock.
-pub fn lock_session(client: &mut Client, target: &Target) -> Result<()> {
+/// by the holder waits for every older snapshot: the two runs would deadlock. Past the timeout,
+/// a `Lock` failure names the session holding it.
+pub fn lock_session(client: &mut Client, target: &Target, wait: LockWait) -> Result<()> {
+    let LockWait::Up(timeout) = wait else {
+        eprintln!(
+            "warning: --no-lock: this run takes no session lock on {}; each transaction still takes the server's, \
+             but a script run outside a transaction is not protected from a concurrent run",
+            target.description
+        );
+        return Ok(());
+    };
     let started = Instant::now();
     let mut told = false;
     loop {
@@ -56,12 +86,46 @@ pub fn lock_session(client: &mut Client, target: &Target) -> Result<()> {
         if taken {
             return Ok(());
         }
+        if timeout.is_some_and(|limit| started.elapsed() >= limit) {
+            let holder = lock_holder(client).unwrap_or_else(|| "another session".into());
+            let waited = started.elapsed().as_millis();
+            return Err(Failure::new(
+                Kind::Lock,
+                format!("the migration lock on {} is held by {holder}: gave up after {waited} ms", target.description),
+            )
+            .with_hint("Another migrate run is working on this database: wait for it, or raise --lock-timeout (0 waits as long as it takes)."));
+        }
         if !told && started.elapsed() > Duration::from_secs(5) {
             eprintln!("waiting for another migration run on {} to finish...", target.description);
             told = true;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// "pid 123 (user app, application confiture)": the session holding the
+/// migration lock, as pg_locks and pg_stat_activity show it (other roles' details may be hidden).
+fn lock_holder(client: &mut Client) -> Option<String> {
+    let row = client
+        .query_opt(
+            "SELECT l.pid, a.usename::text AS usename, a.application_name \
+               FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a USING (pid) \
+              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+                AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \
+                AND (l.classid::bigint << 32 | l.objid::bigint) = $1 \
+              LIMIT 1",
+            &[&LOCK_KEY],
+        )
+        .ok()??;
+    let pid: i32 = row.get("pid");
+    let mut about = Vec::new();
+    if let Some(user) = row.get::<_, Option<String>>("usename") {
+        about.push(format!("user {user}"));
+    }
+    if let Some(application) = row.get::<_, Option<String>>("application_name").filter(|a| !a.is_empty()) {
+        about.push(format!("application {application}"));
+    }
+    Some(if about.is_empty() { format!("pid {pid}") } else { format!("pid {pid} ({})", about.join(", ")) })
 }
 
 /// The failure a `failed` row stands for, as if the call had raised it.
