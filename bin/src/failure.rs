@@ -136,8 +136,14 @@ impl Failure {
     /// `hint`, `sqlstate`).
     pub fn to_json(&self) -> serde_json::Value {
         let (file, line) = self.location().unzip();
+        // The server names a migration by its file name; its place in the project is fixed.
+        let file = file.map(|f| match f.contains('/') || !(f.ends_with(".up.sql") || f.ends_with(".down.sql")) {
+            true => f.to_string(),
+            false => format!("db/migrations/{f}"),
+        });
         // db/migrations/{version}_{name}.up.sql -> version
         let migration = file
+            .as_deref()
             .filter(|f| f.contains("migrations/") || f.ends_with(".up.sql") || f.ends_with(".down.sql"))
             .and_then(|f| f.rsplit('/').next()?.split_once('_').map(|(version, _)| version))
             .filter(|v| v.bytes().all(|b| b.is_ascii_digit()));

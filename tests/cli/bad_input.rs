@@ -28,7 +28,7 @@ fn a_syntax_error_in_the_500th_file_names_it_and_applies_nothing() {
         };
         project.write(&format!("db/schema/10_tables/{i:04}_t.sql"), &text);
     }
-    let message = failing_build("e2e_syntax_500", &project, 6);
+    let message = failing_build("e2e_syntax_500", &project, 4);
     assert!(
         message.contains("db/schema/10_tables/0500_t.sql:3: syntax error at or near \"text\""),
         "{message}"
@@ -46,7 +46,7 @@ fn a_missing_table_is_named_with_file_and_line() {
             "-- orders by customer\nCREATE VIEW v AS\nSELECT *\nFROM missing_orders;\n",
         ),
     ]);
-    let message = failing_build("e2e_missing_table", &project, 6);
+    let message = failing_build("e2e_missing_table", &project, 4);
     assert!(
         message.contains("db/schema/20_view.sql:4: relation \"missing_orders\" does not exist"),
         "{message}"
@@ -57,7 +57,7 @@ fn a_missing_table_is_named_with_file_and_line() {
 #[test]
 fn a_psql_meta_command_is_refused_by_name() {
     let project = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int);\n\\ir other.sql\n")]);
-    let message = failing_build("e2e_meta", &project, 6);
+    let message = failing_build("e2e_meta", &project, 4);
     assert!(message.contains("db/schema/00.sql:2: psql meta-command \\ir is not SQL"), "{message}");
 }
 

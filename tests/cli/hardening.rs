@@ -166,7 +166,7 @@ fn the_cli_migrates_a_database_whose_default_is_repeatable_read() {
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 1);
 }
 
-// 6. A deleted migration file is missing (exit 7); down undoes the last applied; two spellings
+// 6. A deleted migration file is missing (exit 1); down undoes the last applied; two spellings
 //    of one version number are refused.
 #[test]
 fn deleted_files_are_missing_down_follows_application_order_and_versions_are_numbers() {
@@ -270,7 +270,7 @@ fn fresh_never_drops_a_database_it_does_not_own() {
         .batch_execute("CREATE TABLE precious (id int); INSERT INTO precious VALUES (1);")
         .unwrap();
     let failing = Project::new(&[("db/schema/00.sql", "CREATE TABLE a (id int REFERENCES nowhere);")]);
-    assert_exit(&failing.run(&long_url, &["build", "--fresh"]), 6);
+    assert_exit(&failing.run(&long_url, &["build", "--fresh"]), 4);
     assert_eq!(query_one_i64(&long_url, "SELECT count(*) FROM precious"), 1);
 }
 

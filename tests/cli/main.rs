@@ -8,6 +8,7 @@ mod adoption;
 mod agreement;
 mod bad_input;
 mod build;
+mod compat;
 mod events;
 mod fresh;
 mod hardening;

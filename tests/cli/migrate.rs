@@ -25,17 +25,18 @@ fn the_generated_200_migrations_apply_once() {
     assert_exit(&confiture(&["build", "--apply", "--database-url", &url], dir.path(), &[]), 0);
     let up = confiture(&["--format", "json", "migrate", "up", "--database-url", &url], dir.path(), &[]);
     assert_exit(&up, 0);
-    let steps: Vec<serde_json::Value> = serde_json::from_str(&stdout(&up)).unwrap();
+    let steps = steps_of(&up);
     assert_eq!(steps.len(), 200);
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 200);
     let status =
         confiture(&["--format", "json", "migrate", "status", "--database-url", &url], dir.path(), &[]);
     assert_exit(&status, 0);
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&stdout(&status)).unwrap();
-    assert!(rows.iter().all(|r| r["state"] == "applied"));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert!(report["migrations"].as_array().unwrap().iter().all(|r| r["state"] == "applied"));
+    assert_eq!(report["summary"]["applied"], 200);
     let again = confiture(&["--format", "json", "migrate", "up", "--database-url", &url], dir.path(), &[]);
     assert_exit(&again, 0);
-    assert_eq!(stdout(&again).trim(), "[]");
+    assert!(steps_of(&again).is_empty());
 }
 
 #[test]
@@ -71,8 +72,7 @@ fn four_concurrent_runs_apply_each_migration_once() {
     let mut applied = 0;
     for output in &outputs {
         assert_exit(output, 0);
-        let steps: Vec<serde_json::Value> = serde_json::from_str(&stdout(output)).unwrap();
-        applied += steps.len();
+        applied += steps_of(output).len();
     }
     assert_eq!(applied, 50, "every migration applied exactly once across the processes");
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 50);
@@ -213,7 +213,7 @@ fn a_dry_run_reports_locks_and_rewrites_and_changes_nothing() {
     let before = schema_dump(&url);
     let output = project.run(&url, &["--format", "json", "migrate", "up", "--dry-run"]);
     assert_exit(&output, 0);
-    let steps: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let steps = steps_of(&output);
     assert_eq!(steps[0]["status"], "dry run");
     assert!(
         steps[0]["locks"].as_array().unwrap().iter().any(|l| l == "public.t: AccessExclusiveLock"),

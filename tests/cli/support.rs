@@ -100,6 +100,14 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The `steps` of `migrate up|down --format json` (confiture's detail beside the Python
+/// confiture's keys).
+pub fn steps_of(output: &Output) -> Vec<serde_json::Value> {
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(output)).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)));
+    report["steps"].as_array().unwrap_or_else(|| panic!("no steps: {report}")).clone()
+}
+
 /// Assert the exit code, showing the output when it differs.
 pub fn assert_exit(output: &Output, code: i32) {
     assert_eq!(output.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(output), stderr(output));

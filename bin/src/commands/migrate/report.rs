@@ -28,8 +28,13 @@ fn table(header: Vec<&str>, rows: impl IntoIterator<Item = Vec<String>>) -> Stri
     table.to_string()
 }
 
-fn print_json(value: &Value) {
-    out!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+/// JSON with the Python confiture's envelope keys: `ok`, `command`, and `parser` (null: the
+/// server's own parser reads the statements; there is no client-side one to report).
+fn print_json(command: &str, ok: bool, mut value: Value) {
+    value["ok"] = json!(ok);
+    value["command"] = json!(command);
+    value["parser"] = Value::Null;
+    out!("{}", serde_json::to_string_pretty(&value).expect("serializable"));
 }
 
 fn step_rows(steps: &[Step], dry: bool) -> Vec<Vec<String>> {
@@ -91,8 +96,9 @@ pub fn up(steps: &[Step], before: &[StatusRow], format: Format, dry_run: bool) {
             .filter(|r| r.state == State::Pending && (dry_run || !ran.contains(&r.version.as_str())))
             .map(|r| r.version.as_str())
             .collect();
-        return print_json(&json!({
-            "success": errors.is_empty(),
+        let ok = errors.is_empty();
+        return print_json("migrate up", ok, json!({
+            "success": ok,
             "applied": applied,
             "skipped": skipped,
             "skipped_superuser": [],
@@ -121,12 +127,13 @@ pub fn up(steps: &[Step], before: &[StatusRow], format: Format, dry_run: bool) {
 /// `migrate down` / `down-to`: the Python confiture's down-to keys (`from`, `to`, `rolled_back`).
 pub fn down(steps: &[Step], from: Option<&str>, to: Option<&str>, format: Format, dry_run: bool) {
     if matches!(format, Format::Json | Format::Sarif) {
-        return print_json(&json!({
+        let errors = error_messages(steps);
+        return print_json("migrate down", errors.is_empty(), json!({
             "from": from,
             "to": to,
             "rolled_back": steps.iter().map(|s| s.version.as_str()).collect::<Vec<_>>(),
             "skipped": [],
-            "errors": error_messages(steps),
+            "errors": errors,
             "dry_run": dry_run,
             "steps": steps,
         }));
@@ -161,8 +168,12 @@ pub fn status(rows: &[StatusRow], applied: &[AppliedRow], tracking_table: &str, 
                            "applied_at": applied_at(&r.version), "state": r.state.as_str()})
                 })
                 .collect();
+            // confiture's history is confiture.migration_history; the Python confiture's table
+            // (migration.tracking_table) is only read, by `migrate import`.
             let mut report = json!({
-                "tracking_table": tracking_table,
+                "tracking_table": "confiture.migration_history",
+                "resolved_table": "confiture.migration_history",
+                "python_tracking_table": tracking_table,
                 "applied": applied_versions,
                 "pending": versions(true),
                 "current": applied.last().map(|a| a.version.clone()),
@@ -175,7 +186,7 @@ pub fn status(rows: &[StatusRow], applied: &[AppliedRow], tracking_table: &str, 
             if !initialized {
                 report["warning"] = json!("the confiture extension is not installed in this database");
             }
-            print_json(&report);
+            print_json("migrate status", true, report);
         }
         Format::Csv => {
             let lines = rows.iter().map(|r| {
@@ -203,7 +214,7 @@ pub fn status(rows: &[StatusRow], applied: &[AppliedRow], tracking_table: &str, 
 /// `migrate current`: the newest applied migration, or nothing.
 pub fn current(applied: Option<&AppliedRow>, format: Format) {
     match format {
-        Format::Json | Format::Sarif => print_json(&json!({
+        Format::Json | Format::Sarif => print_json("migrate current", true, json!({
             "revision": applied.map(|a| &a.version),
             "name": applied.map(|a| &a.name),
             "applied_at": applied.map(|a| &a.applied_at),
@@ -238,11 +249,12 @@ pub fn checksums(rows: &[StatusRow], initialized: bool, format: Format) {
                            "details": {"state": r.state.as_str()}, "migration": r.version, "file": null, "line": null})
                 })
                 .collect();
-            print_json(&json!({
-                "ok": bad.is_empty(),
+            print_json("migrate verify-checksums", bad.is_empty(), json!({
                 "ledger_present": initialized,
-                "summary": {"checked": checked, "mismatched": bad.len()},
+                "summary": {"checked": checked, "mismatched": bad.len(),
+                            "tracking_table": "confiture.migration_history", "resolved_table": "confiture.migration_history"},
                 "issues": issues,
+                "was_skipped": false,
             }));
         }
         Format::Csv => {
