@@ -130,3 +130,24 @@ fn the_url_comes_from_flag_then_variable_then_file() {
     assert_exit(&project.run(&from_file, &["build", "--apply"]), 0);
     assert_eq!(query_one_i64(&from_file, "SELECT count(*) FROM confiture.build_history"), 1);
 }
+
+#[test]
+fn list_files_shows_the_build_order_without_building() {
+    let project = Project::new(&[
+        ("db/schema/10_tables/b.sql", "CREATE TABLE b ();\n"),
+        ("db/schema/10_tables/a.sql", "CREATE TABLE a ();\n"),
+        ("db/schema/00_common/x.sql", "CREATE SCHEMA x;\n"),
+    ]);
+    let output = project.run("postgresql://unused", &["build", "--list-files", "--format", "csv"]);
+    assert_exit(&output, 0);
+    assert_eq!(
+        stdout(&output).trim(),
+        "position,file,include_dir,order\n1,db/schema/00_common/x.sql,db/schema,0\n2,db/schema/10_tables/a.sql,db/schema,0\n\
+         3,db/schema/10_tables/b.sql,db/schema,0"
+    );
+    assert!(!project.path().join("db/generated").exists(), "--list-files builds nothing");
+    let shown = project.run("postgresql://unused", &["build", "--show-hash"]);
+    assert_exit(&shown, 0);
+    let hash = stdout(&shown).lines().find_map(|l| l.strip_prefix("schema hash: ")).map(str::to_string);
+    assert_eq!(hash.map(|h| h.len()), Some(64), "{}", stdout(&shown));
+}

@@ -139,3 +139,70 @@ fn sarif_is_only_for_lint() {
     let output = project.run("unused", &["--format", "sarif", "build"]);
     assert_exit(&output, 5);
 }
+
+/// The rules and their count in `lint --format json`.
+fn rules_found(project: &Project, url: &str, extra: &[&str]) -> BTreeMap<String, usize> {
+    let output = project.run(url, &[&["lint", "--format", "json", "--fail-on", "never"][..], extra].concat());
+    assert_exit(&output, 0);
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let mut rules = BTreeMap::new();
+    for finding in findings {
+        *rules.entry(finding["rule"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    rules
+}
+
+#[test]
+fn select_and_ignore_choose_rules_by_name_or_category() {
+    let (project, url) = linted_project("e2e_lint_select");
+    let all = rules_found(&project, &url, &[]);
+    assert!(all.contains_key("table_without_primary_key") && all.contains_key("table_name_not_snake_case"), "{all:?}");
+    let only = rules_found(&project, &url, &["--select", "table_without_primary_key"]);
+    assert_eq!(only.keys().collect::<Vec<_>>(), ["table_without_primary_key"]);
+    let ignored = rules_found(&project, &url, &["--ignore", "table_without_primary_key,table_without_comment"]);
+    assert!(!ignored.contains_key("table_without_primary_key") && !ignored.contains_key("table_without_comment"));
+    assert!(ignored.contains_key("table_name_not_snake_case"), "{ignored:?}");
+    // --ignore wins over --select; `default` is every rule.
+    let both = rules_found(&project, &url, &["--select", "default", "--ignore", "table_without_primary_key"]);
+    assert_eq!(both.len(), all.len() - 1);
+    let unknown = project.run(&url, &["lint", "--select", "no_such_rule"]);
+    assert_exit(&unknown, 5);
+    assert!(stderr(&unknown).contains("no rule or category \"no_such_rule\""), "{}", stderr(&unknown));
+    // --list-rules lists every rule with its category, in the Python confiture's JSON shape too.
+    let listed = project.run(&url, &["lint", "--list-rules", "--format", "json"]);
+    assert_exit(&listed, 0);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    let codes: Vec<&str> = listed["rules"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"table_without_primary_key") && codes.contains(&"foreign_key_without_index"), "{codes:?}");
+    let csv = project.run(&url, &["lint", "--list-rules", "--format", "csv"]);
+    assert!(stdout(&csv).starts_with("rule,category,level,rationale\n"), "{}", stdout(&csv));
+}
+
+#[test]
+fn a_baseline_fails_only_on_new_findings_and_forgets_fixed_ones() {
+    let (project, url) = linted_project("e2e_lint_baseline");
+    let baseline = project.path().join("lint-baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    assert_exit(&project.run(&url, &["lint", "--baseline", baseline, "--write-baseline"]), 0);
+    let known: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap();
+    let known_count = known["findings"].as_array().unwrap().len();
+    assert!(known_count >= 3, "{known}");
+    // Everything is known: nothing shown, exit 0 even at --fail-on info.
+    let quiet = project.run(&url, &["lint", "--baseline", baseline, "--fail-on", "info"]);
+    assert_exit(&quiet, 0);
+    assert!(stdout(&quiet).contains("0 findings"), "{}", stdout(&quiet));
+    // A new problem fails the run and is the only one shown.
+    connect(&url).batch_execute("CREATE TABLE app.events (id bigint);").unwrap();
+    let new = project.run(&url, &["lint", "--baseline", baseline, "--format", "json"]);
+    assert_exit(&new, 1);
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&new)).unwrap();
+    assert!(findings.iter().all(|f| f["object_name"] == "events"), "{findings:?}");
+    // A fixed problem leaves the baseline, so that it cannot come back unnoticed.
+    connect(&url).batch_execute("DROP TABLE app.events; ALTER TABLE app.\"AuditLog\" ADD PRIMARY KEY (id);").unwrap();
+    let fixed = project.run(&url, &["lint", "--baseline", baseline]);
+    assert_exit(&fixed, 0);
+    assert!(stderr(&fixed).contains("baseline findings are gone"), "{}", stderr(&fixed));
+    let kept: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap();
+    assert!(kept["findings"].as_array().unwrap().len() < known_count);
+    assert!(!kept.to_string().contains("table_without_primary_key"), "{kept}");
+}

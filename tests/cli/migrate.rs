@@ -236,3 +236,69 @@ fn a_dry_run_reports_locks_and_rewrites_and_changes_nothing() {
         stdout(&output)
     );
 }
+
+fn three_migrations() -> Project {
+    with_migrations(&[
+        ("1_add_a.up.sql", "ALTER TABLE t ADD COLUMN a int;\n"),
+        ("1_add_a.down.sql", "ALTER TABLE t DROP COLUMN a;\n"),
+        ("2_add_b.up.sql", "ALTER TABLE t ADD COLUMN b int;\n"),
+        ("2_add_b.down.sql", "ALTER TABLE t DROP COLUMN b;\n"),
+        ("10_add_c.up.sql", "ALTER TABLE t ADD COLUMN c int;\n"),
+        ("10_add_c.down.sql", "ALTER TABLE t DROP COLUMN c;\n"),
+    ])
+}
+
+#[test]
+fn down_to_keeps_the_version_given_and_a_dry_run_changes_nothing() {
+    let project = three_migrations();
+    let url = empty_database("e2e_migrate_down_to");
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    assert_exit(&project.run(&url, &["migrate", "up"]), 0);
+    let current = project.run(&url, &["migrate", "current"]);
+    assert_exit(&current, 0);
+    assert!(stdout(&current).starts_with("10 add_c (applied "), "{}", stdout(&current));
+    let before = schema_dump(&url);
+    let dry = project.run(&url, &["migrate", "down", "--to", "1", "--dry-run", "--format", "json"]);
+    assert_exit(&dry, 0);
+    let planned: Vec<String> = steps_of(&dry).iter().map(|s| format!("{} {}", s["version"], s["status"])).collect();
+    assert_eq!(planned, ["\"10\" \"dry run\"", "\"2\" \"dry run\""]);
+    assert_eq!(before, schema_dump(&url), "a dry run rolls everything back");
+    let down = project.run(&url, &["migrate", "down-to", "1", "--format", "json"]);
+    assert_exit(&down, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&down)).unwrap();
+    assert_eq!((report["from"].as_str(), report["to"].as_str()), (Some("10"), Some("1")), "{report}");
+    assert_eq!(report["rolled_back"], serde_json::json!(["10", "2"]));
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 1);
+    let unapplied = project.run(&url, &["migrate", "down", "--to", "2"]);
+    assert_exit(&unapplied, 5);
+    assert!(stderr(&unapplied).contains("migration 2 is not applied"), "{}", stderr(&unapplied));
+    let csv = project.run(&url, &["migrate", "status", "--format", "csv"]);
+    assert_exit(&csv, 1);
+    assert!(stdout(&csv).starts_with("version,name,status,state,applied_at\n1,add_a,applied,applied,"), "{}", stdout(&csv));
+    assert!(stdout(&csv).contains("\n10,add_c,pending,pending,\n") || stdout(&csv).ends_with("10,add_c,pending,pending,\n"), "{}", stdout(&csv));
+}
+
+#[test]
+fn a_held_migration_lock_times_out_naming_its_holder() {
+    let project = three_migrations();
+    let url = empty_database("e2e_migrate_lock_timeout");
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    let mut holder = postgres::Config::from(url.parse::<postgres::Config>().unwrap())
+        .application_name("the_other_deploy")
+        .connect(postgres::NoTls)
+        .unwrap();
+    holder.batch_execute("SELECT pg_advisory_lock(x'636f6e6669747572'::bigint)").unwrap();
+    let started = std::time::Instant::now();
+    let refused = project.run(&url, &["migrate", "up", "--lock-timeout", "300"]);
+    assert_exit(&refused, 6);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(stderr(&refused).contains("application the_other_deploy"), "{}", stderr(&refused));
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 0);
+    // --no-lock takes no session lock, and says so; each transaction still takes the server's
+    // own (on the same key), so it runs once the other deploy is done.
+    drop(holder);
+    let unlocked = project.run(&url, &["migrate", "up", "--no-lock"]);
+    assert_exit(&unlocked, 0);
+    assert!(stderr(&unlocked).contains("--no-lock"), "{}", stderr(&unlocked));
+    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM confiture.migration_history"), 3);
+}
