@@ -205,7 +205,7 @@ pub fn parse(text: &str, default_name: &str, file: &Path) -> Result<(Environment
             "database_url" => environment.database_url = Some(string(value).ok_or_else(|| failure(at(": expected a string")))?),
             // database_url wins over the block wherever each is written, as in the Python confiture.
             "database" => {
-                let block = database_block(value).map_err(|e| failure(at(&e)))?;
+                let block = database_block(value, &mut warnings).map_err(|e| failure(at(&e)))?;
                 if !root.contains_key("database_url") {
                     environment.database_url = Some(block);
                 }
@@ -276,7 +276,9 @@ fn to_json(value: &Value) -> std::result::Result<serde_json::Value, String> {
 
 /// The Python confiture's `database:` block, as a libpq key=value string with its defaults
 /// (localhost, 5432, postgres, postgres). `${VAR}` in a value is expanded when connecting.
-fn database_block(value: &Value) -> std::result::Result<String, String> {
+/// The `database:` block as a libpq key=value string. Keys libpq knows pass through; others
+/// (the Python confiture's pool settings: pool_size, max_overflow...) are named in `warnings`.
+fn database_block(value: &Value, warnings: &mut Vec<String>) -> std::result::Result<String, String> {
     let Value::Mapping(block) = value else { return Err(": expected a mapping (host, port, database, user, password)".into()) };
     let mut settings = vec![
         ("host", "localhost".to_string()),
@@ -286,12 +288,16 @@ fn database_block(value: &Value) -> std::result::Result<String, String> {
     ];
     for (key, value) in block {
         let key = key.as_str().unwrap_or_default();
-        let text = string(value).ok_or_else(|| format!(".{key}: expected a string or number"))?;
         let keyword = match key {
             "database" | "name" | "dbname" => "dbname",
-            "host" | "port" | "user" | "password" | "sslmode" | "sslrootcert" | "sslcert" | "sslkey" => key,
-            other => return Err(format!(".{other}: unknown key (host, port, database, user, password, sslmode...)")),
+            "host" | "port" | "user" | "password" | "sslmode" | "sslrootcert" | "sslcert" | "sslkey"
+            | "connect_timeout" | "application_name" | "options" => key,
+            other => {
+                warnings.push(format!("database.{other} ignored (confiture opens one connection, not a pool)"));
+                continue;
+            }
         };
+        let text = string(value).ok_or_else(|| format!(".{key}: expected a string or number"))?;
         settings.retain(|(k, _)| *k != keyword);
         settings.push((keyword, text));
     }
@@ -527,12 +533,24 @@ mod tests {
     }
 
     #[test]
+    fn pool_settings_are_ignored_with_a_warning_and_libpq_keys_kept() {
+        let text = "database:\n  host: db\n  pool_size: 10\n  max_overflow: {a: 1}\n  connect_timeout: 5\n\
+                    migration:\n  locking: {timeout_ms: 5000, enabled: false}\n";
+        let (env, warnings) = parse(text, "local", Path::new("e.yaml")).unwrap();
+        let url = env.database_url.unwrap();
+        assert!(url.contains("host='db'") && url.contains("connect_timeout='5'") && !url.contains("pool"), "{url}");
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("database.pool_size ignored"), "{warnings:?}");
+        assert_eq!((env.lock_timeout_ms, env.locking), (Some(5000), false));
+    }
+
+    #[test]
     fn wrong_values_are_refused_by_key() {
         let bad = |text: &str| parse(text, "local", Path::new("e.yaml")).unwrap_err().message;
         assert!(bad("include_dirs: db/schema\n").contains("include_dirs: expected a list"));
         assert!(bad("include_dirs:\n  - {recursive: true}\n").contains("an entry needs a path"));
         assert!(bad("build:\n  sort_mode: random\n").contains("sort_mode: expected alphabetical or hex"));
-        assert!(bad("database:\n  hots: x\n").contains("database.hots: unknown key"));
+        assert!(bad("migration:\n  locking: {timeout_ms: soon}\n").contains("locking.timeout_ms: expected milliseconds"));
         assert!(bad("allow_reset: yes please\n").contains("allow_reset: expected true or false"));
         assert!(bad("include_dirs: []\n").contains("include_dirs is empty"));
     }
