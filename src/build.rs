@@ -4,10 +4,11 @@
 use crate::errors::raise;
 use crate::schema_hash::schema_hash;
 use crate::script::{parts_of, run_source, Purpose};
-use crate::server::scope::{Scope, Setting};
+use crate::server::scope::{Failure, Scope, Setting};
 use crate::sources::Source;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::prelude::*;
+use pgrx::pg_sys::panic::CaughtError;
 use pgrx::{PgSqlErrorCode, PgTryBuilder};
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -31,9 +32,8 @@ pub fn build(sources: &[Source]) -> BuildRecord {
     let started = Instant::now();
     let hash = schema_hash(sources.iter().map(|s| (s.name.as_str(), s.text.as_str())));
     // The files' errors are already attributed to their file and line by run_source.
-    let statement_count = Scope::kept_on_success()
-        .with_settings(BUILD_SETTINGS)
-        .run(|probe| {
+    let in_order = || {
+        Scope::kept_on_success().with_settings(BUILD_SETTINGS).run(|probe| {
             Spi::connect_mut(|client| {
                 sources
                     .iter()
@@ -41,9 +41,79 @@ pub fn build(sources: &[Source]) -> BuildRecord {
                     .sum()
             })
         })
+    };
+    // Fast path: one subtransaction for the whole build. Only when a file names something
+    // that does not exist yet is the build run again, file by file, putting off such files.
+    let statement_count = in_order()
+        .or_else(|failure| match names_what_is_not_created_yet(&failure) {
+            true => Scope::kept_on_success().with_settings(BUILD_SETTINGS).run(|_| putting_off_early_files(sources)),
+            false => Err(failure),
+        })
         .unwrap_or_else(|failure| failure.error.rethrow());
     let duration_ms = (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
     record_build(&hash, sources, statement_count, duration_ms)
+}
+
+/// A relation, schema, type or function that does not exist: the file may only come before the
+/// one that creates it (the Python confiture's builds concatenate files in name order, and its
+/// users order files by name, not by dependency).
+fn names_what_is_not_created_yet(failure: &Failure) -> bool {
+    let code = match &failure.error {
+        CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => report.sql_error_code(),
+        CaughtError::RustPanic { .. } => return false,
+    };
+    matches!(
+        code,
+        PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE
+            | PgSqlErrorCode::ERRCODE_INVALID_SCHEMA_NAME
+            | PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT
+            | PgSqlErrorCode::ERRCODE_UNDEFINED_FUNCTION
+    )
+}
+
+/// Each file in a subtransaction of its own, in order; a file that names what is not created
+/// yet is rolled back and run again after the others, pass after pass, while a pass makes
+/// progress. When one does not, the first such file's own error is the build's. The order is
+/// as deterministic as the files'; the files put off are named in a NOTICE.
+fn putting_off_early_files(sources: &[Source]) -> usize {
+    Spi::connect_mut(|client| {
+        let mut pending: Vec<&Source> = sources.iter().collect();
+        let mut statements = 0;
+        let mut first_put_off: Vec<&str> = Vec::new();
+        loop {
+            let mut put_off = Vec::new();
+            let mut first_failure = None;
+            for &source in &pending {
+                let ran = Scope::kept_on_success()
+                    .sharing_settings()
+                    .run(|probe| run_source(client, source, probe, Purpose::Build));
+                match ran {
+                    Ok(run) => statements += run.statements,
+                    Err(failure) if names_what_is_not_created_yet(&failure) => {
+                        first_failure.get_or_insert(failure);
+                        put_off.push(source);
+                    }
+                    Err(failure) => failure.error.rethrow(),
+                }
+            }
+            match first_failure {
+                None if first_put_off.is_empty() => return statements,
+                None => {
+                    pgrx::notice!(
+                        "confiture: built after the files they need, which come later in the build order: {}",
+                        first_put_off.join(", ")
+                    );
+                    return statements;
+                }
+                Some(failure) if put_off.len() == pending.len() => failure.error.rethrow(),
+                Some(_) => {}
+            }
+            if first_put_off.is_empty() {
+                first_put_off = put_off.iter().map(|s| s.name.as_str()).collect();
+            }
+            pending = put_off;
+        }
+    })
 }
 
 fn record_build(hash: &str, sources: &[Source], statements: usize, duration_ms: f64) -> BuildRecord {

@@ -176,7 +176,12 @@ impl Applied {
 /// One transaction: create the extension if this database lacks it, then build. A failure
 /// anywhere rolls back both.
 fn build_from(target: &Target, sources: &[SourceFile]) -> Result<(i64, i32, f64)> {
-    let mut client = target.connect()?;
+    // The server names files it had to build after those they need (docs/build.md).
+    let mut client = target.connect_with_notices(|notice| {
+        if let Some(text) = notice.message().strip_prefix("confiture: ") {
+            eprintln!("note: {text}");
+        }
+    })?;
     let db_error = |e| Failure::from_postgres(e, &target.description);
     let mut transaction = client.transaction().map_err(db_error)?;
     transaction.batch_execute("CREATE EXTENSION IF NOT EXISTS confiture").map_err(|e| {
