@@ -17,7 +17,7 @@ mod script;
 mod seeds;
 mod server;
 mod sources;
-mod sql_text;
+use confiture_core::sql_text;
 
 ::pgrx::pg_module_magic!();
 

@@ -6,4 +6,5 @@ pub mod lint;
 pub mod migration;
 pub mod schema_hash;
 pub mod seeds;
+pub mod sql_text;
 pub mod wire;

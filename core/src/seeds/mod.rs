@@ -2,6 +2,12 @@
 //! confiture.validate_seeds(), as the extension reports them and the CLI reads them.
 
 pub mod codes;
+pub mod config;
+pub mod files;
+pub mod located;
+pub mod resolvers;
+pub mod schema;
+pub mod statements;
 
 pub use codes::Code;
 use serde::Serialize;
