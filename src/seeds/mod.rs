@@ -9,4 +9,4 @@ pub mod execution;
 pub mod sequences;
 pub mod validate;
 
-pub use confiture_core::seeds::{config, files, located, resolvers, schema, statements, Code, Finding};
+pub use confiture_core::seeds::{config, located, resolvers, schema, statements, Code, Finding};

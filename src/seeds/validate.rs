@@ -2,10 +2,11 @@
 //! resolvers) and runs the levels in order.
 
 use super::config::SeedConfig;
-use super::resolvers::{body_line, check_resolver, declared_variables, sql_statements, Resolver};
+use super::resolvers::{body_line, drift_finding, sql_statements, Resolver};
 use super::schema::{Table, Tables};
+use confiture_core::seeds::levels::{self, Checked};
 use super::statements::{ParseFailure, SeedFile};
-use super::{execution, files, schema, Code, Finding};
+use super::{execution, Finding};
 use crate::errors::raise;
 use crate::script::parts_of;
 use crate::server::error_position::ErrorPositionProbe;
@@ -14,7 +15,6 @@ use crate::sources::Source;
 use crate::sql_text::{byte_of_char_position, line_of_byte, skip_blanks_and_comments};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use std::collections::BTreeSet;
 
 /// Every level up to `level`, in order; the findings sorted by level, file and line.
 pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Finding> {
@@ -31,32 +31,12 @@ pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Fin
     }
     let probe = ErrorPositionProbe::install();
     let mut files: Vec<SeedFile> = sources.into_iter().map(|source| parse_file(source, &probe)).collect();
-    resolve_targets(&mut files);
-    let pattern = schema_exists(&config.staging_schema);
-    let mut findings = files::check_files(&files, &config, pattern);
-    let tables = if level >= 2 { load_tables(&files, &config) } else { Tables::new() };
-    if level >= 2 {
-        findings.extend(schema::check_schema(&files, &tables, &config, pattern));
-    }
-    let mut resolvers = Vec::new();
-    if level >= 3 && pattern {
-        let finals = staging_tables(&tables, &config)
-            .into_iter()
-            .filter(|(table, _)| tables.contains_key(&(config.final_schema.clone(), table.clone())));
-        for (table, columns) in finals {
-            let resolver = load_resolver(&config, &table);
-            findings.extend(check_resolver(&table, &columns, resolver.as_ref(), &tables, &config));
-            if let Some(resolver) = resolver {
-                findings.extend(drift(&resolver));
-                resolvers.push((table, resolver));
-            }
-        }
-    }
+    let Checked { mut findings, tables, resolvers } = levels::check(level, &mut files, &config, &mut ServerCatalog);
     if level >= 4 {
         let runtime = execution::execute(level, &files, &tables, &resolvers, &config, &findings);
         findings.extend(runtime);
     }
-    findings.sort_by(|a, b| (a.level, &a.file, a.line).cmp(&(b.level, &b.file, b.line)));
+    levels::sort(&mut findings);
     findings
 }
 
@@ -77,32 +57,68 @@ fn spi<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
 }
 
 /// Where each target table is: its written schema, or the search path's answer.
-fn resolve_targets(files: &mut [SeedFile]) {
-    // Seed files often repeat one table thousands of times: ask once per name.
-    let mut known: std::collections::HashMap<String, Option<String>> = Default::default();
-    for file in files {
-        let Ok(statements) = &mut file.parsed else { continue };
-        for target in statements.iter_mut().filter_map(|s| s.target.as_mut()) {
-            let name = match &target.schema {
-                Some(schema) => pgrx::spi::quote_qualified_identifier(schema, &target.table),
-                None => pgrx::spi::quote_identifier(&target.table),
-            };
-            if let Some(schema) = known.get(&name) {
-                target.resolved_schema = schema.clone();
-                continue;
-            }
-            target.resolved_schema = spi(
-                "finding a seed's table",
-                Spi::get_one_with_args::<String>(
-                    "SELECT n.nspname::text FROM pg_catalog.pg_class c \
-                     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-                     WHERE c.oid = pg_catalog.to_regclass($1)",
-                    &[DatumWithOid::from(name.as_str())],
-                )
-                .or_else(none_if_no_row),
-            );
-            known.insert(name, target.resolved_schema.clone());
-        }
+/// The database's own catalog, through SPI.
+struct ServerCatalog;
+
+impl levels::Catalog for ServerCatalog {
+    fn schema_of(&mut self, schema: Option<&str>, table: &str) -> Option<String> {
+        let name = match schema {
+            Some(schema) => pgrx::spi::quote_qualified_identifier(schema, table),
+            None => pgrx::spi::quote_identifier(table),
+        };
+        spi(
+            "finding a seed's table",
+            Spi::get_one_with_args::<String>(
+                "SELECT n.nspname::text FROM pg_catalog.pg_class c \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.oid = pg_catalog.to_regclass($1)",
+                &[DatumWithOid::from(name.as_str())],
+            )
+            .or_else(none_if_no_row),
+        )
+    }
+
+    fn schema_exists(&mut self, schema: &str) -> bool {
+        spi(
+            "looking for the staging schema",
+            Spi::get_one_with_args::<bool>(
+                "SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1)",
+                &[DatumWithOid::from(schema)],
+            ),
+        )
+        .unwrap_or(false)
+    }
+
+    fn tables(&mut self, schemas: &[String]) -> Tables {
+        load_tables(schemas)
+    }
+
+    fn function(&mut self, schema: &str, name: &str) -> Option<(String, String, Vec<String>)> {
+        spi(
+            "reading a resolver",
+            Spi::connect(|client| -> Result<Option<(String, String, Vec<String>)>, pgrx::spi::Error> {
+                let rows = client.select(
+                    "SELECT l.lanname::text, p.prosrc, coalesce(p.proargnames, '{}')::text[] \
+                     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+                     JOIN pg_catalog.pg_language l ON l.oid = p.prolang \
+                     WHERE n.nspname = $1 AND p.proname = $2 AND p.pronargs = 0",
+                    None,
+                    &[DatumWithOid::from(schema), DatumWithOid::from(name)],
+                )?;
+                match rows.into_iter().next() {
+                    None => Ok(None),
+                    Some(row) => Ok(Some((
+                        row.get::<String>(1)?.unwrap_or_default(),
+                        row.get::<String>(2)?.unwrap_or_default(),
+                        row.get::<Vec<String>>(3)?.unwrap_or_default(),
+                    ))),
+                }
+            }),
+        )
+    }
+
+    fn drift(&mut self, resolver: &Resolver, _tables: &Tables) -> Vec<Finding> {
+        drift(resolver)
     }
 }
 
@@ -113,27 +129,9 @@ fn none_if_no_row<T>(error: pgrx::spi::Error) -> Result<Option<T>, pgrx::spi::Er
     }
 }
 
-fn schema_exists(schema: &str) -> bool {
-    spi(
-        "looking for the staging schema",
-        Spi::get_one_with_args::<bool>(
-            "SELECT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = $1)",
-            &[DatumWithOid::from(schema)],
-        ),
-    )
-    .unwrap_or(false)
-}
-
-/// The tables (with columns and single-column foreign keys) of the staging and final schemas
-/// and of every schema a seed writes.
-fn load_tables(files: &[SeedFile], config: &SeedConfig) -> Tables {
-    let mut schemas: BTreeSet<String> = [config.staging_schema.clone(), config.final_schema.clone()].into();
-    for statement in files.iter().flat_map(SeedFile::statements) {
-        if let Some(schema) = statement.target.as_ref().and_then(|t| t.schema()) {
-            schemas.insert(schema.to_string());
-        }
-    }
-    let schemas: Vec<String> = schemas.into_iter().collect();
+/// The tables (with columns and single-column foreign keys) of the given schemas.
+fn load_tables(schemas: &[String]) -> Tables {
+    let schemas = schemas.to_vec();
     let mut tables = Tables::new();
     spi(
         "reading the tables",
@@ -167,75 +165,16 @@ fn load_tables(files: &[SeedFile], config: &SeedConfig) -> Tables {
     tables
 }
 
-/// The staging schema's tables with their columns.
-pub fn staging_tables(tables: &Tables, config: &SeedConfig) -> Vec<(String, Vec<String>)> {
-    tables
-        .iter()
-        .filter(|((schema, _), _)| *schema == config.staging_schema)
-        .map(|((_, name), table)| (name.clone(), table.columns.clone()))
-        .collect()
-}
-
-/// A staging table's resolver: `<resolver schema>.<prefix><table>()`, without arguments.
-fn load_resolver(config: &SeedConfig, table: &str) -> Option<Resolver> {
-    let schema = config.resolver_schema();
-    let name = config.resolver_name(table);
-    let found = spi(
-        "reading a resolver",
-        Spi::connect(|client| -> Result<Option<(String, String, Vec<String>)>, pgrx::spi::Error> {
-            let rows = client.select(
-                "SELECT l.lanname::text, p.prosrc, coalesce(p.proargnames, '{}')::text[] \
-                 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-                 JOIN pg_catalog.pg_language l ON l.oid = p.prolang \
-                 WHERE n.nspname = $1 AND p.proname = $2 AND p.pronargs = 0",
-                None,
-                &[DatumWithOid::from(schema), DatumWithOid::from(name.as_str())],
-            )?;
-            match rows.into_iter().next() {
-                None => Ok(None),
-                Some(row) => Ok(Some((
-                    row.get::<String>(1)?.unwrap_or_default(),
-                    row.get::<String>(2)?.unwrap_or_default(),
-                    row.get::<Vec<String>>(3)?.unwrap_or_default(),
-                ))),
-            }
-        }),
-    )?;
-    let (language, body, mut variables) = found;
-    variables.extend(declared_variables(&body));
-    Some(Resolver { signature: format!("{schema}.{name}()"), language, body, variables })
-}
-
 /// Names in the resolver's statements that the catalog does not have any more: each statement
 /// goes through PostgreSQL's parse analysis (nothing runs).
 fn drift(resolver: &Resolver) -> Vec<Finding> {
-    const DRIFT: &[&str] = &["42P01", "42703", "42883", "3F000", "42704"];
-    let mut findings = Vec::new();
-    for (offset, sql) in sql_statements(&resolver.language, &resolver.body) {
-        let Err((error, at)) = analyze(&sql) else { continue };
-        let (code, message, _, _) = parts_of(error);
-        let sqlstate = crate::errors::sqlstate(code);
-        let line = body_line(&resolver.body, offset + at.unwrap_or(0));
-        let names_variable = super::located::quoted_column(&message)
-            .is_some_and(|column| resolver.variables.iter().any(|v| v.eq_ignore_ascii_case(&column)));
-        let finding = if DRIFT.contains(&sqlstate.as_str()) && !names_variable {
-            Finding::new(
-                Code::SchemaDriftInResolver,
-                Some((&resolver.signature, line)),
-                resolver.signature.clone(),
-                format!("{}: {message}", resolver.signature),
-            )
-        } else if names_variable {
-            continue;
-        } else {
-            Finding::new(
-                Code::ResolverNotRead,
-                Some((&resolver.signature, line)),
-                resolver.signature.clone(),
-                format!("{}: a statement could not be checked ({sqlstate}: {message})", resolver.signature),
-            )
-        };
-        findings.push(finding);
-    }
-    findings
+    sql_statements(&resolver.language, &resolver.body)
+        .into_iter()
+        .filter_map(|(offset, sql)| {
+            let Err((error, at)) = analyze(&sql) else { return None };
+            let (code, message, _, _) = parts_of(error);
+            let line = body_line(&resolver.body, offset + at.unwrap_or(0));
+            drift_finding(resolver, &crate::errors::sqlstate(code), &message, line)
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 pub mod codes;
 pub mod config;
 pub mod files;
+pub mod levels;
 pub mod located;
 pub mod resolvers;
 pub mod schema;

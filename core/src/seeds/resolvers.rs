@@ -139,6 +139,30 @@ pub fn declared_variables(body: &str) -> Vec<String> {
     names
 }
 
+/// What an error in a resolver statement's analysis means: a name that does not exist (any
+/// more) is SCHEMA_DRIFT_IN_RESOLVER, unless it is one of the resolver's own variables (which
+/// the analysis of the statement alone cannot know); any other error, a statement that could
+/// not be checked. `line` is the error's line in the body.
+pub fn drift_finding(resolver: &Resolver, sqlstate: &str, message: &str, line: usize) -> Option<Finding> {
+    const DRIFT: &[&str] = &["42P01", "42703", "42883", "3F000", "42704"];
+    let names_variable = super::located::quoted_column(message)
+        .is_some_and(|column| resolver.variables.iter().any(|v| v.eq_ignore_ascii_case(&column)));
+    if names_variable {
+        return None;
+    }
+    let at = Some((resolver.signature.as_str(), line));
+    Some(if DRIFT.contains(&sqlstate) {
+        Finding::new(Code::SchemaDriftInResolver, at, resolver.signature.clone(), format!("{}: {message}", resolver.signature))
+    } else {
+        Finding::new(
+            Code::ResolverNotRead,
+            at,
+            resolver.signature.clone(),
+            format!("{}: a statement could not be checked ({sqlstate}: {message})", resolver.signature),
+        )
+    })
+}
+
 /// Line (1-based) of a byte offset in a body.
 pub fn body_line(body: &str, at: usize) -> usize {
     crate::sql_text::line_of_byte(body, at)
