@@ -113,8 +113,12 @@ pub enum SeedAction {
         #[command(flatten)]
         target: MigrateTarget,
         /// 1 files, 2 schema, 3 resolvers, 4 running the seeds, 5 running the resolvers too.
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..=5))]
+        #[arg(short = 'l', long, default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..=5))]
         level: i32,
+        /// Check levels 1-3 without a database, against the schema files (PostgreSQL's parser
+        /// as a library). The default when no database URL is given.
+        #[arg(long, visible_alias = "static-only")]
+        offline: bool,
     },
     /// Apply db/seeds/ in order, each file in its own savepoint, in one transaction.
     Apply {

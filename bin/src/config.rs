@@ -401,6 +401,30 @@ fn available_environments(project: &Path) -> Vec<String> {
 /// environment file's `database_url` (or `database:` block) with `${VAR}` references
 /// expanded, else `DATABASE_URL`.
 pub fn database_url(environment: &Environment, flag: Option<&str>) -> Result<String> {
+    find_database_url(environment, flag).map_err(|missing| match missing {
+        NoUrl::NotGiven => Failure::new(Kind::Config, format!("{}: no database URL", environment.source())).with_hint(
+            format!(
+                "Pass --database-url, set {DATABASE_URL_VARIABLE} or {AMBIENT_URL_VARIABLE}, or give database_url \
+                 in db/environments/<env>.yaml"
+            ),
+        ),
+        NoUrl::UnsetVariable(name) => Failure::new(
+            Kind::Config,
+            format!("{}: the database URL uses ${{{name}}}, which is not set", environment.source()),
+        )
+        .with_hint(format!("export {name}=... or pass --database-url")),
+    })
+}
+
+/// Why there is no database URL: none given anywhere, or the file's names an unset variable.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NoUrl {
+    NotGiven,
+    UnsetVariable(String),
+}
+
+/// The database URL: the flag, CONFITURE_DATABASE_URL, the environment file's, DATABASE_URL.
+pub fn find_database_url(environment: &Environment, flag: Option<&str>) -> std::result::Result<String, NoUrl> {
     if let Some(url) = flag {
         return Ok(url.to_string());
     }
@@ -409,17 +433,9 @@ pub fn database_url(environment: &Environment, flag: Option<&str>) -> Result<Str
         return Ok(url);
     }
     let Some(configured) = environment.database_url.as_deref() else {
-        return variable(AMBIENT_URL_VARIABLE).ok_or_else(|| {
-            Failure::new(Kind::Config, format!("{}: no database URL", environment.source())).with_hint(format!(
-                "Pass --database-url, set {DATABASE_URL_VARIABLE} or {AMBIENT_URL_VARIABLE}, or give database_url \
-                 in db/environments/<env>.yaml"
-            ))
-        });
+        return variable(AMBIENT_URL_VARIABLE).ok_or(NoUrl::NotGiven);
     };
-    expand_variables(configured, |name| std::env::var(name).ok()).map_err(|name| {
-        Failure::new(Kind::Config, format!("{}: the database URL uses ${{{name}}}, which is not set", environment.source()))
-            .with_hint(format!("export {name}=... or pass --database-url"))
-    })
+    expand_variables(configured, |name| std::env::var(name).ok()).map_err(NoUrl::UnsetVariable)
 }
 
 /// Expand `${NAME}` references; returns the first unset name as the error. Only the braced

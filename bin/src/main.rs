@@ -26,6 +26,7 @@ mod conninfo;
 mod db;
 mod discover;
 mod failure;
+mod offline;
 mod output;
 
 use clap::Parser;

@@ -57,9 +57,23 @@ fn database_failure(error: postgres::Error, target: &Target) -> Failure {
     Failure::from_postgres(error, &target.description)
 }
 
-pub fn validate(project: &Path, env: Option<&str>, url: Option<&str>, level: i32) -> Result<Vec<Finding>> {
+pub fn validate(project: &Path, env: Option<&str>, url: Option<&str>, level: i32, offline: bool) -> Result<Vec<Finding>> {
     let files = discover(project)?;
-    let (environment, target, mut client) = connect(project, env, url)?;
+    let environment = config::load(project, env)?;
+    // Levels 1-3 need no server: without a URL (a pre-commit hook) they run offline.
+    let url = match config::find_database_url(&environment, url) {
+        Ok(_) if offline => return crate::offline::validate_seeds(project, &environment, &files, level),
+        Ok(url) => url,
+        Err(_) if offline || level <= 3 => {
+            if !offline {
+                eprintln!("note: no database URL: seed levels 1-{level} checked offline, against the schema files");
+            }
+            return crate::offline::validate_seeds(project, &environment, &files, level);
+        }
+        Err(_) => config::database_url(&environment, None)?,
+    };
+    let target = Target::parse(&url)?;
+    let mut client = target.connect()?;
     let settings = environment.seeds.clone().unwrap_or_else(|| serde_json::json!({}));
     let (names, texts): (Vec<String>, Vec<String>) = files.into_iter().map(|f| (f.name, f.text)).unzip();
     let query = format!(
@@ -211,9 +225,9 @@ pub fn applied_table(applied: &[Applied]) -> String {
 /// `confiture seed validate|apply`: run it, then print the findings or the files applied.
 pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8> {
     match action {
-        SeedAction::Validate { target, level } => {
+        SeedAction::Validate { target, level, offline } => {
             let spinner = Spinner::start(format!("validating seeds at level {level}"));
-            let findings = validate(project, target.env.as_deref(), target.database_url.as_deref(), level)?;
+            let findings = validate(project, target.env.as_deref(), target.database_url.as_deref(), level, offline)?;
             spinner.finish();
             match format {
                 Format::Table => out!("{}", findings_table(&findings)),

@@ -27,7 +27,7 @@ pub fn syntax_failure(text: &str, error: pg_query::Error) -> ParseFailure {
     ParseFailure { line, message }
 }
 
-fn error_token_start(text: &str) -> Option<usize> {
+pub fn error_token_start(text: &str) -> Option<usize> {
     let tokens = pg_query::scan(text).ok()?.tokens;
     let fails_at_token = |index: usize| {
         let end = tokens[index].end as usize;
