@@ -7,8 +7,8 @@ use crate::script::{parts_of, run_source, Purpose};
 use crate::server::scope::{Failure, Scope, Setting};
 use crate::sources::Source;
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
-use pgrx::prelude::*;
 use pgrx::pg_sys::panic::CaughtError;
+use pgrx::prelude::*;
 use pgrx::{PgSqlErrorCode, PgTryBuilder};
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
@@ -46,7 +46,9 @@ pub fn build(sources: &[Source]) -> BuildRecord {
     // that does not exist yet is the build run again, file by file, putting off such files.
     let statement_count = in_order()
         .or_else(|failure| match names_what_is_not_created_yet(&failure) {
-            true => Scope::kept_on_success().with_settings(BUILD_SETTINGS).run(|_| putting_off_early_files(sources)),
+            true => Scope::kept_on_success()
+                .with_settings(BUILD_SETTINGS)
+                .run(|_| putting_off_early_files(sources)),
             false => Err(failure),
         })
         .unwrap_or_else(|failure| failure.error.rethrow());

@@ -28,7 +28,8 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    pub const EMPTY_MIGRATION_HINT: &'static str = "Give the migration at least one statement, or remove its file.";
+    pub const EMPTY_MIGRATION_HINT: &'static str =
+        "Give the migration at least one statement, or remove its file.";
 
     fn noun(self) -> &'static str {
         match self {

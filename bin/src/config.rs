@@ -192,7 +192,11 @@ pub fn parse(text: &str, default_name: &str, file: &Path) -> Result<(Environment
         Value::Mapping(root) => root,
         // An empty file, or one of comments only: nothing declared.
         Value::Null => Mapping::new(),
-        _ => return Err(failure("expected a mapping of keys (name:, database_url:, include_dirs: ...)".into())),
+        _ => {
+            return Err(failure(
+                "expected a mapping of keys (name:, database_url:, include_dirs: ...)".into(),
+            ))
+        }
     };
     let mut warnings = Vec::new();
     let mut environment = Environment::default_named(default_name);
@@ -279,7 +283,9 @@ fn to_json(value: &Value) -> std::result::Result<serde_json::Value, String> {
 /// The `database:` block as a libpq key=value string. Keys libpq knows pass through; others
 /// (the Python confiture's pool settings: pool_size, max_overflow...) are named in `warnings`.
 fn database_block(value: &Value, warnings: &mut Vec<String>) -> std::result::Result<String, String> {
-    let Value::Mapping(block) = value else { return Err(": expected a mapping (host, port, database, user, password)".into()) };
+    let Value::Mapping(block) = value else {
+        return Err(": expected a mapping (host, port, database, user, password)".into());
+    };
     let mut settings = vec![
         ("host", "localhost".to_string()),
         ("port", "5432".to_string()),
@@ -293,7 +299,8 @@ fn database_block(value: &Value, warnings: &mut Vec<String>) -> std::result::Res
             "host" | "port" | "user" | "password" | "sslmode" | "sslrootcert" | "sslcert" | "sslkey"
             | "connect_timeout" | "application_name" | "options" => key,
             other => {
-                warnings.push(format!("database.{other} ignored (confiture opens one connection, not a pool)"));
+                warnings
+                    .push(format!("database.{other} ignored (confiture opens one connection, not a pool)"));
                 continue;
             }
         };
@@ -355,7 +362,9 @@ fn build_block(value: &Value, warnings: &mut Vec<String>) -> std::result::Result
             ("sort_mode", _) => return Err(".sort_mode: expected alphabetical or hex".into()),
             ("file_order", _) => return Err(".file_order: expected global or per_directory".into()),
             ("two_pass" | "validate_comments" | "separators" | "lint", _) => {}
-            (other, _) => warnings.push(format!("unknown key `build.{other}` ignored (sort_mode, file_order)")),
+            (other, _) => {
+                warnings.push(format!("unknown key `build.{other}` ignored (sort_mode, file_order)"))
+            }
         }
     }
     Ok(order)
@@ -424,7 +433,10 @@ pub enum NoUrl {
 }
 
 /// The database URL: the flag, CONFITURE_DATABASE_URL, the environment file's, DATABASE_URL.
-pub fn find_database_url(environment: &Environment, flag: Option<&str>) -> std::result::Result<String, NoUrl> {
+pub fn find_database_url(
+    environment: &Environment,
+    flag: Option<&str>,
+) -> std::result::Result<String, NoUrl> {
     if let Some(url) = flag {
         return Ok(url.to_string());
     }
@@ -554,7 +566,10 @@ mod tests {
                     migration:\n  locking: {timeout_ms: 5000, enabled: false}\n";
         let (env, warnings) = parse(text, "local", Path::new("e.yaml")).unwrap();
         let url = env.database_url.unwrap();
-        assert!(url.contains("host='db'") && url.contains("connect_timeout='5'") && !url.contains("pool"), "{url}");
+        assert!(
+            url.contains("host='db'") && url.contains("connect_timeout='5'") && !url.contains("pool"),
+            "{url}"
+        );
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].contains("database.pool_size ignored"), "{warnings:?}");
         assert_eq!((env.lock_timeout_ms, env.locking), (Some(5000), false));
@@ -566,7 +581,8 @@ mod tests {
         assert!(bad("include_dirs: db/schema\n").contains("include_dirs: expected a list"));
         assert!(bad("include_dirs:\n  - {recursive: true}\n").contains("an entry needs a path"));
         assert!(bad("build:\n  sort_mode: random\n").contains("sort_mode: expected alphabetical or hex"));
-        assert!(bad("migration:\n  locking: {timeout_ms: soon}\n").contains("locking.timeout_ms: expected milliseconds"));
+        assert!(bad("migration:\n  locking: {timeout_ms: soon}\n")
+            .contains("locking.timeout_ms: expected milliseconds"));
         assert!(bad("allow_reset: yes please\n").contains("allow_reset: expected true or false"));
         assert!(bad("include_dirs: []\n").contains("include_dirs is empty"));
     }

@@ -91,8 +91,9 @@ const DEFAULTS: &[(&str, &str)] = &[
 ];
 
 fn invalid(message: impl Into<String>) -> Failure {
-    Failure::new(Kind::Config, message)
-        .with_hint("Expected postgresql://user[:password]@host[:port]/dbname[?sslmode=...] or host=... dbname=...")
+    Failure::new(Kind::Config, message).with_hint(
+        "Expected postgresql://user[:password]@host[:port]/dbname[?sslmode=...] or host=... dbname=...",
+    )
 }
 
 pub fn resolve(text: &str, around: &Surroundings) -> Result<Resolved> {
@@ -112,7 +113,8 @@ pub fn resolve(text: &str, around: &Surroundings) -> Result<Resolved> {
         Some(port) => with_default_port(&base, port),
         None => base,
     };
-    let mut config = Config::from_str(&base).map_err(|error| invalid(format!("invalid database URL: {error}")))?;
+    let mut config =
+        Config::from_str(&base).map_err(|error| invalid(format!("invalid database URL: {error}")))?;
     for keyword in OURS {
         if let Some(value) = fallback.get(*keyword) {
             given.entry(keyword.to_string()).or_insert_with(|| value.clone());
@@ -224,7 +226,11 @@ fn key_value_pairs(text: &str) -> Result<Vec<(String, String)>> {
                     Some('\\') => value.extend(chars.next()),
                     Some('\'') => break,
                     Some(c) => value.push(c),
-                    None => return Err(invalid(format!("invalid connection string: unterminated quote after {key}="))),
+                    None => {
+                        return Err(invalid(format!(
+                            "invalid connection string: unterminated quote after {key}="
+                        )))
+                    }
                 }
             }
         } else {
@@ -288,9 +294,7 @@ fn fill_driver_gaps(config: &mut Config, fallback: &BTreeMap<String, String>) ->
             }
         }
         if let Some(address) = get("hostaddr") {
-            let address = address
-                .parse()
-                .map_err(|_| invalid(format!("invalid hostaddr \"{address}\"")))?;
+            let address = address.parse().map_err(|_| invalid(format!("invalid hostaddr \"{address}\"")))?;
             config.hostaddr(address);
         }
     }
@@ -357,7 +361,8 @@ fn password_from_file(file: &Path, config: &Config, around: &Surroundings) -> Op
         .filter(|line| !line.trim_start().starts_with('#') && !line.trim().is_empty())
         .map(pgpass_fields)
         .find(|fields| {
-            fields.len() == 5 && fields.iter().zip(&wanted).all(|(field, value)| field == "*" || field == value)
+            fields.len() == 5
+                && fields.iter().zip(&wanted).all(|(field, value)| field == "*" || field == value)
         })
         .map(|fields| fields[4].clone())
 }
@@ -386,14 +391,21 @@ fn tls_settings(given: &BTreeMap<String, String>, around: &Surroundings) -> Resu
         None => SslMode::Prefer,
     };
     let in_home = |name: &str| {
-        around.home.as_ref().map(|home| home.join(".postgresql").join(name)).filter(|file| (around.read_file)(file).is_some())
+        around
+            .home
+            .as_ref()
+            .map(|home| home.join(".postgresql").join(name))
+            .filter(|file| (around.read_file)(file).is_some())
     };
     let root_cert = match given.get("sslrootcert").map(String::as_str) {
         Some("system") => None,
         Some(file) => Some(PathBuf::from(file)),
         None => in_home("root.crt"),
     };
-    if mode.verifies_chain() && root_cert.is_none() && given.get("sslrootcert").map(String::as_str) != Some("system") {
+    if mode.verifies_chain()
+        && root_cert.is_none()
+        && given.get("sslrootcert").map(String::as_str) != Some("system")
+    {
         return Err(Failure::new(
             Kind::Config,
             format!("sslmode={} needs the certificate authority to trust", if mode == SslMode::VerifyCa { "verify-ca" } else { "verify-full" }),
@@ -488,7 +500,10 @@ mod tests {
             ("PGPASSWORD", "pw"),
         ]);
         let from_url = world.resolve("postgresql://urluser@urlhost/urldb").unwrap();
-        assert_eq!((host(&from_url.config).as_str(), from_url.config.get_user()), ("urlhost", Some("urluser")));
+        assert_eq!(
+            (host(&from_url.config).as_str(), from_url.config.get_user()),
+            ("urlhost", Some("urluser"))
+        );
         assert_eq!(from_url.config.get_ports(), [7777]);
         assert_eq!(from_url.tls.mode, SslMode::Require);
         assert_eq!(world.resolve("postgresql://u@[::1]/x").unwrap().config.get_ports(), [7777]);

@@ -154,7 +154,9 @@ fn tls_reason(message: &str) -> Option<String> {
         let reason = match part.rsplit_once(':') {
             // "error:0A000086:SSL routines:...:certificate verify failed:../ssl/statem/x.c:1889:"
             _ if part.starts_with("error:") => part.split(':').nth(4).unwrap_or(part),
-            _ if part.starts_with("../") || part.is_empty() || part.starts_with("error performing") => continue,
+            _ if part.starts_with("../") || part.is_empty() || part.starts_with("error performing") => {
+                continue
+            }
             _ if part.starts_with("cannot reach") => continue,
             _ => part,
         };

@@ -24,7 +24,8 @@ pub struct SourceFile {
 
 pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>> {
     let excluded: Vec<String> = environment.exclude_dirs.iter().map(|dir| normalize(dir)).collect();
-    let is_excluded = |name: &str| excluded.iter().any(|dir| name == dir || name.starts_with(&format!("{dir}/")));
+    let is_excluded =
+        |name: &str| excluded.iter().any(|dir| name == dir || name.starts_with(&format!("{dir}/")));
     let mut entries: Vec<&IncludeDir> = environment.include_dirs.iter().collect();
     if environment.file_order != FileOrder::PerDirectory {
         entries.sort_by_key(|entry| entry.order);
@@ -45,7 +46,8 @@ pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>
         }
         let found = selected_under(project, &root, entry).map_err(|mut failure| {
             if failure.kind == Kind::Config {
-                failure.message = format!("{}: include_dirs {}: {}", environment.source(), entry.path, failure.message);
+                failure.message =
+                    format!("{}: include_dirs {}: {}", environment.source(), entry.path, failure.message);
             }
             failure
         })?;
@@ -65,10 +67,13 @@ pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>
     }
     Ok(match environment.file_order {
         FileOrder::PerDirectory => listed,
-        FileOrder::Global => blocks.into_values().flat_map(|mut block| {
-            block.sort_by(|a, b| a.split('/').cmp(b.split('/')));
-            block
-        }).collect(),
+        FileOrder::Global => blocks
+            .into_values()
+            .flat_map(|mut block| {
+                block.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+                block
+            })
+            .collect(),
         FileOrder::Numbered => {
             let all: Vec<&String> = blocks.values().flatten().collect();
             let hex_parents = hex_parents(&all);
@@ -88,11 +93,18 @@ pub fn discover(project: &Path, environment: &Environment) -> Result<Vec<String>
 fn selected_under(project: &Path, root: &Path, entry: &IncludeDir) -> Result<Vec<String>> {
     let include = glob_set(&entry.include).map_err(|message| Failure::new(Kind::Config, message))?;
     let exclude = glob_set(&entry.exclude).map_err(|message| Failure::new(Kind::Config, message))?;
-    let walker = walkdir::WalkDir::new(root).follow_links(true).max_depth(if entry.recursive { usize::MAX } else { 1 });
+    let walker = walkdir::WalkDir::new(root).follow_links(true).max_depth(if entry.recursive {
+        usize::MAX
+    } else {
+        1
+    });
     let mut found = Vec::new();
     for item in walker {
         let item = item.map_err(|error| {
-            Failure::new(Kind::Source, format!("cannot read {}: {error}", error.path().unwrap_or(root).display()))
+            Failure::new(
+                Kind::Source,
+                format!("cannot read {}: {error}", error.path().unwrap_or(root).display()),
+            )
         })?;
         if !item.file_type().is_file() {
             continue;
@@ -119,7 +131,9 @@ fn glob_set(patterns: &[String]) -> std::result::Result<globset::GlobSet, String
             text = format!("**/{text}");
         }
         if text.split('/').any(|component| component == "..") {
-            return Err(format!("pattern {pattern:?} contains `..`: patterns are relative to the entry's path"));
+            return Err(format!(
+                "pattern {pattern:?} contains `..`: patterns are relative to the entry's path"
+            ));
         }
         let glob = globset::GlobBuilder::new(&text)
             .literal_separator(true)
@@ -133,7 +147,9 @@ fn glob_set(patterns: &[String]) -> std::result::Result<globset::GlobSet, String
 /// A numeric prefix: the hex digits before the first `_`, with at least one decimal digit.
 fn prefix(name: &str) -> Option<&str> {
     let (raw, _) = name.split_once('_')?;
-    let valid = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_hexdigit()) && raw.bytes().any(|b| b.is_ascii_digit());
+    let valid = !raw.is_empty()
+        && raw.bytes().all(|b| b.is_ascii_hexdigit())
+        && raw.bytes().any(|b| b.is_ascii_digit());
     valid.then_some(raw)
 }
 
@@ -162,7 +178,8 @@ fn numbered_key(name: &str, hex_parents: &BTreeSet<String>) -> (Vec<(u8, u128, S
         .map(|(index, part)| {
             let stem = part.strip_suffix(".sql").unwrap_or(part);
             let radix = if hex_parents.contains(&parts[..index].join("/")) { 16 } else { 10 };
-            match prefix(stem).and_then(|raw| u128::from_str_radix(raw, radix).ok().map(|value| (raw, value))) {
+            match prefix(stem).and_then(|raw| u128::from_str_radix(raw, radix).ok().map(|value| (raw, value)))
+            {
                 Some((raw, value)) => (0, value, part[raw.len() + 1..].to_string()),
                 None => (1, 0, part.to_string()),
             }
@@ -310,10 +327,18 @@ mod tests {
         let numbered = with_order(env(&["db/schema"], &[]), FileOrder::Numbered);
         assert_eq!(
             discover(dir.path(), &numbered).unwrap(),
-            ["db/schema/9_early/9_a.sql", "db/schema/9_early/10_b.sql", "db/schema/10_late/1_x.sql", "db/schema/readme_first.sql"]
+            [
+                "db/schema/9_early/9_a.sql",
+                "db/schema/9_early/10_b.sql",
+                "db/schema/10_late/1_x.sql",
+                "db/schema/readme_first.sql"
+            ]
         );
         let hex = with_order(env(&["db/hex"], &[]), FileOrder::Numbered);
-        assert_eq!(discover(dir.path(), &hex).unwrap(), ["db/hex/009_nine.sql", "db/hex/00a_ten.sql", "db/hex/010_sixteen.sql"]);
+        assert_eq!(
+            discover(dir.path(), &hex).unwrap(),
+            ["db/hex/009_nine.sql", "db/hex/00a_ten.sql", "db/hex/010_sixteen.sql"]
+        );
     }
 
     #[test]
@@ -335,7 +360,10 @@ mod tests {
         );
         environment.include_dirs[0].exclude = vec!["**/wip/**".into()];
         environment.include_dirs[0].recursive = false;
-        assert_eq!(discover(dir.path(), &environment).unwrap(), ["db/schema/a.psql", "db/schema/a.sql", "db/schema/e.bak.sql"]);
+        assert_eq!(
+            discover(dir.path(), &environment).unwrap(),
+            ["db/schema/a.psql", "db/schema/a.sql", "db/schema/e.bak.sql"]
+        );
         environment.include_dirs[0].exclude = vec!["../x".into()];
         assert!(discover(dir.path(), &environment).unwrap_err().message.contains("contains `..`"));
     }
@@ -348,7 +376,11 @@ mod tests {
             ("db/schema/skipped.sql", b"x"),
             ("db/schema/one.sql", b"x"),
         ]);
-        let names = discover(dir.path(), &env(&["db/schema", "db/schema"], &["./db/schema/skip/", "db/schema/one.sql"])).unwrap();
+        let names = discover(
+            dir.path(),
+            &env(&["db/schema", "db/schema"], &["./db/schema/skip/", "db/schema/one.sql"]),
+        )
+        .unwrap();
         assert_eq!(names, ["db/schema/a.sql", "db/schema/skipped.sql"]);
     }
 
@@ -359,7 +391,10 @@ mod tests {
         environment.include_dirs[1].skip_if_missing = true;
         assert_eq!(discover(dir.path(), &environment).unwrap(), ["db/schema/a.sql"]);
         environment.include_dirs[1].skip_if_missing = false;
-        assert!(discover(dir.path(), &environment).unwrap_err().message.contains("include dir db/later does not exist"));
+        assert!(discover(dir.path(), &environment)
+            .unwrap_err()
+            .message
+            .contains("include dir db/later does not exist"));
     }
 
     #[test]

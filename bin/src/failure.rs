@@ -119,7 +119,10 @@ impl Failure {
     /// the extension is not installed, whatever the command.
     pub fn in_area(mut self, area: Area) -> Self {
         let names_confiture = self.message.contains("confiture");
-        if self.kind == Kind::Database && matches!(self.sqlstate.as_deref(), Some("3F000" | "42883")) && names_confiture {
+        if self.kind == Kind::Database
+            && matches!(self.sqlstate.as_deref(), Some("3F000" | "42883"))
+            && names_confiture
+        {
             self.kind = Kind::NotInitialized;
             self.hint = Some("Install the extension in this database: CREATE EXTENSION confiture;".into());
         }
@@ -137,10 +140,11 @@ impl Failure {
     pub fn to_json(&self) -> serde_json::Value {
         let (file, line) = self.location().unzip();
         // The server names a migration by its file name; its place in the project is fixed.
-        let file = file.map(|f| match f.contains('/') || !(f.ends_with(".up.sql") || f.ends_with(".down.sql")) {
-            true => f.to_string(),
-            false => format!("db/migrations/{f}"),
-        });
+        let file =
+            file.map(|f| match f.contains('/') || !(f.ends_with(".up.sql") || f.ends_with(".down.sql")) {
+                true => f.to_string(),
+                false => format!("db/migrations/{f}"),
+            });
         // db/migrations/{version}_{name}.up.sql -> version
         let migration = file
             .as_deref()
@@ -214,8 +218,17 @@ mod tests {
 
     #[test]
     fn exit_codes_are_the_python_confitures() {
-        let codes: Vec<(Kind, u8)> = [Kind::Database, Kind::Drift, Kind::NotInitialized, Kind::Connection, Kind::Migration,
-            Kind::Source, Kind::Build, Kind::Config, Kind::Lock]
+        let codes: Vec<(Kind, u8)> = [
+            Kind::Database,
+            Kind::Drift,
+            Kind::NotInitialized,
+            Kind::Connection,
+            Kind::Migration,
+            Kind::Source,
+            Kind::Build,
+            Kind::Config,
+            Kind::Lock,
+        ]
         .into_iter()
         .map(|k| (k, k.exit_code()))
         .collect();
@@ -224,13 +237,19 @@ mod tests {
 
     #[test]
     fn the_area_decides_what_a_database_refusal_means() {
-        let refused = || Failure { sqlstate: Some("42P01".into()), ..Failure::new(Kind::Database, "relation \"t\" does not exist") };
+        let refused = || Failure {
+            sqlstate: Some("42P01".into()),
+            ..Failure::new(Kind::Database, "relation \"t\" does not exist")
+        };
         assert_eq!(refused().in_area(Area::Build).kind, Kind::Build);
         assert_eq!(refused().in_area(Area::Migrate).kind, Kind::Migration);
         assert_eq!(refused().in_area(Area::Other).kind, Kind::Database);
         assert_eq!(Failure::new(Kind::Source, "x").in_area(Area::Migrate).kind, Kind::Migration);
         assert_eq!(Failure::new(Kind::Config, "x").in_area(Area::Migrate).kind, Kind::Config);
-        let missing = Failure { sqlstate: Some("3F000".into()), ..Failure::new(Kind::Database, "schema \"confiture\" does not exist") };
+        let missing = Failure {
+            sqlstate: Some("3F000".into()),
+            ..Failure::new(Kind::Database, "schema \"confiture\" does not exist")
+        };
         let missing = missing.in_area(Area::Build);
         assert_eq!(missing.kind, Kind::NotInitialized);
         assert!(missing.hint.unwrap().contains("CREATE EXTENSION confiture"));
@@ -238,14 +257,22 @@ mod tests {
 
     #[test]
     fn json_names_the_file_line_and_migration() {
-        let failure = Failure::new(Kind::Migration, "db/migrations/003_c.up.sql:2: relation \"nope\" does not exist");
+        let failure =
+            Failure::new(Kind::Migration, "db/migrations/003_c.up.sql:2: relation \"nope\" does not exist");
         let json = failure.to_json();
         assert_eq!(json["ok"], false);
         assert_eq!(json["error"]["code"], "MIGR_001");
         assert_eq!(json["error"]["exit_code"], 3);
-        assert_eq!((json["error"]["file"].as_str(), json["error"]["line"].as_u64()), (Some("db/migrations/003_c.up.sql"), Some(2)));
+        assert_eq!(
+            (json["error"]["file"].as_str(), json["error"]["line"].as_u64()),
+            (Some("db/migrations/003_c.up.sql"), Some(2))
+        );
         assert_eq!(json["error"]["migration"], "003");
         let plain = Failure::new(Kind::Config, "no database URL: set one").to_json();
-        assert!(plain["error"]["file"].is_null() && plain["error"]["line"].is_null() && plain["error"]["migration"].is_null());
+        assert!(
+            plain["error"]["file"].is_null()
+                && plain["error"]["line"].is_null()
+                && plain["error"]["migration"].is_null()
+        );
     }
 }

@@ -77,9 +77,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             commands::build::command(&cli.project, &options, cli.format)
         }
         Command::Migrate { action } => commands::migrate::command(&cli.project, cli.format, action),
-        Command::VerifyChecksums { target } => {
-            commands::migrate::command(&cli.project, cli.format, cli::MigrateAction::VerifyChecksums { target })
-        }
+        Command::VerifyChecksums { target } => commands::migrate::command(
+            &cli.project,
+            cli.format,
+            cli::MigrateAction::VerifyChecksums { target },
+        ),
         Command::Seed { action } => commands::seed::command(&cli.project, cli.format, action),
         Command::Lint {
             env,

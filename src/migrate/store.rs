@@ -333,7 +333,10 @@ pub fn mark_applied(versions: &[String], reason: &str) -> Vec<(String, String, &
                 crate::errors::codes::WRONG_STATE,
                 format!("migration {version} is not registered: register it before marking it applied"),
                 None,
-                Some("confiture migrate baseline and migrate import register the project's files first.".into()),
+                Some(
+                    "confiture migrate baseline and migrate import register the project's files first."
+                        .into(),
+                ),
             ),
         }
     }

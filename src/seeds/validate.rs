@@ -4,7 +4,6 @@
 use super::config::SeedConfig;
 use super::resolvers::{body_line, drift_finding, sql_statements, Resolver};
 use super::schema::{Table, Tables};
-use confiture_core::seeds::levels::{self, Checked};
 use super::statements::{ParseFailure, SeedFile};
 use super::{execution, Finding};
 use crate::errors::raise;
@@ -13,6 +12,7 @@ use crate::server::error_position::ErrorPositionProbe;
 use crate::server::seed_parse::{analyze, parse_seed};
 use crate::sources::Source;
 use crate::sql_text::{byte_of_char_position, line_of_byte, skip_blanks_and_comments};
+use confiture_core::seeds::levels::{self, Checked};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 
@@ -31,7 +31,8 @@ pub fn validate(level: i32, sources: Vec<Source>, config: SeedConfig) -> Vec<Fin
     }
     let probe = ErrorPositionProbe::install();
     let mut files: Vec<SeedFile> = sources.into_iter().map(|source| parse_file(source, &probe)).collect();
-    let Checked { mut findings, tables, resolvers } = levels::check(level, &mut files, &config, &mut ServerCatalog);
+    let Checked { mut findings, tables, resolvers } =
+        levels::check(level, &mut files, &config, &mut ServerCatalog);
     if level >= 4 {
         let runtime = execution::execute(level, &files, &tables, &resolvers, &config, &findings);
         findings.extend(runtime);

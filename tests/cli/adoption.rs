@@ -22,7 +22,12 @@ fn python_confiture(project: &Path, args: &[&str]) -> std::process::Output {
     let program = std::env::var("CONFITURE_PYTHON_CONFITURE")
         .expect("CONFITURE_PYTHON_CONFITURE is not set: run the CLI tests through scripts/test.sh");
     let output = Command::new(program).current_dir(project).args(args).env("NO_COLOR", "1").output().unwrap();
-    assert!(output.status.success(), "Python confiture {args:?} failed:\n{}\n{}", stdout(&output), stderr(&output));
+    assert!(
+        output.status.success(),
+        "Python confiture {args:?} failed:\n{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
     output
 }
 
@@ -37,7 +42,8 @@ fn tls_from_require_to_verify_full_and_client_certificates() {
     let project = Project::new(&[("db/migrations/001_a.up.sql", "CREATE TABLE a (id int);")]);
     let (tls, port) = (tls_dir(), port());
     let ca = tls.join("ca.crt").display().to_string();
-    let status = |url: &str| ours(project.path(), &["--no-config", "migrate", "status", "--database-url", url], &[]);
+    let status =
+        |url: &str| ours(project.path(), &["--no-config", "migrate", "status", "--database-url", url], &[]);
     // The server has no confiture yet: status lists the pending file over each connection.
     for url in [
         format!("postgresql://postgres@127.0.0.1:{port}/e2e_tls?sslmode=require"),
@@ -50,9 +56,15 @@ fn tls_from_require_to_verify_full_and_client_certificates() {
         assert!(stdout(&output).contains("pending"), "{url}: {}", stdout(&output));
     }
     // The certificate names localhost, not 127.0.0.1: verify-full must refuse, and say why.
-    let mismatch = status(&format!("postgresql://postgres@127.0.0.1:{port}/e2e_tls?sslmode=verify-full&sslrootcert={ca}"));
+    let mismatch = status(&format!(
+        "postgresql://postgres@127.0.0.1:{port}/e2e_tls?sslmode=verify-full&sslrootcert={ca}"
+    ));
     assert_exit(&mismatch, 3);
-    assert!(stderr(&mismatch).contains("certificate verify failed (IP address mismatch)"), "{}", stderr(&mismatch));
+    assert!(
+        stderr(&mismatch).contains("certificate verify failed (IP address mismatch)"),
+        "{}",
+        stderr(&mismatch)
+    );
     // The same settings as PG* variables, as libpq reads them.
     let from_variables = ours(
         project.path(),
@@ -103,7 +115,11 @@ fn verify_checks_run_before_commit_and_baseline_marks_without_running() {
     ]);
     let failed = project.run(&url, &["migrate", "up"]);
     assert_exit(&failed, 3);
-    assert!(stderr(&failed).contains("db/migrations/002_b.verify.sql: the check returned \"f\", not true"), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("db/migrations/002_b.verify.sql: the check returned \"f\", not true"),
+        "{}",
+        stderr(&failed)
+    );
     assert_eq!(query_one_i64(&url, "SELECT count(*) FROM pg_tables WHERE tablename IN ('a', 'b')"), 0);
     project.write("db/migrations/002_b.verify.sql", "SELECT count(*) = 0 FROM b;");
     assert_exit(&project.run(&url, &["migrate", "up"]), 0);
@@ -129,21 +145,33 @@ fn python_project(database_url: &str) -> tempfile::TempDir {
     let env_file = dir.path().join("db/environments/local.yaml");
     let env = std::fs::read_to_string(&env_file).unwrap();
     // Its documented key; the Python build refuses the init file without it.
-    let env = env.replace("  - db/schema/10_tables\n", "  - db/schema/10_tables\n  - db/schema/20_views\n  - db/schema/30_functions\n");
+    let env = env.replace(
+        "  - db/schema/10_tables\n",
+        "  - db/schema/10_tables\n  - db/schema/20_views\n  - db/schema/30_functions\n",
+    );
     std::fs::write(&env_file, format!("{env}\ndatabase_url: {database_url}\n")).unwrap();
     write("db/schema/20_views/user_emails.sql", "CREATE VIEW user_emails AS SELECT id, email FROM users;\n");
     write(
         "db/schema/30_functions/user_count.sql",
         "CREATE FUNCTION user_count() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM users $$;\n",
     );
-    write("db/seeds/common/10_users.sql", "INSERT INTO users (username, email) VALUES ('ada', 'ada@example.com');\n");
-    write("db/migrations/001_orders.up.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, user_id int REFERENCES users(id));\n");
+    write(
+        "db/seeds/common/10_users.sql",
+        "INSERT INTO users (username, email) VALUES ('ada', 'ada@example.com');\n",
+    );
+    write(
+        "db/migrations/001_orders.up.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, user_id int REFERENCES users(id));\n",
+    );
     write("db/migrations/001_orders.down.sql", "DROP TABLE orders;\n");
     write("db/migrations/002_total.up.sql", "ALTER TABLE orders ADD COLUMN total numeric;\n");
     write("db/migrations/002_total.down.sql", "ALTER TABLE orders DROP COLUMN total;\n");
     write("db/migrations/003_index.up.sql", "CREATE INDEX orders_user ON orders (user_id);\n");
     write("db/migrations/003_index.down.sql", "DROP INDEX orders_user;\n");
-    write("db/migrations/003_index.verify.sql", "SELECT count(*) = 1 FROM pg_indexes WHERE indexname = 'orders_user';\n");
+    write(
+        "db/migrations/003_index.verify.sql",
+        "SELECT count(*) = 1 FROM pg_indexes WHERE indexname = 'orders_user';\n",
+    );
     dir
 }
 
@@ -162,7 +190,16 @@ fn built_and_migrated_by_python(project: &Path, url: &str) {
 /// The user schema of a database: neither tool's bookkeeping (confiture's schema and
 /// extension; the Python confiture's tb_confiture, its lock table and helper functions).
 fn user_schema(url: &str) -> String {
-    dump(url, &["--schema-only", "--no-comments", "--schema=public", "--exclude-table=public.tb_confiture*", "--exclude-table=public.confiture_lock_holder"])
+    dump(
+        url,
+        &[
+            "--schema-only",
+            "--no-comments",
+            "--schema=public",
+            "--exclude-table=public.tb_confiture*",
+            "--exclude-table=public.confiture_lock_holder",
+        ],
+    )
 }
 
 #[test]
@@ -184,7 +221,10 @@ fn a_python_confiture_project_runs_unchanged_and_builds_the_same_database() {
     assert_exit(&status, 0);
     assert!(stdout(&status).contains("3 applied, 0 pending"), "{}", stdout(&status));
     assert_exit(&with_url(&["migrate", "down"]), 0);
-    assert_eq!(query_one_i64(&ours_url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_user'"), 0);
+    assert_eq!(
+        query_one_i64(&ours_url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_user'"),
+        0
+    );
     assert_exit(&with_url(&["migrate", "up"]), 0);
     let lint = with_url(&["lint", "--fail-on", "never"]);
     assert_exit(&lint, 0);
@@ -217,7 +257,8 @@ fn a_history_applied_by_the_python_confiture_is_imported_and_continued() {
     let imported = ours(path, &["migrate", "import"], &[]);
     assert_exit(&imported, 0);
     assert!(stdout(&imported).contains("3 migrations marked applied"), "{}", stdout(&imported));
-    std::fs::write(path.join("db/migrations/004_note.up.sql"), "ALTER TABLE orders ADD COLUMN note text;\n").unwrap();
+    std::fs::write(path.join("db/migrations/004_note.up.sql"), "ALTER TABLE orders ADD COLUMN note text;\n")
+        .unwrap();
     let up = ours(path, &["--format", "json", "migrate", "up"], &[]);
     assert_exit(&up, 0);
     let steps = steps_of(&up);

@@ -144,7 +144,12 @@ fn unknown_keys_in_the_environment_are_named_in_a_warning() {
     project.write("db/environments/local.yaml", "name: local\ninclude_dir: [db/schema]\n");
     let output = project.run("unused", &["build"]);
     assert_exit(&output, 0);
-    assert!(stderr(&output).contains("warning: ") && stderr(&output).contains("unknown key `include_dir` ignored"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning: ")
+            && stderr(&output).contains("unknown key `include_dir` ignored"),
+        "{}",
+        stderr(&output)
+    );
     project.write("db/environments/local.yaml", "name: local\ninclude_dirs: db/schema\n");
     let output = project.run("unused", &["build"]);
     assert_exit(&output, 5);

@@ -166,19 +166,34 @@ fn files_named_before_what_they_need_are_built_after_it() {
     let output = project.run(&url, &["build", "--apply", "--format", "json"]);
     assert_exit(&output, 0);
     assert!(
-        stderr(&output).contains("built after the files they need, which come later in the build order: \
-                                  db/schema/10_tables/comments.sql, db/schema/10_tables/posts.sql"),
+        stderr(&output).contains(
+            "built after the files they need, which come later in the build order: \
+                                  db/schema/10_tables/comments.sql, db/schema/10_tables/posts.sql"
+        ),
         "{}",
         stderr(&output)
     );
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report["applied"]["statements"], 6, "each statement counted once: {report}");
-    assert_eq!(query_one_i64(&url, "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'posts', 'comments', 'recent')"), 4);
+    assert_eq!(
+        query_one_i64(
+            &url,
+            "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'posts', 'comments', 'recent')"
+        ),
+        4
+    );
     // A name that no file creates still fails, naming the file and line, with nothing built.
-    project.write("db/schema/10_tables/tags.sql", "CREATE TABLE tags (id int);\nCREATE TABLE post_tags (tag_id int REFERENCES tagz);\n");
+    project.write(
+        "db/schema/10_tables/tags.sql",
+        "CREATE TABLE tags (id int);\nCREATE TABLE post_tags (tag_id int REFERENCES tagz);\n",
+    );
     let fresh = empty_database("e2e_build_put_off_missing");
     let failed = project.run(&fresh, &["build", "--apply"]);
     assert_exit(&failed, 4);
-    assert!(stderr(&failed).contains("db/schema/10_tables/tags.sql:2: relation \"tagz\" does not exist"), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("db/schema/10_tables/tags.sql:2: relation \"tagz\" does not exist"),
+        "{}",
+        stderr(&failed)
+    );
     assert_eq!(query_one_i64(&fresh, "SELECT count(*) FROM pg_class WHERE relname IN ('users', 'tags')"), 0);
 }

@@ -33,7 +33,10 @@ impl Twins {
         let urls = [empty_database(&format!("{name}_py")), empty_database(&format!("{name}_ours"))];
         let make = |url: &str| {
             let project = Project::new(&[("db/schema/t.sql", "CREATE TABLE t (id int);\n")]);
-            project.write("db/environments/local.yaml", &format!("name: local\ndatabase_url: {url}\ninclude_dirs:\n  - db/schema\n"));
+            project.write(
+                "db/environments/local.yaml",
+                &format!("name: local\ndatabase_url: {url}\ninclude_dirs:\n  - db/schema\n"),
+            );
             project
         };
         Self { python: make(&urls[0]), ours: make(&urls[1]) }
@@ -82,9 +85,20 @@ fn the_same_situation_gives_the_python_confitures_exit_code() {
     twins.write("db/migrations/003_c.up.sql", "CREATE TABLE c (id int REFERENCES nope);\n");
     twins.write("db/migrations/003_c.down.sql", "DROP TABLE c;\n");
     results.push(step("up, a migration fails", with_config(&["migrate", "up"]), 3));
-    results.push(step("configuration file missing", vec!["migrate", "status", "-c", "db/environments/nope.yaml"], 5));
-    results.push(step("connection refused", vec!["migrate", "status", "-d", "postgresql://postgres@127.0.0.1:1/x"], 3));
-    twins.write("db/environments/bad.yaml", "name: bad\ndatabase_url: postgresql://localhost/x\ninclude_dirs:\n  - db/nope\n");
+    results.push(step(
+        "configuration file missing",
+        vec!["migrate", "status", "-c", "db/environments/nope.yaml"],
+        5,
+    ));
+    results.push(step(
+        "connection refused",
+        vec!["migrate", "status", "-d", "postgresql://postgres@127.0.0.1:1/x"],
+        3,
+    ));
+    twins.write(
+        "db/environments/bad.yaml",
+        "name: bad\ndatabase_url: postgresql://localhost/x\ninclude_dirs:\n  - db/nope\n",
+    );
     results.push(step("build, an include dir is missing", vec!["build", "--env", "bad"], 5));
     results.push(step("down", with_config(&["migrate", "down"]), 0));
     let report = table.join("\n");
@@ -92,7 +106,11 @@ fn the_same_situation_gives_the_python_confitures_exit_code() {
     // The failure names the file and its line for scripts, in the Python confiture's envelope.
     let (_, _, json) = twins.run(&with_config(&["migrate", "up", "--format", "json"]));
     let error: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
-    assert_eq!((error["ok"].as_bool(), error["error"]["code"].as_str()), (Some(false), Some("MIGR_001")), "{error}");
+    assert_eq!(
+        (error["ok"].as_bool(), error["error"]["code"].as_str()),
+        (Some(false), Some("MIGR_001")),
+        "{error}"
+    );
     assert_eq!(error["error"]["migration"], "003", "{error}");
     assert_eq!(error["error"]["file"], "db/migrations/003_c.up.sql", "{error}");
     assert_eq!(error["error"]["line"], 1, "{error}");
@@ -101,10 +119,12 @@ fn the_same_situation_gives_the_python_confitures_exit_code() {
 /// Every top-level key of the Python confiture's JSON is in ours.
 fn assert_keys_kept(what: &str, theirs: &Output, ours: &Output) {
     let parse = |output: &Output| -> serde_json::Value {
-        serde_json::from_str(&stdout(output)).unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", stdout(output)))
+        serde_json::from_str(&stdout(output))
+            .unwrap_or_else(|e| panic!("{what}: not JSON ({e}):\n{}", stdout(output)))
     };
     let (theirs, ours) = (parse(theirs), parse(ours));
-    let keys = |value: &serde_json::Value| -> Vec<String> { value.as_object().unwrap().keys().cloned().collect() };
+    let keys =
+        |value: &serde_json::Value| -> Vec<String> { value.as_object().unwrap().keys().cloned().collect() };
     let missing: Vec<String> = keys(&theirs).into_iter().filter(|k| ours.get(k).is_none()).collect();
     assert!(missing.is_empty(), "{what}: ours lacks {missing:?}\ntheirs: {theirs}\nours: {ours}");
 }
@@ -117,7 +137,12 @@ fn json_has_the_python_confitures_keys() {
     twins.write("db/migrations/002_b.up.sql", "CREATE TABLE b (id int);\n");
     twins.write("db/migrations/002_b.down.sql", "DROP TABLE b;\n");
     let config = ["-c", "db/environments/local.yaml", "--format", "json"];
-    for command in [&["migrate", "up"][..], &["migrate", "status"], &["migrate", "current"], &["migrate", "verify-checksums"]] {
+    for command in [
+        &["migrate", "up"][..],
+        &["migrate", "status"],
+        &["migrate", "current"],
+        &["migrate", "verify-checksums"],
+    ] {
         let args = [command, &config[..]].concat();
         let theirs = python(twins.python.path(), &args);
         let ours = run_ours(twins.ours.path(), &args);
@@ -130,7 +155,10 @@ fn json_has_the_python_confitures_keys() {
     let rolled: serde_json::Value = serde_json::from_str(&stdout(&ours)).unwrap();
     assert_eq!((rolled["from"].as_str(), rolled["to"].as_str()), (Some("002"), Some("001")), "{rolled}");
     assert_eq!(rolled["rolled_back"], serde_json::json!(["002"]));
-    let current = run_ours(twins.ours.path(), &["migrate", "current", "-c", "db/environments/local.yaml", "--format", "json"]);
+    let current = run_ours(
+        twins.ours.path(),
+        &["migrate", "current", "-c", "db/environments/local.yaml", "--format", "json"],
+    );
     let current: serde_json::Value = serde_json::from_str(&stdout(&current)).unwrap();
     assert_eq!(current["revision"], "001", "{current}");
 }

@@ -156,11 +156,17 @@ fn rules_found(project: &Project, url: &str, extra: &[&str]) -> BTreeMap<String,
 fn select_and_ignore_choose_rules_by_name_or_category() {
     let (project, url) = linted_project("e2e_lint_select");
     let all = rules_found(&project, &url, &[]);
-    assert!(all.contains_key("table_without_primary_key") && all.contains_key("table_name_not_snake_case"), "{all:?}");
+    assert!(
+        all.contains_key("table_without_primary_key") && all.contains_key("table_name_not_snake_case"),
+        "{all:?}"
+    );
     let only = rules_found(&project, &url, &["--select", "table_without_primary_key"]);
     assert_eq!(only.keys().collect::<Vec<_>>(), ["table_without_primary_key"]);
-    let ignored = rules_found(&project, &url, &["--ignore", "table_without_primary_key,table_without_comment"]);
-    assert!(!ignored.contains_key("table_without_primary_key") && !ignored.contains_key("table_without_comment"));
+    let ignored =
+        rules_found(&project, &url, &["--ignore", "table_without_primary_key,table_without_comment"]);
+    assert!(
+        !ignored.contains_key("table_without_primary_key") && !ignored.contains_key("table_without_comment")
+    );
     assert!(ignored.contains_key("table_name_not_snake_case"), "{ignored:?}");
     // --ignore wins over --select; `default` is every rule.
     let both = rules_found(&project, &url, &["--select", "default", "--ignore", "table_without_primary_key"]);
@@ -172,8 +178,12 @@ fn select_and_ignore_choose_rules_by_name_or_category() {
     let listed = project.run(&url, &["lint", "--list-rules", "--format", "json"]);
     assert_exit(&listed, 0);
     let listed: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
-    let codes: Vec<&str> = listed["rules"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
-    assert!(codes.contains(&"table_without_primary_key") && codes.contains(&"foreign_key_without_index"), "{codes:?}");
+    let codes: Vec<&str> =
+        listed["rules"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert!(
+        codes.contains(&"table_without_primary_key") && codes.contains(&"foreign_key_without_index"),
+        "{codes:?}"
+    );
     let csv = project.run(&url, &["lint", "--list-rules", "--format", "csv"]);
     assert!(stdout(&csv).starts_with("rule,category,level,rationale\n"), "{}", stdout(&csv));
 }
@@ -198,7 +208,9 @@ fn a_baseline_fails_only_on_new_findings_and_forgets_fixed_ones() {
     let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&new)).unwrap();
     assert!(findings.iter().all(|f| f["object_name"] == "events"), "{findings:?}");
     // A fixed problem leaves the baseline, so that it cannot come back unnoticed.
-    connect(&url).batch_execute("DROP TABLE app.events; ALTER TABLE app.\"AuditLog\" ADD PRIMARY KEY (id);").unwrap();
+    connect(&url)
+        .batch_execute("DROP TABLE app.events; ALTER TABLE app.\"AuditLog\" ADD PRIMARY KEY (id);")
+        .unwrap();
     let fixed = project.run(&url, &["lint", "--baseline", baseline]);
     assert_exit(&fixed, 0);
     assert!(stderr(&fixed).contains("baseline findings are gone"), "{}", stderr(&fixed));

@@ -260,7 +260,8 @@ fn down_to_keeps_the_version_given_and_a_dry_run_changes_nothing() {
     let before = schema_dump(&url);
     let dry = project.run(&url, &["migrate", "down", "--to", "1", "--dry-run", "--format", "json"]);
     assert_exit(&dry, 0);
-    let planned: Vec<String> = steps_of(&dry).iter().map(|s| format!("{} {}", s["version"], s["status"])).collect();
+    let planned: Vec<String> =
+        steps_of(&dry).iter().map(|s| format!("{} {}", s["version"], s["status"])).collect();
     assert_eq!(planned, ["\"10\" \"dry run\"", "\"2\" \"dry run\""]);
     assert_eq!(before, schema_dump(&url), "a dry run rolls everything back");
     let down = project.run(&url, &["migrate", "down-to", "1", "--format", "json"]);
@@ -274,8 +275,17 @@ fn down_to_keeps_the_version_given_and_a_dry_run_changes_nothing() {
     assert!(stderr(&unapplied).contains("migration 2 is not applied"), "{}", stderr(&unapplied));
     let csv = project.run(&url, &["migrate", "status", "--format", "csv"]);
     assert_exit(&csv, 1);
-    assert!(stdout(&csv).starts_with("version,name,status,state,applied_at\n1,add_a,applied,applied,"), "{}", stdout(&csv));
-    assert!(stdout(&csv).contains("\n10,add_c,pending,pending,\n") || stdout(&csv).ends_with("10,add_c,pending,pending,\n"), "{}", stdout(&csv));
+    assert!(
+        stdout(&csv).starts_with("version,name,status,state,applied_at\n1,add_a,applied,applied,"),
+        "{}",
+        stdout(&csv)
+    );
+    assert!(
+        stdout(&csv).contains("\n10,add_c,pending,pending,\n")
+            || stdout(&csv).ends_with("10,add_c,pending,pending,\n"),
+        "{}",
+        stdout(&csv)
+    );
 }
 
 #[test]

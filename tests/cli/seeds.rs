@@ -225,11 +225,17 @@ fn a_database_without_the_extension_is_told_how_to_install_it() {
 /// what the server reports over the built database: same codes, files, lines and messages.
 #[test]
 fn offline_levels_1_to_3_report_what_the_server_reports() {
-    for (name, database, expected_code) in [("seeds", "e2e_seeds_offline_clean", 0), ("seeds-defects", "e2e_seeds_offline_defects", 1)] {
+    for (name, database, expected_code) in
+        [("seeds", "e2e_seeds_offline_clean", 0), ("seeds-defects", "e2e_seeds_offline_defects", 1)]
+    {
         let (project, url) = built(name, database);
         for level in ["1", "2", "3"] {
             let (code, server) = validate(project.path(), &url, level);
-            let offline = confiture(&["seed", "validate", "--level", level, "--offline", "--format", "json"], project.path(), &[]);
+            let offline = confiture(
+                &["seed", "validate", "--level", level, "--offline", "--format", "json"],
+                project.path(),
+                &[],
+            );
             let offline_findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&offline)).unwrap();
             assert_eq!(offline_findings, server, "{name} level {level}");
             assert_eq!(offline.status.code(), Some(code), "{name} level {level}");
@@ -240,7 +246,13 @@ fn offline_levels_1_to_3_report_what_the_server_reports() {
     let project = example("seeds-defects");
     let output = confiture(&["seed", "validate", "--offline", "--format", "json"], project.path(), &[]);
     let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
-    for code in ["SEED_UNPARSEABLE", "INVALID_UUID_FORMAT", "MISSING_TARGET_COLUMN", "MISSING_RESOLVER_FUNCTION", "SCHEMA_DRIFT_IN_RESOLVER"] {
+    for code in [
+        "SEED_UNPARSEABLE",
+        "INVALID_UUID_FORMAT",
+        "MISSING_TARGET_COLUMN",
+        "MISSING_RESOLVER_FUNCTION",
+        "SCHEMA_DRIFT_IN_RESOLVER",
+    ] {
         assert!(findings.iter().any(|f| f["code"] == code), "{code} missing offline: {findings:#?}");
     }
 }
@@ -251,7 +263,11 @@ fn without_a_database_url_levels_1_to_3_run_offline_and_4_is_refused() {
     // The example's database_url is ${DATABASE_URL}: unset here, as in a pre-commit hook.
     let output = confiture(&["seed", "validate", "--level", "2"], project.path(), &[]);
     assert_exit(&output, 1);
-    assert!(stderr(&output).contains("no database URL: seed levels 1-2 checked offline"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no database URL: seed levels 1-2 checked offline"),
+        "{}",
+        stderr(&output)
+    );
     assert!(stdout(&output).contains("MISSING_TARGET_TABLE"), "{}", stdout(&output));
     let refused = confiture(&["seed", "validate", "--level", "4", "--offline"], project.path(), &[]);
     assert_exit(&refused, 5);

@@ -209,13 +209,24 @@ fn build_from(target: &Target, sources: &[SourceFile]) -> Result<(i64, i32, f64)
 pub fn command(project: &Path, options: &BuildOptions, format: Format) -> Result<u8> {
     if options.list_files {
         let files = list_files(project, options.env)?;
-        let rows = files.iter().map(|f| vec![f.position.to_string(), f.file.clone(), f.include_dir.clone(), f.order.to_string()]);
+        let rows = files.iter().map(|f| {
+            vec![f.position.to_string(), f.file.clone(), f.include_dir.clone(), f.order.to_string()]
+        });
         match format {
-            Format::Json | Format::Sarif => out!("{}", serde_json::to_string_pretty(&files).expect("serializable")),
-            Format::Csv => out!("{}", crate::output::csv(&["position", "file", "include_dir", "order"], rows).trim_end()),
+            Format::Json | Format::Sarif => {
+                out!("{}", serde_json::to_string_pretty(&files).expect("serializable"))
+            }
+            Format::Csv => {
+                out!("{}", crate::output::csv(&["position", "file", "include_dir", "order"], rows).trim_end())
+            }
             Format::Table => {
                 let mut table = comfy_table::Table::new();
-                table.load_preset(comfy_table::presets::NOTHING).set_header(vec!["#", "file", "include_dir", "order"]);
+                table.load_preset(comfy_table::presets::NOTHING).set_header(vec![
+                    "#",
+                    "file",
+                    "include_dir",
+                    "order",
+                ]);
                 rows.for_each(|row| {
                     table.add_row(row);
                 });
@@ -230,7 +241,14 @@ pub fn command(project: &Path, options: &BuildOptions, format: Format) -> Result
         Format::Json | Format::Sarif => {
             out!("{}", serde_json::to_string_pretty(&report).expect("serializable"))
         }
-        Format::Csv => out!("{}", crate::output::csv(&["key", "value"], report_rows(&report).into_iter().map(|(k, v)| vec![k.to_string(), v])).trim_end()),
+        Format::Csv => out!(
+            "{}",
+            crate::output::csv(
+                &["key", "value"],
+                report_rows(&report).into_iter().map(|(k, v)| vec![k.to_string(), v])
+            )
+            .trim_end()
+        ),
         Format::Table => {
             out!("{}", key_values(&report_rows(&report)));
             if options.show_hash {

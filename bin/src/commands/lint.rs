@@ -1,11 +1,11 @@
 //! `confiture lint`: run confiture.lint_schema() on the environment's database and report.
 
+use super::lint_select::{rule_switches, Baseline, Rule};
 use crate::config::{self, Environment};
 use crate::db::Target;
 use crate::discover;
 use crate::failure::{Failure, Result};
 use crate::output::Format;
-use super::lint_select::{rule_switches, Baseline, Rule};
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use confiture_core::lint::{Finding, Level};
 use confiture_core::wire::columns;
@@ -102,7 +102,10 @@ pub fn list_rules(project: &Path, options: &LintOptions, format: Format) -> Resu
                 .collect();
             out!("{}", serde_json::json!({"version": "1", "status": "ok", "rules": listed, "hints": []}))
         }
-        Format::Csv => out!("{}", crate::output::csv(&["rule", "category", "level", "rationale"], rules.iter().map(row)).trim_end()),
+        Format::Csv => out!(
+            "{}",
+            crate::output::csv(&["rule", "category", "level", "rationale"], rules.iter().map(row)).trim_end()
+        ),
         Format::Table => {
             let mut table = Table::new();
             table
@@ -279,7 +282,11 @@ pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: F
         let known = baseline.findings.len();
         if kept.findings.len() < known {
             kept.write(path)?;
-            eprintln!("{} baseline findings are gone: removed them from {}", known - kept.findings.len(), path.display());
+            eprintln!(
+                "{} baseline findings are gone: removed them from {}",
+                known - kept.findings.len(),
+                path.display()
+            );
         }
         report.findings = new;
     }
@@ -289,7 +296,17 @@ pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: F
             out!("{}", serde_json::to_string_pretty(&sarif(project, &report)).expect("serializable"))
         }
         Format::Csv => {
-            let header = ["level", "rule", "category", "schema", "object", "object_type", "message", "cache_key", "waived"];
+            let header = [
+                "level",
+                "rule",
+                "category",
+                "schema",
+                "object",
+                "object_type",
+                "message",
+                "cache_key",
+                "waived",
+            ];
             let rows = report.findings.iter().map(|f| {
                 vec![
                     f.level.as_str().to_string(),

@@ -21,14 +21,18 @@ pub struct Rule {
 /// every rule), then `ignore` (names or categories) removes. Returns each rule's `enabled` flag,
 /// for the `rules` section of the lint configuration. An unknown name is an error, not a no-op.
 pub fn rule_switches(rules: &[Rule], select: &[String], ignore: &[String]) -> Result<BTreeMap<String, bool>> {
-    let matches = |rule: &Rule, token: &str| token == "default" || token == rule.name || token == rule.category;
+    let matches =
+        |rule: &Rule, token: &str| token == "default" || token == rule.name || token == rule.category;
     for token in select.iter().chain(ignore) {
         if !rules.iter().any(|rule| matches(rule, token)) {
             let mut categories: Vec<&str> = rules.iter().map(|r| r.category.as_str()).collect();
             categories.sort_unstable();
             categories.dedup();
             return Err(Failure::new(Kind::Config, format!("lint: no rule or category \"{token}\""))
-                .with_hint(format!("confiture lint --list-rules lists the rules; the categories are {}.", categories.join(", "))));
+                .with_hint(format!(
+                    "confiture lint --list-rules lists the rules; the categories are {}.",
+                    categories.join(", ")
+                )));
         }
     }
     Ok(rules
@@ -60,7 +64,11 @@ impl Baseline {
         let mut entries: Vec<BaselineEntry> = findings
             .iter()
             .filter(|f| !f.waived)
-            .map(|f| BaselineEntry { cache_key: f.cache_key.clone(), rule: f.rule.clone(), object: f.object() })
+            .map(|f| BaselineEntry {
+                cache_key: f.cache_key.clone(),
+                rule: f.rule.clone(),
+                object: f.object(),
+            })
             .collect();
         entries.sort_by(|a, b| a.cache_key.cmp(&b.cache_key));
         entries.dedup_by(|a, b| a.cache_key == b.cache_key);
@@ -68,17 +76,20 @@ impl Baseline {
     }
 
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::new(Kind::Config, format!("cannot read the baseline {}: {e}", path.display()))
-                .with_hint("Create it with confiture lint --baseline FILE --write-baseline."))?;
-        serde_json::from_str(&text)
-            .map_err(|e| Failure::new(Kind::Config, format!("{}: not a confiture lint baseline: {e}", path.display())))
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::new(Kind::Config, format!("cannot read the baseline {}: {e}", path.display()))
+                .with_hint("Create it with confiture lint --baseline FILE --write-baseline.")
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            Failure::new(Kind::Config, format!("{}: not a confiture lint baseline: {e}", path.display()))
+        })
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(self).expect("serializable") + "\n";
-        std::fs::write(path, text)
-            .map_err(|e| Failure::new(Kind::Config, format!("cannot write the baseline {}: {e}", path.display())))
+        std::fs::write(path, text).map_err(|e| {
+            Failure::new(Kind::Config, format!("cannot write the baseline {}: {e}", path.display()))
+        })
     }
 
     /// The findings the baseline does not know, and the baseline without the entries whose
@@ -87,7 +98,12 @@ impl Baseline {
         let current: BTreeSet<&str> = findings.iter().map(|f| f.cache_key.as_str()).collect();
         let kept = Baseline {
             version: 1,
-            findings: self.findings.iter().filter(|e| current.contains(e.cache_key.as_str())).cloned().collect(),
+            findings: self
+                .findings
+                .iter()
+                .filter(|e| current.contains(e.cache_key.as_str()))
+                .cloned()
+                .collect(),
         };
         let known: BTreeSet<&str> = self.findings.iter().map(|e| e.cache_key.as_str()).collect();
         let new = findings.into_iter().filter(|f| !known.contains(f.cache_key.as_str())).collect();
@@ -101,7 +117,13 @@ mod tests {
     use confiture_core::lint::Level;
 
     fn rule(name: &str, category: &str) -> Rule {
-        Rule { name: name.into(), level: "warning".into(), category: category.into(), rationale: String::new(), custom: false }
+        Rule {
+            name: name.into(),
+            level: "warning".into(),
+            category: category.into(),
+            rationale: String::new(),
+            custom: false,
+        }
     }
 
     fn finding(key: &str) -> Finding {
@@ -134,7 +156,10 @@ mod tests {
         assert_eq!(on(&["default"], &["security"]), ["a", "b"]);
         assert_eq!(on(&["c", "a"], &[]), ["a", "c"]);
         let unknown = rule_switches(&rules, &["nope".into()], &[]).unwrap_err();
-        assert_eq!((unknown.kind, unknown.message.as_str()), (Kind::Config, "lint: no rule or category \"nope\""));
+        assert_eq!(
+            (unknown.kind, unknown.message.as_str()),
+            (Kind::Config, "lint: no rule or category \"nope\"")
+        );
     }
 
     #[test]

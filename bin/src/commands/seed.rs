@@ -57,7 +57,13 @@ fn database_failure(error: postgres::Error, target: &Target) -> Failure {
     Failure::from_postgres(error, &target.description)
 }
 
-pub fn validate(project: &Path, env: Option<&str>, url: Option<&str>, level: i32, offline: bool) -> Result<Vec<Finding>> {
+pub fn validate(
+    project: &Path,
+    env: Option<&str>,
+    url: Option<&str>,
+    level: i32,
+    offline: bool,
+) -> Result<Vec<Finding>> {
     let files = discover(project)?;
     let environment = config::load(project, env)?;
     // Levels 1-3 need no server: without a URL (a pre-commit hook) they run offline.
@@ -66,7 +72,9 @@ pub fn validate(project: &Path, env: Option<&str>, url: Option<&str>, level: i32
         Ok(url) => url,
         Err(_) if offline || level <= 3 => {
             if !offline {
-                eprintln!("note: no database URL: seed levels 1-{level} checked offline, against the schema files");
+                eprintln!(
+                    "note: no database URL: seed levels 1-{level} checked offline, against the schema files"
+                );
             }
             return crate::offline::validate_seeds(project, &environment, &files, level);
         }
@@ -102,7 +110,12 @@ pub fn validate(project: &Path, env: Option<&str>, url: Option<&str>, level: i32
         .collect()
 }
 
-pub fn apply(project: &Path, env: Option<&str>, url: Option<&str>, continue_on_error: bool) -> Result<Vec<Applied>> {
+pub fn apply(
+    project: &Path,
+    env: Option<&str>,
+    url: Option<&str>,
+    continue_on_error: bool,
+) -> Result<Vec<Applied>> {
     let files = discover(project)?;
     let (environment, target, mut client) = connect(project, env, url)?;
     // The Python confiture's `seed.continue_on_error: true` sets the default.
@@ -227,15 +240,23 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
     match action {
         SeedAction::Validate { target, level, offline } => {
             let spinner = Spinner::start(format!("validating seeds at level {level}"));
-            let findings = validate(project, target.env.as_deref(), target.database_url.as_deref(), level, offline)?;
+            let findings =
+                validate(project, target.env.as_deref(), target.database_url.as_deref(), level, offline)?;
             spinner.finish();
             match format {
                 Format::Table => out!("{}", findings_table(&findings)),
                 Format::Csv => {
                     let rows = findings.iter().map(|f| {
-                        vec![f.level.to_string(), f.severity.as_str().to_string(), f.code.clone(),
-                             f.file.clone().unwrap_or_default(), f.line.map(|l| l.to_string()).unwrap_or_default(),
-                             f.object.clone(), f.message.clone(), f.hint.clone()]
+                        vec![
+                            f.level.to_string(),
+                            f.severity.as_str().to_string(),
+                            f.code.clone(),
+                            f.file.clone().unwrap_or_default(),
+                            f.line.map(|l| l.to_string()).unwrap_or_default(),
+                            f.object.clone(),
+                            f.message.clone(),
+                            f.hint.clone(),
+                        ]
                     });
                     let header = ["level", "severity", "code", "file", "line", "object", "message", "hint"];
                     out!("{}", crate::output::csv(&header, rows).trim_end());
@@ -248,15 +269,25 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
         }
         SeedAction::Apply { target, continue_on_error } => {
             let spinner = Spinner::start("applying seeds".into());
-            let applied = apply(project, target.env.as_deref(), target.database_url.as_deref(), continue_on_error)?;
+            let applied =
+                apply(project, target.env.as_deref(), target.database_url.as_deref(), continue_on_error)?;
             spinner.finish();
             match format {
                 Format::Table => out!("{}", applied_table(&applied)),
                 Format::Csv => {
                     let rows = applied.iter().map(|a| {
-                        vec![a.file.clone(), a.applied.to_string(), a.statements.to_string(), a.rows_affected.to_string(),
-                             format!("{:.1}", a.duration_ms),
-                             a.error.as_ref().and_then(|e| e["message"].as_str()).unwrap_or_default().to_string()]
+                        vec![
+                            a.file.clone(),
+                            a.applied.to_string(),
+                            a.statements.to_string(),
+                            a.rows_affected.to_string(),
+                            format!("{:.1}", a.duration_ms),
+                            a.error
+                                .as_ref()
+                                .and_then(|e| e["message"].as_str())
+                                .unwrap_or_default()
+                                .to_string(),
+                        ]
                     });
                     let header = ["file", "applied", "statements", "rows", "ms", "error"];
                     out!("{}", crate::output::csv(&header, rows).trim_end());

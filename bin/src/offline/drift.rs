@@ -90,10 +90,16 @@ impl<'a> Statement<'a> {
                 NodeRef::RangeVar(relation) if !relations.iter().any(|r| r.location == relation.location) => {
                     relations.push(relation)
                 }
-                NodeRef::RangeSubselect(subquery) => statement.unknown_range(subquery.alias.as_ref().map(|a| &a.aliasname)),
-                NodeRef::RangeFunction(function) => statement.unknown_range(function.alias.as_ref().map(|a| &a.aliasname)),
+                NodeRef::RangeSubselect(subquery) => {
+                    statement.unknown_range(subquery.alias.as_ref().map(|a| &a.aliasname))
+                }
+                NodeRef::RangeFunction(function) => {
+                    statement.unknown_range(function.alias.as_ref().map(|a| &a.aliasname))
+                }
                 NodeRef::ColumnRef(column) => statement.columns.push(column),
-                NodeRef::ResTarget(target) if !target.name.is_empty() => statement.output_names.push(target.name.clone()),
+                NodeRef::ResTarget(target) if !target.name.is_empty() => {
+                    statement.output_names.push(target.name.clone())
+                }
                 _ => {}
             }
         }
@@ -164,13 +170,15 @@ impl<'a> Statement<'a> {
                 return Some(("42P01", format!("missing FROM-clause entry for table \"{qualifier}\""), at));
             };
             let (Some(table), Some(name)) = (range.table, name) else { return None };
-            return (!table.has(name)).then(|| ("42703", format!("column {qualifier}.{name} does not exist"), at));
+            return (!table.has(name))
+                .then(|| ("42703", format!("column {qualifier}.{name} does not exist"), at));
         }
         match names.as_slice() {
             [name] => {
                 let unknown = self.ranges.is_empty() || self.ranges.iter().any(|r| r.table.is_none());
                 let known = self.ranges.iter().filter_map(|r| r.table).any(|t| t.has(name));
-                let quiet = unknown || known || self.is_variable(name) || self.output_names.iter().any(|o| o == name);
+                let quiet =
+                    unknown || known || self.is_variable(name) || self.output_names.iter().any(|o| o == name);
                 (!quiet).then(|| ("42703", format!("column \"{name}\" does not exist"), at))
             }
             _ => None,
@@ -223,8 +231,14 @@ mod tests {
             error("INSERT INTO c.tb_rate (id, ratio) SELECT 1, 2").map(|e| e.1),
             Some("column \"ratio\" of relation \"tb_rate\" does not exist".into())
         );
-        assert_eq!(error("SELECT x.id FROM p.tb_rate s").map(|e| e.1), Some("missing FROM-clause entry for table \"x\"".into()));
-        assert_eq!(error("SELECT nope FROM p.tb_rate").map(|e| e.1), Some("column \"nope\" does not exist".into()));
+        assert_eq!(
+            error("SELECT x.id FROM p.tb_rate s").map(|e| e.1),
+            Some("missing FROM-clause entry for table \"x\"".into())
+        );
+        assert_eq!(
+            error("SELECT nope FROM p.tb_rate").map(|e| e.1),
+            Some("column \"nope\" does not exist".into())
+        );
         // Variables, subqueries and output names are left alone.
         assert_eq!(error("SELECT v_total FROM p.tb_rate"), None);
         assert_eq!(error("SELECT q.anything FROM (SELECT 1 AS anything) q"), None);

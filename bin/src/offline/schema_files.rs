@@ -65,7 +65,8 @@ impl SchemaFiles {
                 let Some(relation) = &view.view else { return };
                 let key = self.creation_key(relation);
                 let mut columns: Vec<String> = view.aliases.iter().filter_map(string_of).collect();
-                if let Some(Some(NodeEnum::SelectStmt(select))) = view.query.as_ref().map(|q| q.node.as_ref()) {
+                if let Some(Some(NodeEnum::SelectStmt(select))) = view.query.as_ref().map(|q| q.node.as_ref())
+                {
                     let derived = self.select_columns(select);
                     columns.extend(derived.into_iter().skip(columns.len()));
                 }
@@ -75,7 +76,8 @@ impl SchemaFiles {
             NodeEnum::RenameStmt(rename) => self.rename(rename),
             NodeEnum::CreateFunctionStmt(create) => self.create_function(create),
             NodeEnum::VariableSetStmt(set) if set.name.eq_ignore_ascii_case("search_path") => {
-                self.creation_path = set.args.iter().filter_map(constant_text).map(|s| s.to_lowercase()).collect();
+                self.creation_path =
+                    set.args.iter().filter_map(constant_text).map(|s| s.to_lowercase()).collect();
             }
             NodeEnum::SelectStmt(select) => self.set_config(select),
             _ => {}
@@ -86,13 +88,18 @@ impl SchemaFiles {
     fn set_config(&mut self, select: &pg_query::protobuf::SelectStmt) {
         for target in &select.target_list {
             let Some(NodeEnum::ResTarget(target)) = target.node.as_ref() else { continue };
-            let Some(NodeEnum::FuncCall(call)) = target.val.as_ref().and_then(|v| v.node.as_ref()) else { continue };
+            let Some(NodeEnum::FuncCall(call)) = target.val.as_ref().and_then(|v| v.node.as_ref()) else {
+                continue;
+            };
             let name = call.funcname.iter().filter_map(string_of).last().unwrap_or_default();
             let arguments: Vec<String> = call.args.iter().filter_map(constant_text).collect();
             if name == "set_config" && arguments.first().is_some_and(|a| a == "search_path") {
                 let path = arguments.get(1).cloned().unwrap_or_default();
-                self.creation_path =
-                    path.split(',').map(|s| s.trim().trim_matches('"').to_string()).filter(|s| !s.is_empty()).collect();
+                self.creation_path = path
+                    .split(',')
+                    .map(|s| s.trim().trim_matches('"').to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
             }
         }
     }
@@ -100,7 +107,9 @@ impl SchemaFiles {
     /// Where `CREATE ... relation` puts it: its schema, else the first of the search path.
     fn creation_key(&self, relation: &RangeVar) -> (String, String) {
         let schema = match relation.schemaname.as_str() {
-            "" => self.creation_path.iter().find(|s| *s != "$user").cloned().unwrap_or_else(|| "public".into()),
+            "" => {
+                self.creation_path.iter().find(|s| *s != "$user").cloned().unwrap_or_else(|| "public".into())
+            }
             schema => schema.to_string(),
         };
         (schema, relation.relname.clone())
@@ -109,8 +118,10 @@ impl SchemaFiles {
     /// An existing table a statement names: its schema, else the first of the search path that has it.
     fn existing_key(&self, relation: &RangeVar) -> (String, String) {
         if relation.schemaname.is_empty() {
-            if let Some(schema) =
-                self.creation_path.iter().find(|s| self.tables.contains_key(&((*s).clone(), relation.relname.clone())))
+            if let Some(schema) = self
+                .creation_path
+                .iter()
+                .find(|s| self.tables.contains_key(&((*s).clone(), relation.relname.clone())))
             {
                 return (schema.clone(), relation.relname.clone());
             }
@@ -128,7 +139,9 @@ impl SchemaFiles {
             _ => None,
         }) {
             if let Some(parent) = self.tables.get(&self.existing_key(parent)) {
-                table.columns.extend(parent.columns.iter().filter(|c| !table.columns.contains(c)).cloned().collect::<Vec<_>>());
+                table.columns.extend(
+                    parent.columns.iter().filter(|c| !table.columns.contains(c)).cloned().collect::<Vec<_>>(),
+                );
             }
         }
         for element in create.table_elts.iter().filter_map(|n| n.node.as_ref()) {
@@ -136,7 +149,9 @@ impl SchemaFiles {
                 NodeEnum::ColumnDef(column) => self.add_column(&mut table, column),
                 NodeEnum::Constraint(constraint) => self.add_reference(&mut table, constraint, None),
                 NodeEnum::TableLikeClause(like) => {
-                    if let Some(source) = like.relation.as_ref().and_then(|r| self.tables.get(&self.existing_key(r))) {
+                    if let Some(source) =
+                        like.relation.as_ref().and_then(|r| self.tables.get(&self.existing_key(r)))
+                    {
                         table.columns.extend(source.columns.clone());
                     }
                 }
@@ -185,7 +200,9 @@ impl SchemaFiles {
         }) {
             let definition = command.def.as_ref().and_then(|d| d.node.as_ref());
             match (AlterTableType::try_from(command.subtype), definition) {
-                (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column))) => self.add_column(&mut table, column),
+                (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column))) => {
+                    self.add_column(&mut table, column)
+                }
                 (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(constraint))) => {
                     self.add_reference(&mut table, constraint, None)
                 }
@@ -253,7 +270,8 @@ impl SchemaFiles {
                 _ => None,
             })
         };
-        let language = option("language").as_ref().and_then(string_of).unwrap_or_else(|| "sql".into()).to_lowercase();
+        let language =
+            option("language").as_ref().and_then(string_of).unwrap_or_else(|| "sql".into()).to_lowercase();
         // prosrc: the AS string (the first of two for C functions); empty for a BEGIN ATOMIC body.
         let body = match option("as").and_then(|n| n.node) {
             Some(NodeEnum::List(list)) => list.items.first().and_then(string_of).unwrap_or_default(),
@@ -275,23 +293,25 @@ impl SchemaFiles {
                 continue;
             }
             match target.val.as_ref().and_then(|v| v.node.as_ref()) {
-                Some(NodeEnum::ColumnRef(reference)) => match reference.fields.last().and_then(|f| f.node.as_ref()) {
-                    Some(NodeEnum::String(name)) => columns.push(name.sval.clone()),
-                    Some(NodeEnum::AStar(_)) => {
-                        for from in select.from_clause.iter().filter_map(|n| match n.node.as_ref() {
-                            Some(NodeEnum::RangeVar(from)) => Some(from),
-                            _ => None,
-                        }) {
-                            if let Some(table) = self.tables.get(&self.existing_key(from)) {
-                                columns.extend(table.columns.clone());
+                Some(NodeEnum::ColumnRef(reference)) => {
+                    match reference.fields.last().and_then(|f| f.node.as_ref()) {
+                        Some(NodeEnum::String(name)) => columns.push(name.sval.clone()),
+                        Some(NodeEnum::AStar(_)) => {
+                            for from in select.from_clause.iter().filter_map(|n| match n.node.as_ref() {
+                                Some(NodeEnum::RangeVar(from)) => Some(from),
+                                _ => None,
+                            }) {
+                                if let Some(table) = self.tables.get(&self.existing_key(from)) {
+                                    columns.extend(table.columns.clone());
+                                }
                             }
                         }
+                        _ => {}
                     }
-                    _ => {}
-                },
-                Some(NodeEnum::FuncCall(call)) => {
-                    columns.push(call.funcname.iter().filter_map(string_of).last().unwrap_or_else(|| "?column?".into()))
                 }
+                Some(NodeEnum::FuncCall(call)) => columns.push(
+                    call.funcname.iter().filter_map(string_of).last().unwrap_or_else(|| "?column?".into()),
+                ),
                 _ => columns.push("?column?".into()),
             }
         }
@@ -319,7 +339,11 @@ impl Catalog for SchemaFiles {
     }
 
     fn tables(&mut self, schemas: &[String]) -> Tables {
-        self.tables.iter().filter(|((schema, _), _)| schemas.contains(schema)).map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.tables
+            .iter()
+            .filter(|((schema, _), _)| schemas.contains(schema))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 
     fn function(&mut self, schema: &str, name: &str) -> Option<(String, String, Vec<String>)> {
@@ -378,7 +402,10 @@ mod tests {
         assert_eq!(child.columns, ["parent_id", "other_id", "remark"]);
         assert_eq!(child.references["parent_id"], ("app".to_string(), "parent".to_string()));
         assert_eq!(child.references["other_id"], ("public".to_string(), "other".to_string()));
-        assert_eq!(schema.tables[&("app".to_string(), "v".to_string())].columns, ["parent_id", "other_id", "remark", "one"]);
+        assert_eq!(
+            schema.tables[&("app".to_string(), "v".to_string())].columns,
+            ["parent_id", "other_id", "remark", "one"]
+        );
         assert!(schema.schema_exists("app"));
         let (language, body, _) = schema.function("app", "f").unwrap();
         assert_eq!((language.as_str(), body.as_str()), ("plpgsql", "BEGIN NULL; END"));

@@ -2,7 +2,9 @@
 //! the structs the levels check: the same reading as the extension's `server::seed_parse`, from
 //! the same grammar, so both paths report the same findings at the same lines.
 
-use confiture_core::seeds::statements::{Action, ParseFailure, SeedFile, SeedStatement, Target, Value, ValueKind};
+use confiture_core::seeds::statements::{
+    Action, ParseFailure, SeedFile, SeedStatement, Target, Value, ValueKind,
+};
 use confiture_core::sql_text::{skip_blanks_and_comments, LineIndex};
 use pg_query::protobuf::{a_const, AConst, RangeVar, SelectStmt, SetOperation, TypeCast};
 use pg_query::NodeEnum;
@@ -101,7 +103,9 @@ impl Reader<'_> {
                         self.column(&target.name, target.location);
                     }
                 }
-                if let Some(NodeEnum::SelectStmt(select)) = insert.select_stmt.as_ref().and_then(|s| s.node.as_ref()) {
+                if let Some(NodeEnum::SelectStmt(select)) =
+                    insert.select_stmt.as_ref().and_then(|s| s.node.as_ref())
+                {
                     self.select(select, true);
                 }
             }
@@ -143,7 +147,8 @@ impl Reader<'_> {
     fn target(&mut self, relation: Option<&RangeVar>) {
         let Some(relation) = relation.filter(|r| !r.relname.is_empty()) else { return };
         let schema = (!relation.schemaname.is_empty()).then(|| relation.schemaname.clone());
-        self.statement.target = Some(Target { schema, table: relation.relname.clone(), resolved_schema: None });
+        self.statement.target =
+            Some(Target { schema, table: relation.relname.clone(), resolved_schema: None });
     }
 
     fn column(&mut self, name: &str, location: i32) {
@@ -183,7 +188,9 @@ impl Reader<'_> {
                 .target_list
                 .iter()
                 .filter_map(|t| match t.node.as_ref() {
-                    Some(NodeEnum::ResTarget(target)) => Some(target.val.as_ref().and_then(|v| v.node.as_ref())),
+                    Some(NodeEnum::ResTarget(target)) => {
+                        Some(target.val.as_ref().and_then(|v| v.node.as_ref()))
+                    }
                     _ => None,
                 })
                 .map(|value| self.value(value))
@@ -194,7 +201,9 @@ impl Reader<'_> {
 
     fn value(&mut self, node: Option<&NodeEnum>) -> Value {
         match node {
-            Some(NodeEnum::AConst(constant)) => Value { kind: constant_kind(constant), line: self.line(constant.location) },
+            Some(NodeEnum::AConst(constant)) => {
+                Value { kind: constant_kind(constant), line: self.line(constant.location) }
+            }
             Some(NodeEnum::TypeCast(cast)) => self.cast(cast),
             _ => Value { kind: ValueKind::Other, line: self.statement.line },
         }

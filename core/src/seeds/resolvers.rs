@@ -152,7 +152,12 @@ pub fn drift_finding(resolver: &Resolver, sqlstate: &str, message: &str, line: u
     }
     let at = Some((resolver.signature.as_str(), line));
     Some(if DRIFT.contains(&sqlstate) {
-        Finding::new(Code::SchemaDriftInResolver, at, resolver.signature.clone(), format!("{}: {message}", resolver.signature))
+        Finding::new(
+            Code::SchemaDriftInResolver,
+            at,
+            resolver.signature.clone(),
+            format!("{}: {message}", resolver.signature),
+        )
     } else {
         Finding::new(
             Code::ResolverNotRead,

@@ -22,10 +22,19 @@ pub struct Marked {
 }
 
 /// Register the files and mark every pending migration up to `through` applied.
-pub fn baseline(project: &Path, env: Option<&str>, url: Option<&str>, through: &str, lock: &LockOptions) -> Result<Vec<Marked>> {
+pub fn baseline(
+    project: &Path,
+    env: Option<&str>,
+    url: Option<&str>,
+    through: &str,
+    lock: &LockOptions,
+) -> Result<Vec<Marked>> {
     let Locked { files, target, mut client, .. } = open_locked(project, env, url, lock)?;
     let Some(last) = files.iter().find(|f| same_number(&f.version, through)) else {
-        return Err(Failure::new(Kind::Config, format!("--through {through}: no db/migrations/{through}_*.up.sql")));
+        return Err(Failure::new(
+            Kind::Config,
+            format!("--through {through}: no db/migrations/{through}_*.up.sql"),
+        ));
     };
     let through = last.version.clone();
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
@@ -38,12 +47,21 @@ pub fn baseline(project: &Path, env: Option<&str>, url: Option<&str>, through: &
 /// Record the migrations the Python confiture applied (its tracking table) as applied here,
 /// after checking each one's file is the one it ran (its checksum is SHA-256 of the file's
 /// bytes). All or nothing: a mismatch imports nothing.
-pub fn import(project: &Path, env: Option<&str>, url: Option<&str>, lock: &LockOptions) -> Result<(String, Vec<Marked>)> {
-    let Locked { files, tracking_table: table, target, mut client, .. } = open_locked(project, env, url, lock)?;
+pub fn import(
+    project: &Path,
+    env: Option<&str>,
+    url: Option<&str>,
+    lock: &LockOptions,
+) -> Result<(String, Vec<Marked>)> {
+    let Locked { files, tracking_table: table, target, mut client, .. } =
+        open_locked(project, env, url, lock)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     let Some(ledger) = read_ledger(&mut tx, &table, &target)? else {
-        return Err(Failure::new(Kind::Config, format!("no tracking table {table} in {}", target.description))
-            .with_hint("Name the Python confiture's table in the environment's migration.tracking_table."));
+        return Err(Failure::new(
+            Kind::Config,
+            format!("no tracking table {table} in {}", target.description),
+        )
+        .with_hint("Name the Python confiture's table in the environment's migration.tracking_table."));
     };
     let versions = matched_versions(project, &files, &ledger, &table)?;
     let marked = mark(&mut tx, &versions, &format!("imported from {table}"), &target)?;
@@ -60,7 +78,11 @@ pub struct LedgerRow {
 
 /// The tracking table's rows, oldest first, or None when there is no such table. Rows squashed
 /// into a baseline (`archived_into`) are history, not applied migrations.
-pub fn read_ledger(client: &mut impl GenericClient, table: &str, target: &Target) -> Result<Option<Vec<LedgerRow>>> {
+pub fn read_ledger(
+    client: &mut impl GenericClient,
+    table: &str,
+    target: &Target,
+) -> Result<Option<Vec<LedgerRow>>> {
     let found: Option<String> = client
         .query_one("SELECT pg_catalog.to_regclass($1)::text", &[&table])
         .map_err(db_error(target))?
@@ -90,7 +112,12 @@ pub fn read_ledger(client: &mut impl GenericClient, table: &str, target: &Target
 }
 
 /// Each ledger row's migration file, checked: the versions to mark.
-fn matched_versions(project: &Path, files: &[MigrationFile], ledger: &[LedgerRow], table: &str) -> Result<Vec<String>> {
+fn matched_versions(
+    project: &Path,
+    files: &[MigrationFile],
+    ledger: &[LedgerRow],
+    table: &str,
+) -> Result<Vec<String>> {
     let mut versions = Vec::new();
     let mut problems = Vec::new();
     for row in ledger {
@@ -103,7 +130,12 @@ fn matched_versions(project: &Path, files: &[MigrationFile], ledger: &[LedgerRow
                 .map_err(|e| Failure::new(Kind::Source, format!("cannot read {}: {e}", file.up_path)))?;
             let now: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
             if !recorded.eq_ignore_ascii_case(&now) {
-                problems.push(format!("{} changed since it was applied (checksum {} then, {} now)", file.up_path, short(recorded), short(&now)));
+                problems.push(format!(
+                    "{} changed since it was applied (checksum {} then, {} now)",
+                    file.up_path,
+                    short(recorded),
+                    short(&now)
+                ));
                 continue;
             }
         }
@@ -114,7 +146,9 @@ fn matched_versions(project: &Path, files: &[MigrationFile], ledger: &[LedgerRow
             Kind::Drift,
             format!("{table} does not match db/migrations/: {}", problems.join("; ")),
         )
-        .with_hint("Nothing was imported. Restore the files the Python confiture applied, then import again."));
+        .with_hint(
+            "Nothing was imported. Restore the files the Python confiture applied, then import again.",
+        ));
     }
     Ok(versions)
 }
@@ -123,14 +157,22 @@ fn short(checksum: &str) -> &str {
     &checksum[..checksum.len().min(12)]
 }
 
-fn mark(client: &mut impl GenericClient, versions: &[String], reason: &str, target: &Target) -> Result<Vec<Marked>> {
+fn mark(
+    client: &mut impl GenericClient,
+    versions: &[String],
+    reason: &str,
+    target: &Target,
+) -> Result<Vec<Marked>> {
     if versions.is_empty() {
         return Ok(Vec::new());
     }
     let rows = client
         .query("SELECT version, name, status FROM confiture.mark_applied($1, $2)", &[&versions, &reason])
         .map_err(db_error(target))?;
-    Ok(rows.iter().map(|r| Marked { version: r.get("version"), name: r.get("name"), status: r.get("status") }).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Marked { version: r.get("version"), name: r.get("name"), status: r.get("status") })
+        .collect())
 }
 
 /// Status of a database without the extension: the Python confiture's applied migrations (its
@@ -146,7 +188,10 @@ pub fn status_without_extension(
     let has_ledger = found.is_some();
     let ledger = found.unwrap_or_default();
     if ledger.is_empty() {
-        eprintln!("note: the confiture extension is not installed in {}: every migration is pending", target.description);
+        eprintln!(
+            "note: the confiture extension is not installed in {}: every migration is pending",
+            target.description
+        );
     } else {
         eprintln!(
             "note: the confiture extension is not installed in {}; {} migrations applied by the Python confiture \
@@ -180,7 +225,9 @@ pub fn refuse_unimported(
     let Some(ledger) = read_ledger(client, tracking_table, target)? else { return Ok(()) };
     let missing: Vec<&str> = ledger
         .iter()
-        .filter(|row| !statuses.iter().any(|s| s.state == State::Applied && same_number(&s.version, &row.version)))
+        .filter(|row| {
+            !statuses.iter().any(|s| s.state == State::Applied && same_number(&s.version, &row.version))
+        })
         .map(|row| row.version.as_str())
         .collect();
     if missing.is_empty() {

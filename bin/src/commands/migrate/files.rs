@@ -33,12 +33,15 @@ fn parse_file_name(file: &str) -> Option<(&str, &str, &str)> {
 /// `migrate validate`: the files read (or the first problem was the error); what is worth
 /// knowing before a deploy: migrations that cannot be rolled back.
 pub fn validate(files: &[MigrationFile], format: crate::output::Format) {
-    let without_down: Vec<&str> = files.iter().filter(|f| f.down.is_none()).map(|f| f.up_path.as_str()).collect();
+    let without_down: Vec<&str> =
+        files.iter().filter(|f| f.down.is_none()).map(|f| f.up_path.as_str()).collect();
     let with_check = files.iter().filter(|f| f.verify.is_some()).count();
     match format {
         crate::output::Format::Table => {
             out!("{} migrations, {with_check} with a .verify.sql check: every file can run", files.len());
-            without_down.iter().for_each(|path| out!("note: {path} has no .down.sql: it cannot be rolled back"));
+            without_down
+                .iter()
+                .for_each(|path| out!("note: {path} has no .down.sql: it cannot be rolled back"));
         }
         _ => out!(
             "{}",
@@ -212,7 +215,9 @@ mod tests {
         let found = discover(dir.path()).unwrap();
         let versions: Vec<&str> = found.iter().map(|m| m.version.as_str()).collect();
         assert_eq!(versions, ["2", "10", "20260101000000"]);
-        assert!(text_order_warning(&found).unwrap().contains("db/migrations/2_seed.up.sql runs before db/migrations/10_index.up.sql"));
+        assert!(text_order_warning(&found)
+            .unwrap()
+            .contains("db/migrations/2_seed.up.sql runs before db/migrations/10_index.up.sql"));
         assert_eq!(found[2].down.as_deref(), Some("ALTER TABLE t DROP email;"));
         assert_eq!(found[0].down, None);
     }
@@ -241,11 +246,15 @@ mod tests {
         assert_eq!(found[0].verify.as_deref(), Some("SELECT count(*) = 0 FROM a;"));
         assert_eq!(found[1].verify, None);
         assert!(text_order_warning(&found).is_none());
-        let python = project(&[("001_a.up.sql", "SELECT 1;"), ("002_data.py", "def up(): pass"), ("__init__.py", "")]);
+        let python =
+            project(&[("001_a.up.sql", "SELECT 1;"), ("002_data.py", "def up(): pass"), ("__init__.py", "")]);
         let failure = discover(python.path()).unwrap_err();
         assert_eq!(failure.message, "db/migrations/002_data.py: a Python migration cannot run in the server");
         let orphan = project(&[("003_c.verify.sql", "SELECT true;")]);
-        assert!(discover(orphan.path()).unwrap_err().message.contains("003_c.verify.sql has no matching 003_c.up.sql"));
+        assert!(discover(orphan.path())
+            .unwrap_err()
+            .message
+            .contains("003_c.verify.sql has no matching 003_c.up.sql"));
     }
 
     #[test]

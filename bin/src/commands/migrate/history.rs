@@ -51,7 +51,9 @@ pub fn steps_down_to(applied: &[AppliedRow], keep: &str) -> Result<i32> {
         return Err(Failure::new(Kind::Config, format!("--to {keep}: migration {keep} is not applied"))
             .with_hint("migrate status lists the applied migrations; the version given stays applied."));
     }
-    let newer = |a: &AppliedRow| version_order(&a.version, keep) == Ordering::Greater && !same_number(&a.version, keep);
+    let newer = |a: &AppliedRow| {
+        version_order(&a.version, keep) == Ordering::Greater && !same_number(&a.version, keep)
+    };
     let count = applied.iter().filter(|a| newer(a)).count();
     if let Some(out_of_order) = applied.iter().rev().take(count).find(|a| !newer(a)) {
         return Err(Failure::new(
@@ -74,7 +76,12 @@ mod tests {
     fn applied(versions: &[&str]) -> Vec<AppliedRow> {
         versions
             .iter()
-            .map(|v| AppliedRow { version: v.to_string(), name: format!("m{v}"), applied_at: String::new(), checksum: String::new() })
+            .map(|v| AppliedRow {
+                version: v.to_string(),
+                name: format!("m{v}"),
+                applied_at: String::new(),
+                checksum: String::new(),
+            })
             .collect()
     }
 

@@ -180,7 +180,9 @@ fn import_if_any(project: &Path, env: Option<&str>, url: Option<&str>, lock: &Lo
             }
             Ok(())
         }
-        Err(failure) if failure.kind == Kind::Config && failure.message.starts_with("no tracking table") => Ok(()),
+        Err(failure) if failure.kind == Kind::Config && failure.message.starts_with("no tracking table") => {
+            Ok(())
+        }
         Err(failure) => Err(failure),
     }
 }
@@ -269,7 +271,9 @@ fn run_segments(
                 }
                 // Each applied migration's .verify.sql check, before anything is committed: a
                 // check that fails rolls this whole run of migrations back.
-                if let Err(failure) = ran.iter().try_for_each(|step| verify::check(&mut tx, files, &step.version, target)) {
+                if let Err(failure) =
+                    ran.iter().try_for_each(|step| verify::check(&mut tx, files, &step.version, target))
+                {
                     tx.rollback().map_err(db_error(target))?;
                     bar.finish_and_clear();
                     return Err(failure);
@@ -320,7 +324,14 @@ pub struct Rollback {
 
 /// Run the down scripts of the last applied migrations, the last applied first. A dry run
 /// plans them and runs nothing.
-pub fn down(project: &Path, env: Option<&str>, url: Option<&str>, how: DownTo, dry_run: bool, lock: &LockOptions) -> Result<Rollback> {
+pub fn down(
+    project: &Path,
+    env: Option<&str>,
+    url: Option<&str>,
+    how: DownTo,
+    dry_run: bool,
+    lock: &LockOptions,
+) -> Result<Rollback> {
     let Locked { files, target, bar, mut client, .. } = open_locked(project, env, url, lock)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
     let applied = history::applied(&mut tx, &target)?;
@@ -380,7 +391,8 @@ fn dry_run_down(
         .map_err(db_error(target))?;
     let mut ran = steps_of(rows)?;
     for step in &mut ran {
-        step.status = if step.status == StepStatus::Failed { StepStatus::WouldFail } else { StepStatus::DryRun };
+        step.status =
+            if step.status == StepStatus::Failed { StepStatus::WouldFail } else { StepStatus::DryRun };
     }
     Ok(ran)
 }
@@ -405,7 +417,8 @@ pub fn status(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<St
         .get(0);
     let tracking_table = environment.tracking_table;
     if !installed {
-        let (rows, python_history) = adopt::status_without_extension(&mut client, &files, &tracking_table, &target)?;
+        let (rows, python_history) =
+            adopt::status_without_extension(&mut client, &files, &tracking_table, &target)?;
         return Ok(StatusReport { rows, applied, tracking_table, initialized: python_history });
     }
     let mut tx = client.transaction().map_err(db_error(&target))?;
@@ -414,7 +427,11 @@ pub fn status(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<St
 }
 
 /// `migrate current`: the newest applied migration (by version), if any.
-pub fn current(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<(Option<report::AppliedRow>, bool)> {
+pub fn current(
+    project: &Path,
+    env: Option<&str>,
+    url: Option<&str>,
+) -> Result<(Option<report::AppliedRow>, bool)> {
     let (_, target) = target_of(project, env, url)?;
     let mut client = target.connect()?;
     let applied = history::applied(&mut client, &target)?;
@@ -446,7 +463,8 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
         MigrateAction::Up { target, target_version, dry_run, import_history, lock } => {
             let url = target.database_url.as_deref();
             let env = target.env.as_deref();
-            let (steps, before) = up(project, env, url, target_version.as_deref(), dry_run, import_history, &lock)?;
+            let (steps, before) =
+                up(project, env, url, target_version.as_deref(), dry_run, import_history, &lock)?;
             report::up(&steps, &before, format, dry_run);
             if steps.iter().any(|s| s.error.is_some()) {
                 return Ok(crate::CHECK_FAILED);
@@ -457,12 +475,14 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
                 Some(version) => DownTo::Keep(version),
                 None => DownTo::Steps(steps),
             };
-            let done = down(project, target.env.as_deref(), target.database_url.as_deref(), how, dry_run, &lock)?;
+            let done =
+                down(project, target.env.as_deref(), target.database_url.as_deref(), how, dry_run, &lock)?;
             report::down(&done.steps, done.from.as_deref(), done.to.as_deref(), format, dry_run);
         }
         MigrateAction::DownTo { revision, target, dry_run, lock } => {
             let how = DownTo::Keep(&revision);
-            let done = down(project, target.env.as_deref(), target.database_url.as_deref(), how, dry_run, &lock)?;
+            let done =
+                down(project, target.env.as_deref(), target.database_url.as_deref(), how, dry_run, &lock)?;
             report::down(&done.steps, done.from.as_deref(), Some(&revision), format, dry_run);
         }
         MigrateAction::Status { target } => {
@@ -481,7 +501,8 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
             }
         }
         MigrateAction::Current { target } => {
-            let (newest, installed) = current(project, target.env.as_deref(), target.database_url.as_deref())?;
+            let (newest, installed) =
+                current(project, target.env.as_deref(), target.database_url.as_deref())?;
             report::current(newest.as_ref(), format);
             if !installed {
                 return Ok(Kind::NotInitialized.exit_code());
@@ -499,11 +520,18 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
             }
         }
         MigrateAction::Baseline { target, through, lock } => {
-            let marked = adopt::baseline(project, target.env.as_deref(), target.database_url.as_deref(), &through, &lock)?;
+            let marked = adopt::baseline(
+                project,
+                target.env.as_deref(),
+                target.database_url.as_deref(),
+                &through,
+                &lock,
+            )?;
             report::marked(&marked, format, &format!("baseline through {through}"));
         }
         MigrateAction::Import { target, lock } => {
-            let (table, marked) = adopt::import(project, target.env.as_deref(), target.database_url.as_deref(), &lock)?;
+            let (table, marked) =
+                adopt::import(project, target.env.as_deref(), target.database_url.as_deref(), &lock)?;
             report::marked(&marked, format, &format!("imported from {table}"));
         }
         MigrateAction::New { name } => {

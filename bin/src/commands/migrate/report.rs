@@ -72,7 +72,9 @@ fn print_step_table(steps: &[Step], format: Format, dry: bool) {
 fn error_messages(steps: &[Step]) -> Vec<String> {
     steps
         .iter()
-        .filter_map(|s| s.error.as_ref().map(|e| format!("{}: {}", s.version, e["message"].as_str().unwrap_or("failed"))))
+        .filter_map(|s| {
+            s.error.as_ref().map(|e| format!("{}: {}", s.version, e["message"].as_str().unwrap_or("failed")))
+        })
         .collect()
 }
 
@@ -97,22 +99,26 @@ pub fn up(steps: &[Step], before: &[StatusRow], format: Format, dry_run: bool) {
             .map(|r| r.version.as_str())
             .collect();
         let ok = errors.is_empty();
-        return print_json("migrate up", ok, json!({
-            "success": ok,
-            "applied": applied,
-            "skipped": skipped,
-            "skipped_superuser": [],
-            "pending": pending,
-            "errors": errors,
-            "total_duration_ms": steps.iter().map(|s| s.duration_ms).sum::<f64>().round() as i64,
-            "checksums_verified": true,
-            // confiture's dry run executes the migrations and rolls them back: the Python
-            // confiture's --dry-run-execute.
-            "dry_run": dry_run,
-            "dry_run_execute": dry_run,
-            "warnings": [],
-            "steps": steps,
-        }));
+        return print_json(
+            "migrate up",
+            ok,
+            json!({
+                "success": ok,
+                "applied": applied,
+                "skipped": skipped,
+                "skipped_superuser": [],
+                "pending": pending,
+                "errors": errors,
+                "total_duration_ms": steps.iter().map(|s| s.duration_ms).sum::<f64>().round() as i64,
+                "checksums_verified": true,
+                // confiture's dry run executes the migrations and rolls them back: the Python
+                // confiture's --dry-run-execute.
+                "dry_run": dry_run,
+                "dry_run_execute": dry_run,
+                "warnings": [],
+                "steps": steps,
+            }),
+        );
     }
     if steps.is_empty() && format == Format::Table {
         return out!("nothing to apply: up to date");
@@ -128,15 +134,19 @@ pub fn up(steps: &[Step], before: &[StatusRow], format: Format, dry_run: bool) {
 pub fn down(steps: &[Step], from: Option<&str>, to: Option<&str>, format: Format, dry_run: bool) {
     if matches!(format, Format::Json | Format::Sarif) {
         let errors = error_messages(steps);
-        return print_json("migrate down", errors.is_empty(), json!({
-            "from": from,
-            "to": to,
-            "rolled_back": steps.iter().map(|s| s.version.as_str()).collect::<Vec<_>>(),
-            "skipped": [],
-            "errors": errors,
-            "dry_run": dry_run,
-            "steps": steps,
-        }));
+        return print_json(
+            "migrate down",
+            errors.is_empty(),
+            json!({
+                "from": from,
+                "to": to,
+                "rolled_back": steps.iter().map(|s| s.version.as_str()).collect::<Vec<_>>(),
+                "skipped": [],
+                "errors": errors,
+                "dry_run": dry_run,
+                "steps": steps,
+            }),
+        );
     }
     if steps.is_empty() && format == Format::Table {
         return out!("nothing to roll back");
@@ -150,15 +160,25 @@ pub fn down(steps: &[Step], from: Option<&str>, to: Option<&str>, format: Format
 
 /// `migrate status`. `initialized` is false on a database confiture never migrated (no
 /// extension): every state is then read from the files and the Python confiture's table.
-pub fn status(rows: &[StatusRow], applied: &[AppliedRow], tracking_table: &str, initialized: bool, format: Format) {
-    let applied_at = |version: &str| applied.iter().find(|a| a.version == version).map(|a| a.applied_at.clone());
+pub fn status(
+    rows: &[StatusRow],
+    applied: &[AppliedRow],
+    tracking_table: &str,
+    initialized: bool,
+    format: Format,
+) {
+    let applied_at =
+        |version: &str| applied.iter().find(|a| a.version == version).map(|a| a.applied_at.clone());
     // The Python confiture's `status` is applied or pending; ours (drifted, missing) is `state`.
     let python_status = |state: State| if state == State::Pending { "pending" } else { "applied" };
     let count = |state: State| rows.iter().filter(|r| r.state == state).count();
     match format {
         Format::Json | Format::Sarif => {
             let versions = |pending: bool| -> Vec<&str> {
-                rows.iter().filter(|r| (r.state == State::Pending) == pending).map(|r| r.version.as_str()).collect()
+                rows.iter()
+                    .filter(|r| (r.state == State::Pending) == pending)
+                    .map(|r| r.version.as_str())
+                    .collect()
             };
             let applied_versions = versions(false);
             let migrations: Vec<Value> = rows
@@ -190,14 +210,24 @@ pub fn status(rows: &[StatusRow], applied: &[AppliedRow], tracking_table: &str, 
         }
         Format::Csv => {
             let lines = rows.iter().map(|r| {
-                vec![r.version.clone(), r.name.clone(), python_status(r.state).into(), r.state.as_str().into(),
-                     applied_at(&r.version).unwrap_or_default()]
+                vec![
+                    r.version.clone(),
+                    r.name.clone(),
+                    python_status(r.state).into(),
+                    r.state.as_str().into(),
+                    applied_at(&r.version).unwrap_or_default(),
+                ]
             });
             out!("{}", csv(&["version", "name", "status", "state", "applied_at"], lines).trim_end());
         }
         Format::Table => {
             let lines = rows.iter().map(|r| {
-                vec![r.version.clone(), r.name.clone(), r.state.as_str().to_string(), applied_at(&r.version).unwrap_or_default()]
+                vec![
+                    r.version.clone(),
+                    r.name.clone(),
+                    r.state.as_str().to_string(),
+                    applied_at(&r.version).unwrap_or_default(),
+                ]
             });
             out!("{}", table(vec!["version", "name", "state", "applied at"], lines));
             out!(
@@ -214,14 +244,19 @@ pub fn status(rows: &[StatusRow], applied: &[AppliedRow], tracking_table: &str, 
 /// `migrate current`: the newest applied migration, or nothing.
 pub fn current(applied: Option<&AppliedRow>, format: Format) {
     match format {
-        Format::Json | Format::Sarif => print_json("migrate current", true, json!({
-            "revision": applied.map(|a| &a.version),
-            "name": applied.map(|a| &a.name),
-            "applied_at": applied.map(|a| &a.applied_at),
-            "checksum": applied.map(|a| &a.checksum),
-        })),
+        Format::Json | Format::Sarif => print_json(
+            "migrate current",
+            true,
+            json!({
+                "revision": applied.map(|a| &a.version),
+                "name": applied.map(|a| &a.name),
+                "applied_at": applied.map(|a| &a.applied_at),
+                "checksum": applied.map(|a| &a.checksum),
+            }),
+        ),
         Format::Csv => {
-            let rows = applied.map(|a| vec![a.version.clone(), a.name.clone(), a.applied_at.clone(), a.checksum.clone()]);
+            let rows = applied
+                .map(|a| vec![a.version.clone(), a.name.clone(), a.applied_at.clone(), a.checksum.clone()]);
             out!("{}", csv(&["revision", "name", "applied_at", "checksum"], rows).trim_end());
         }
         Format::Table => match applied {
@@ -249,22 +284,28 @@ pub fn checksums(rows: &[StatusRow], initialized: bool, format: Format) {
                            "details": {"state": r.state.as_str()}, "migration": r.version, "file": null, "line": null})
                 })
                 .collect();
-            print_json("migrate verify-checksums", bad.is_empty(), json!({
-                "ledger_present": initialized,
-                "summary": {"checked": checked, "mismatched": bad.len(),
-                            "tracking_table": "confiture.migration_history", "resolved_table": "confiture.migration_history"},
-                "issues": issues,
-                "was_skipped": false,
-            }));
+            print_json(
+                "migrate verify-checksums",
+                bad.is_empty(),
+                json!({
+                    "ledger_present": initialized,
+                    "summary": {"checked": checked, "mismatched": bad.len(),
+                                "tracking_table": "confiture.migration_history", "resolved_table": "confiture.migration_history"},
+                    "issues": issues,
+                    "was_skipped": false,
+                }),
+            );
         }
         Format::Csv => {
-            let lines = bad.iter().map(|r| vec![r.version.clone(), r.name.clone(), r.state.as_str().to_string()]);
+            let lines =
+                bad.iter().map(|r| vec![r.version.clone(), r.name.clone(), r.state.as_str().to_string()]);
             out!("{}", csv(&["version", "name", "state"], lines).trim_end());
         }
         Format::Table if !initialized => out!("confiture has not migrated this database: nothing to verify"),
         Format::Table if bad.is_empty() => out!("{checked} applied migrations match their files"),
         Format::Table => {
-            let lines = bad.iter().map(|r| vec![r.version.clone(), r.name.clone(), r.state.as_str().to_string()]);
+            let lines =
+                bad.iter().map(|r| vec![r.version.clone(), r.name.clone(), r.state.as_str().to_string()]);
             out!("{}", table(vec!["version", "name", "state"], lines));
             out!("{} of {checked} applied migrations differ from their files", bad.len());
         }
@@ -274,7 +315,9 @@ pub fn checksums(rows: &[StatusRow], initialized: bool, format: Format) {
 pub fn marked(marked: &[Marked], format: Format, what: &str) {
     let lines = marked.iter().map(|m| vec![m.version.clone(), m.name.clone(), m.status.clone()]);
     match format {
-        Format::Json | Format::Sarif => out!("{}", serde_json::to_string_pretty(marked).expect("serializable")),
+        Format::Json | Format::Sarif => {
+            out!("{}", serde_json::to_string_pretty(marked).expect("serializable"))
+        }
         Format::Csv => out!("{}", csv(&["version", "name", "status"], lines).trim_end()),
         Format::Table => {
             out!("{}", table(vec!["version", "name", "status"], lines));
