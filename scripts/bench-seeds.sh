@@ -64,6 +64,16 @@ print(-1 if problems else sum(int(f["message"].split()[0]) for f in findings if 
     theirs+=("$(cd "$PROJECT" && seconds "$VENV/bin/confiture" seed validate --prep-seed --level 5 \
         --seeds-dir db/seeds --database-url "$(url "theirs_$run")")")
 done
+# Levels 1-3 without a database (a pre-commit hook): confiture offline (pg_query over the schema
+# and seed files) against the Python confiture's static levels, on the same files.
+offline=(); static=()
+for run in $(seq "$RUNS"); do
+    offline+=("$(seconds "$CONFITURE_BIN" --project "$PROJECT" seed validate --level 3 --offline)")
+    static+=("$(cd "$PROJECT" && seconds "$VENV/bin/confiture" seed validate --prep-seed --level 3 --static-only \
+        --seeds-dir db/seeds)")
+done
+OO=$(printf '%s\n' "${offline[@]}" | median)
+ST=$(printf '%s\n' "${static[@]}" | median)
 O=$(printf '%s\n' "${ours[@]}" | median)
 T=$(printf '%s\n' "${theirs[@]}" | median)
 per() { printf '%.3f' "$(echo "$1 * 10000 / $ROWS" | bc -l)"; }
@@ -74,4 +84,10 @@ median of $RUNS runs, whole commands, each on a fresh copy of the same built dat
 |-------------------------------------------------------------------|---------|-----------------|-------|
 | Python confiture $PY_VERSION: seed validate --prep-seed --level 5 | $T | $(per "$T") | 1x |
 | confiture seed validate --level 5                                 | $O | $(per "$O") | $(printf '%.2fx' "$(echo "$O / $T" | bc -l)") |
+
+Levels 1-3 without a database, same files, median of $RUNS runs
+| what                                                                          | seconds | ratio |
+|-------------------------------------------------------------------------------|---------|-------|
+| Python confiture $PY_VERSION: seed validate --prep-seed --level 3 --static-only | $ST | 1x |
+| confiture seed validate --level 3 --offline                                   | $OO | $(printf '%.2fx' "$(echo "$OO / $ST" | bc -l)") |
 REPORT

@@ -4,14 +4,19 @@
 //! relations, qualified and unqualified columns, INSERT and UPDATE target columns. What it
 //! cannot see (columns of subqueries, functions, CTEs) it leaves alone rather than guess.
 
-use super::schema_files::SchemaFiles;
 use confiture_core::seeds::resolvers::{body_line, drift_finding, sql_statements, Resolver};
 use confiture_core::seeds::schema::Table;
 use confiture_core::seeds::Finding;
 use pg_query::protobuf::{ColumnRef, RangeVar, ResTarget};
 use pg_query::{NodeEnum, NodeRef};
 
-pub fn drift(resolver: &Resolver, schema: &SchemaFiles) -> Vec<Finding> {
+/// Where the tables a statement names are (the schema files, for the CLI).
+pub trait Relations {
+    /// `schema.table`, or `table` (schema "") through a session's search path.
+    fn find(&self, schema: &str, table: &str) -> Option<&Table>;
+}
+
+pub fn drift(resolver: &Resolver, schema: &impl Relations) -> Vec<Finding> {
     sql_statements(&resolver.language, &resolver.body)
         .into_iter()
         .filter_map(|(offset, sql)| {
@@ -25,7 +30,7 @@ pub fn drift(resolver: &Resolver, schema: &SchemaFiles) -> Vec<Finding> {
 type AnalysisError = (&'static str, String, usize);
 
 /// The first error of the statements of `sql`, as analysis meets them.
-fn first_error(sql: &str, schema: &SchemaFiles, variables: &[String]) -> Option<AnalysisError> {
+fn first_error(sql: &str, schema: &impl Relations, variables: &[String]) -> Option<AnalysisError> {
     let parsed = match pg_query::parse(sql) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -60,7 +65,7 @@ struct Statement<'a> {
 }
 
 impl<'a> Statement<'a> {
-    fn read(node: &'a NodeEnum, schema: &'a SchemaFiles, variables: &'a [String]) -> Self {
+    fn read(node: &'a NodeEnum, schema: &'a impl Relations, variables: &'a [String]) -> Self {
         let mut statement = Statement {
             ranges: Vec::new(),
             missing_relations: Vec::new(),
@@ -205,12 +210,27 @@ fn res_target(node: &pg_query::Node) -> Option<&ResTarget> {
 mod tests {
     use super::*;
 
-    fn schema() -> SchemaFiles {
-        SchemaFiles::read([(
-            "s.sql",
-            "CREATE SCHEMA p; CREATE SCHEMA c;\nCREATE TABLE p.tb_rate (id uuid, rate numeric);\nCREATE TABLE c.tb_rate (id bigint, rate numeric);\n",
-        )])
-        .unwrap()
+    struct Files(confiture_core::seeds::schema::Tables);
+
+    impl Relations for Files {
+        fn find(&self, schema: &str, table: &str) -> Option<&Table> {
+            let schema = if schema.is_empty() { "public" } else { schema };
+            self.0.get(&(schema.to_string(), table.to_string()))
+        }
+    }
+
+    fn schema() -> Files {
+        let table = |columns: &[&str]| Table {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
+        };
+        Files(
+            [
+                (("p".to_string(), "tb_rate".to_string()), table(&["id", "rate"])),
+                (("c".to_string(), "tb_rate".to_string()), table(&["id", "rate"])),
+            ]
+            .into(),
+        )
     }
 
     #[test]

@@ -317,14 +317,13 @@ impl SchemaFiles {
         }
         columns
     }
+}
 
-    /// The table a resolver statement names: its (schema, name) where it exists, by the
-    /// search path of a session (public), as the server's analysis resolves it.
-    pub fn find(&self, schema: &str, table: &str) -> Option<&Table> {
-        match schema {
-            "" => self.tables.get(&("public".to_string(), table.to_string())),
-            schema => self.tables.get(&(schema.to_string(), table.to_string())),
-        }
+impl super::drift::Relations for SchemaFiles {
+    /// By the search path of a session (public), as the server's analysis resolves names.
+    fn find(&self, schema: &str, table: &str) -> Option<&Table> {
+        let schema = if schema.is_empty() { "public" } else { schema };
+        self.tables.get(&(schema.to_string(), table.to_string()))
     }
 }
 
