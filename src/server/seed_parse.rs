@@ -43,28 +43,15 @@ fn read_statements(c_text: &std::ffi::CString, text: &str) -> Vec<SeedStatement>
                 let from = raw.stmt_location.max(0) as usize;
                 let end = if raw.stmt_len > 0 { from + raw.stmt_len as usize } else { text.len() };
                 let start = skip_blanks_and_comments(text, from);
-                let mut reader =
-                    Reader { lines: &lines, statement: empty(start, end.min(text.len()), &lines) };
+                let mut reader = Reader {
+                    lines: &lines,
+                    statement: SeedStatement::at(start, end.min(text.len()), lines.line_of(start)),
+                };
                 reader.statement_node(raw.stmt);
                 reader.statement.refused = refusal(kind_of(raw.stmt));
                 reader.statement
             })
             .collect()
-    }
-}
-
-fn empty(start: usize, end: usize, lines: &LineIndex) -> SeedStatement {
-    SeedStatement {
-        start,
-        end,
-        line: lines.line_of(start),
-        action: Action::Other,
-        target: None,
-        columns: Vec::new(),
-        rows: Vec::new(),
-        unions: Vec::new(),
-        uuid_casts: Vec::new(),
-        refused: None,
     }
 }
 
@@ -223,20 +210,12 @@ impl Reader<'_> {
                     let cast = &*(node as *const pg_sys::TypeCast);
                     let line = self.line(cast.location);
                     let type_name = last_name(cast.typeName);
-                    let inner = if cast.arg.is_null() || (*cast.arg).type_ != pg_sys::NodeTag::T_A_Const {
+                    let constant = if cast.arg.is_null() || (*cast.arg).type_ != pg_sys::NodeTag::T_A_Const {
                         None
                     } else {
                         Some(constant_kind(&*(cast.arg as *const pg_sys::A_Const)))
                     };
-                    let text = match &inner {
-                        Some(ValueKind::Text(text)) => Some(text.clone()),
-                        _ => None,
-                    };
-                    if let (Some(text), "uuid") = (&text, type_name.as_str()) {
-                        self.statement.uuid_casts.push((text.clone(), line));
-                    }
-                    let null = matches!(inner, Some(ValueKind::Null));
-                    Value { kind: ValueKind::Cast { type_name, text, null }, line }
+                    self.statement.cast(type_name, constant, line)
                 }
                 _ => Value { kind: ValueKind::Other, line: self.statement.line },
             }

@@ -57,7 +57,10 @@ fn read_statements(result: &pg_query::protobuf::ParseResult, text: &str) -> Vec<
             let from = raw.stmt_location.max(0) as usize;
             let end = if raw.stmt_len > 0 { from + raw.stmt_len as usize } else { text.len() };
             let start = skip_blanks_and_comments(text, from);
-            let mut reader = Reader { lines: &lines, statement: empty(start, end.min(text.len()), &lines) };
+            let mut reader = Reader {
+                lines: &lines,
+                statement: SeedStatement::at(start, end.min(text.len()), lines.line_of(start)),
+            };
             // `refused` (statements that cannot run in the seeds' transaction) matters to levels 4
             // and 5 only, which run in the server.
             if let Some(node) = raw.stmt.as_ref().and_then(|n| n.node.as_ref()) {
@@ -66,21 +69,6 @@ fn read_statements(result: &pg_query::protobuf::ParseResult, text: &str) -> Vec<
             reader.statement
         })
         .collect()
-}
-
-fn empty(start: usize, end: usize, lines: &LineIndex) -> SeedStatement {
-    SeedStatement {
-        start,
-        end,
-        line: lines.line_of(start),
-        action: Action::Other,
-        target: None,
-        columns: Vec::new(),
-        rows: Vec::new(),
-        unions: Vec::new(),
-        uuid_casts: Vec::new(),
-        refused: None,
-    }
 }
 
 struct Reader<'a> {
@@ -220,19 +208,11 @@ impl Reader<'_> {
                 _ => None,
             })
             .unwrap_or_default();
-        let inner = match cast.arg.as_ref().and_then(|a| a.node.as_ref()) {
+        let constant = match cast.arg.as_ref().and_then(|a| a.node.as_ref()) {
             Some(NodeEnum::AConst(constant)) => Some(constant_kind(constant)),
             _ => None,
         };
-        let text = match &inner {
-            Some(ValueKind::Text(text)) => Some(text.clone()),
-            _ => None,
-        };
-        if let (Some(text), "uuid") = (&text, type_name.as_str()) {
-            self.statement.uuid_casts.push((text.clone(), line));
-        }
-        let null = matches!(inner, Some(ValueKind::Null));
-        Value { kind: ValueKind::Cast { type_name, text, null }, line }
+        self.statement.cast(type_name, constant, line)
     }
 }
 

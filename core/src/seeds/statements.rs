@@ -98,6 +98,39 @@ pub struct SeedStatement {
     pub refused: Option<String>,
 }
 
+impl SeedStatement {
+    /// A statement from `start` to `end` (on `line`) that does nothing the levels check, until
+    /// a reader of parse trees fills in what it does.
+    pub fn at(start: usize, end: usize, line: usize) -> Self {
+        SeedStatement {
+            start,
+            end,
+            line,
+            action: Action::Other,
+            target: None,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            unions: Vec::new(),
+            uuid_casts: Vec::new(),
+            refused: None,
+        }
+    }
+
+    /// The value `expr::type_name` on `line`, where `constant` is what the cast reads when it
+    /// is a constant; a string cast to uuid is also kept for level 1's format check.
+    pub fn cast(&mut self, type_name: String, constant: Option<ValueKind>, line: usize) -> Value {
+        let text = match &constant {
+            Some(ValueKind::Text(text)) => Some(text.clone()),
+            _ => None,
+        };
+        if let (Some(text), "uuid") = (&text, type_name.as_str()) {
+            self.uuid_casts.push((text.clone(), line));
+        }
+        let null = matches!(constant, Some(ValueKind::Null));
+        Value { kind: ValueKind::Cast { type_name, text, null }, line }
+    }
+}
+
 /// One seed file, parsed or refused by the parser.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeedFile {

@@ -39,7 +39,8 @@ pub fn down(
 ) -> Result<Rollback> {
     let Locked { files, target, bar, mut client, .. } = open_locked(project, env, url, lock)?;
     let (mut tx, _) = connect_and_register(&mut client, &files, &target)?;
-    let applied = history::applied(&mut tx, &target)?;
+    // connect_and_register created the extension: there is a history, maybe empty.
+    let applied = history::applied(&mut tx, &target)?.unwrap_or_default();
     let steps = match how {
         DownTo::Steps(steps) => steps,
         DownTo::Keep(version) => history::steps_down_to(&applied, version)?,

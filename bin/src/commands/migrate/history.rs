@@ -10,14 +10,14 @@ use postgres::GenericClient;
 use std::cmp::Ordering;
 
 /// The applied migrations, in the order they were applied (migration_history is readable by
-/// every role). Empty when the extension is not installed.
-pub fn applied(client: &mut impl GenericClient, target: &Target) -> Result<Vec<AppliedRow>> {
+/// every role); None when the extension is not installed (confiture never migrated here).
+pub fn applied(client: &mut impl GenericClient, target: &Target) -> Result<Option<Vec<AppliedRow>>> {
     let installed: bool = client
         .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'confiture')", &[])
         .map_err(db_error(target))?
         .get(0);
     if !installed {
-        return Ok(vec![]);
+        return Ok(None);
     }
     let rows = client
         .query(
@@ -26,15 +26,16 @@ pub fn applied(client: &mut impl GenericClient, target: &Target) -> Result<Vec<A
             &[],
         )
         .map_err(db_error(target))?;
-    Ok(rows
-        .iter()
-        .map(|r| AppliedRow {
-            version: r.get("version"),
-            name: r.get("name"),
-            applied_at: r.get("applied_at"),
-            checksum: r.get("checksum"),
-        })
-        .collect())
+    Ok(Some(
+        rows.iter()
+            .map(|r| AppliedRow {
+                version: r.get("version"),
+                name: r.get("name"),
+                applied_at: r.get("applied_at"),
+                checksum: r.get("checksum"),
+            })
+            .collect(),
+    ))
 }
 
 /// The newest applied migration by version (what the Python confiture calls the current revision).

@@ -323,17 +323,12 @@ pub fn status(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<St
     let files = discover(project)?;
     let (environment, target) = target_of(project, env, url)?;
     let mut client = target.connect()?;
-    let applied = history::applied(&mut client, &target)?;
-    let installed: bool = client
-        .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'confiture')", &[])
-        .map_err(db_error(&target))?
-        .get(0);
     let tracking_table = environment.tracking_table;
-    if !installed {
+    let Some(applied) = history::applied(&mut client, &target)? else {
         let (rows, python_history) =
             adopt::status_without_extension(&mut client, &files, &tracking_table, &target)?;
-        return Ok(StatusReport { rows, applied, tracking_table, initialized: python_history });
-    }
+        return Ok(StatusReport { rows, applied: vec![], tracking_table, initialized: python_history });
+    };
     let mut tx = client.transaction().map_err(db_error(&target))?;
     let rows = status_in(&mut tx, &files, &target)?;
     Ok(StatusReport { rows, applied, tracking_table, initialized: true })
@@ -348,11 +343,8 @@ pub fn current(
     let (_, target) = target_of(project, env, url)?;
     let mut client = target.connect()?;
     let applied = history::applied(&mut client, &target)?;
-    let installed: bool = client
-        .query_one("SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'confiture')", &[])
-        .map_err(db_error(&target))?
-        .get(0);
-    Ok((history::newest(&applied).cloned(), installed))
+    let installed = applied.is_some();
+    Ok((applied.as_deref().and_then(history::newest).cloned(), installed))
 }
 
 /// Accept an applied migration's changed file on purpose.
