@@ -149,6 +149,14 @@ fn json_has_the_python_confitures_keys() {
         assert_exit(&ours, theirs.status.code().unwrap());
         assert_keys_kept(&command.join(" "), &theirs, &ours);
     }
+    // build and lint read the environment by --env (local by default), not -c.
+    for command in [&["build"][..], &["lint", "--fail-on", "never"]] {
+        let args = [command, &["--format", "json"][..]].concat();
+        let theirs = python(twins.python.path(), &args);
+        let ours = run_ours(twins.ours.path(), &args);
+        assert_exit(&ours, 0);
+        assert_keys_kept(&command.join(" "), &theirs, &ours);
+    }
     let args = ["migrate", "down-to", "001", "-c", "db/environments/local.yaml", "--format", "json"];
     let ours = run_ours(twins.ours.path(), &args);
     assert_exit(&ours, 0);

@@ -35,7 +35,7 @@ fn the_classic_rules_match_the_generated_manifest() {
         &[],
     );
     assert_exit(&lint, 0);
-    let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&lint)).unwrap();
+    let findings = findings_of(&lint);
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     for finding in &findings {
         *counts.entry(finding["rule"].as_str().unwrap()).or_default() += 1;
@@ -140,11 +140,18 @@ fn sarif_is_only_for_lint() {
     assert_exit(&output, 5);
 }
 
+/// confiture's rows in `lint --format json` (beside the Python confiture's `violations`).
+fn findings_of(output: &std::process::Output) -> Vec<serde_json::Value> {
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(output)).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)));
+    report["findings"].as_array().unwrap_or_else(|| panic!("no findings: {report}")).clone()
+}
+
 /// The rules and their count in `lint --format json`.
 fn rules_found(project: &Project, url: &str, extra: &[&str]) -> BTreeMap<String, usize> {
     let output = project.run(url, &[&["lint", "--format", "json", "--fail-on", "never"][..], extra].concat());
     assert_exit(&output, 0);
-    let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let findings = findings_of(&output);
     let mut rules = BTreeMap::new();
     for finding in findings {
         *rules.entry(finding["rule"].as_str().unwrap().to_string()).or_default() += 1;
@@ -205,7 +212,7 @@ fn a_baseline_fails_only_on_new_findings_and_forgets_fixed_ones() {
     connect(&url).batch_execute("CREATE TABLE app.events (id bigint);").unwrap();
     let new = project.run(&url, &["lint", "--baseline", baseline, "--format", "json"]);
     assert_exit(&new, 1);
-    let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&new)).unwrap();
+    let findings = findings_of(&new);
     assert!(findings.iter().all(|f| f["object_name"] == "events"), "{findings:?}");
     // A fixed problem leaves the baseline, so that it cannot come back unnoticed.
     connect(&url)

@@ -56,6 +56,12 @@ pub fn list_files(project: &Path, env: Option<&str>) -> Result<Vec<ListedFile>> 
 pub struct BuildReport {
     pub environment: String,
     pub files: usize,
+    /// Size of the concatenation written.
+    #[serde(skip)]
+    pub bytes: usize,
+    /// From reading the files to the end of the build.
+    #[serde(skip)]
+    pub milliseconds: u64,
     pub schema_hash: String,
     pub output: String,
     pub applied: Option<Applied>,
@@ -81,7 +87,9 @@ pub fn run(project: &Path, options: &BuildOptions) -> Result<BuildReport> {
         .output
         .clone()
         .unwrap_or_else(|| project.join("db/generated").join(format!("schema_{}.sql", environment.name)));
-    write_output(&output, &discover::concatenate(&environment.name, &hash, &sources))?;
+    let started = std::time::Instant::now();
+    let concatenation = discover::concatenate(&environment.name, &hash, &sources);
+    write_output(&output, &concatenation)?;
     let applied = if options.apply || options.fresh {
         let url = config::database_url(&environment, options.database_url)?;
         Some(apply(&Target::parse(&url)?, &environment, &sources, &hash, options.fresh)?)
@@ -91,6 +99,8 @@ pub fn run(project: &Path, options: &BuildOptions) -> Result<BuildReport> {
     Ok(BuildReport {
         environment: environment.name,
         files: sources.len(),
+        bytes: concatenation.len(),
+        milliseconds: started.elapsed().as_millis() as u64,
         schema_hash: hash,
         output: output.display().to_string(),
         applied,
@@ -239,7 +249,7 @@ pub fn command(project: &Path, options: &BuildOptions, format: Format) -> Result
     let report = run(project, options)?;
     match format {
         Format::Json | Format::Sarif => {
-            out!("{}", serde_json::to_string_pretty(&report).expect("serializable"))
+            out!("{}", serde_json::to_string_pretty(&with_python_keys(&report)).expect("serializable"))
         }
         Format::Csv => out!(
             "{}",
@@ -257,6 +267,34 @@ pub fn command(project: &Path, options: &BuildOptions, format: Format) -> Result
         }
     }
     Ok(0)
+}
+
+/// The report with the Python confiture's `build --format json` keys beside ours.
+fn with_python_keys(report: &BuildReport) -> serde_json::Value {
+    let mut value = serde_json::to_value(report).expect("serializable");
+    let python = serde_json::json!({
+        "success": true,
+        "files_processed": report.files,
+        "schema_size_bytes": report.bytes,
+        "output_path": report.output,
+        "hash": report.schema_hash,
+        "execution_time_ms": report.milliseconds,
+        "seed_files_applied": 0,
+        "artifact_path": null,
+        "artifact_hash": null,
+        "seed_profile": null,
+        "warnings": [],
+        "error": null,
+        "duplicates": [],
+        "ok": true,
+        "command": "build",
+        // The server's own parser reads the files; there is no client-side one to report.
+        "parser": null,
+    });
+    if let (Some(ours), serde_json::Value::Object(theirs)) = (value.as_object_mut(), python) {
+        ours.extend(theirs);
+    }
+    value
 }
 
 fn report_rows(report: &BuildReport) -> Vec<(&'static str, String)> {

@@ -32,9 +32,15 @@ pub struct LintOptions<'a> {
 pub struct LintReport {
     pub environment: Environment,
     pub findings: Vec<Finding>,
+    /// What was linted: user tables, their columns, and tables with a comment.
+    pub tables: i64,
+    pub columns: i64,
+    pub documented: i64,
+    pub milliseconds: u64,
 }
 
 pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
+    let started = std::time::Instant::now();
     let environment = config::load(project, options.env)?;
     let url = config::database_url(&environment, options.database_url)?;
     let target = Target::parse(&url)?;
@@ -62,7 +68,26 @@ pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
         failure
     })?;
     let findings = rows.iter().map(finding_of).collect::<Result<Vec<_>>>()?;
-    Ok(LintReport { environment, findings })
+    let counted = client
+        .query_one(
+            "SELECT count(*) AS tables, coalesce(sum(c.relnatts), 0)::bigint AS columns, \
+                    count(d.description) AS documented \
+               FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+               LEFT JOIN pg_catalog.pg_description d \
+                 ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 \
+              WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture') \
+                AND n.nspname NOT LIKE 'pg\\_%'",
+            &[],
+        )
+        .map_err(|e| Failure::from_postgres(e, &target.description))?;
+    Ok(LintReport {
+        environment,
+        findings,
+        tables: counted.get("tables"),
+        columns: counted.get("columns"),
+        documented: counted.get("documented"),
+        milliseconds: started.elapsed().as_millis() as u64,
+    })
 }
 
 /// The rules confiture.lint_rules() lists, custom rules included.
@@ -245,7 +270,7 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
 }
 
 /// The first line of a source file that says CREATE and names `object` (as a whole word).
-fn locate(sources: &[discover::SourceFile], object: &str) -> Option<(String, usize)> {
+pub fn locate(sources: &[discover::SourceFile], object: &str) -> Option<(String, usize)> {
     let object = object.split('(').next().unwrap_or(object).to_lowercase();
     let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
     for source in sources {
@@ -291,7 +316,10 @@ pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: F
         report.findings = new;
     }
     match format {
-        Format::Json => out!("{}", serde_json::to_string_pretty(&report.findings).expect("serializable")),
+        Format::Json => {
+            let json = super::lint_json::report(project, &report, fail_on, fails(&report.findings, fail_on));
+            out!("{}", serde_json::to_string_pretty(&json).expect("serializable"))
+        }
         Format::Sarif => {
             out!("{}", serde_json::to_string_pretty(&sarif(project, &report)).expect("serializable"))
         }

@@ -5,6 +5,7 @@ pub mod build;
 pub mod fresh;
 pub mod init;
 pub mod lint;
+mod lint_json;
 mod lint_select;
 pub mod migrate;
 pub mod seed;
