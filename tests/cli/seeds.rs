@@ -31,9 +31,19 @@ fn validate(project: &Path, url: &str, level: &str) -> (i32, Vec<serde_json::Val
         project,
         &[],
     );
-    let findings =
-        serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)));
-    (output.status.code().unwrap(), findings)
+    (output.status.code().unwrap(), findings_of(&output))
+}
+
+/// confiture's findings in `seed validate --format json` (beside the Python confiture's keys).
+fn findings_of(output: &std::process::Output) -> Vec<serde_json::Value> {
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(output)).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)));
+    assert_eq!(
+        report["violation_count"].as_u64(),
+        report["findings"].as_array().map(|f| f.len() as u64),
+        "{report}"
+    );
+    report["findings"].as_array().unwrap_or_else(|| panic!("no findings: {report}")).clone()
 }
 
 #[test]
@@ -236,8 +246,7 @@ fn offline_levels_1_to_3_report_what_the_server_reports() {
                 project.path(),
                 &[],
             );
-            let offline_findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&offline)).unwrap();
-            assert_eq!(offline_findings, server, "{name} level {level}");
+            assert_eq!(findings_of(&offline), server, "{name} level {level}");
             assert_eq!(offline.status.code(), Some(code), "{name} level {level}");
         }
         assert_eq!(validate(project.path(), &url, "3").0, expected_code);
@@ -245,7 +254,7 @@ fn offline_levels_1_to_3_report_what_the_server_reports() {
     // Offline, the planted defects of every level are found.
     let project = example("seeds-defects");
     let output = confiture(&["seed", "validate", "--offline", "--format", "json"], project.path(), &[]);
-    let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let findings = findings_of(&output);
     for code in [
         "SEED_UNPARSEABLE",
         "INVALID_UUID_FORMAT",

@@ -141,6 +141,45 @@ pub fn apply(
         .collect())
 }
 
+/// The seed files validate reads, by name.
+fn files_scanned(project: &Path) -> Result<Vec<String>> {
+    Ok(discover(project)?.into_iter().map(|f| f.name).collect())
+}
+
+/// `seed validate --format json`: the Python confiture's keys (`violations` with `pattern`,
+/// `severity`, `file_path`, `line_number`...; `violation_count`, `files_scanned`,
+/// `has_violations`, `violations_by_severity`, `ok`, `command`, `parser`) with confiture's
+/// findings beside them.
+fn python_report(findings: &[Finding], scanned: &[String]) -> serde_json::Value {
+    let violation = |f: &Finding| {
+        serde_json::json!({
+            "pattern": f.code, "severity": f.severity.as_str().to_uppercase(), "message": f.message,
+            "file_path": f.file, "line_number": f.line, "impact": null, "fix_available": false, "suggestion": f.hint,
+        })
+    };
+    let mut by_severity = serde_json::Map::new();
+    for finding in findings {
+        let entry = by_severity
+            .entry(finding.severity.as_str().to_uppercase())
+            .or_insert_with(|| serde_json::json!([]));
+        entry.as_array_mut().expect("an array").push(violation(finding));
+    }
+    serde_json::json!({
+        "violations": findings.iter().map(violation).collect::<Vec<_>>(),
+        "violation_count": findings.len(),
+        "files_scanned": scanned.len(),
+        "scanned_files": scanned,
+        "uuid_basis": "schema",
+        "rows_read": {},
+        "has_violations": !findings.is_empty(),
+        "violations_by_severity": by_severity,
+        "ok": true,
+        "command": "seed validate",
+        "parser": null,
+        "findings": findings,
+    })
+}
+
 /// Error and critical findings fail the validation.
 pub fn fails(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity.fails())
@@ -261,7 +300,10 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
                     let header = ["level", "severity", "code", "file", "line", "object", "message", "hint"];
                     out!("{}", crate::output::csv(&header, rows).trim_end());
                 }
-                _ => out!("{}", serde_json::to_string_pretty(&findings).expect("serializable")),
+                _ => {
+                    let json = python_report(&findings, &files_scanned(project)?);
+                    out!("{}", serde_json::to_string_pretty(&json).expect("serializable"))
+                }
             }
             if fails(&findings) {
                 return Ok(crate::CHECK_FAILED);
