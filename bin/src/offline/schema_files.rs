@@ -76,8 +76,9 @@ impl SchemaFiles {
             NodeEnum::RenameStmt(rename) => self.rename(rename),
             NodeEnum::CreateFunctionStmt(create) => self.create_function(create),
             NodeEnum::VariableSetStmt(set) if set.name.eq_ignore_ascii_case("search_path") => {
+                // The parser has folded unquoted names already; '' is an empty path.
                 self.creation_path =
-                    set.args.iter().filter_map(constant_text).map(|s| s.to_lowercase()).collect();
+                    set.args.iter().filter_map(constant_text).filter(|s| !s.is_empty()).collect();
             }
             NodeEnum::SelectStmt(select) => self.set_config(select),
             _ => {}

@@ -28,7 +28,7 @@ pub struct Rollback {
 }
 
 /// Run the down scripts of the last applied migrations, the last applied first. A dry run
-/// plans them and runs nothing.
+/// runs them in a transaction that is rolled back (registrations included).
 pub fn down(
     project: &Path,
     env: Option<&str>,
