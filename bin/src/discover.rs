@@ -246,8 +246,48 @@ pub fn concatenate(environment: &str, hash: &str, sources: &[SourceFile]) -> Str
     out
 }
 
+/// The first line of a source file that says CREATE and names `object` (as a whole word): where
+/// lint reports (SARIF, JSON) place a finding about the object, best effort.
+pub fn first_create(sources: &[SourceFile], object: &str) -> Option<(String, usize)> {
+    let object = object.split('(').next().unwrap_or(object).to_lowercase();
+    let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
+    for source in sources {
+        for (number, line) in source.text.lines().enumerate() {
+            let lower = line.to_lowercase();
+            if !lower.contains("create") {
+                continue;
+            }
+            let found = lower.match_indices(&object).any(|(at, _)| {
+                let before = lower[..at].chars().next_back();
+                let after = lower[at + object.len()..].chars().next();
+                !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+            });
+            if found {
+                return Some((source.name.clone(), number + 1));
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn objects_are_located_in_their_creating_file() {
+        let sources = [
+            SourceFile {
+                name: "db/schema/a.sql".into(),
+                text: "-- orders\nCREATE TABLE app.orders_archive ();\n".into(),
+            },
+            SourceFile {
+                name: "db/schema/b.sql".into(),
+                text: "\n\nCREATE TABLE app.Orders (\n id int);".into(),
+            },
+        ];
+        assert_eq!(first_create(&sources, "orders"), Some(("db/schema/b.sql".into(), 3)));
+        assert_eq!(first_create(&sources, "missing"), None);
+    }
+
     use super::*;
     use std::fs;
 

@@ -1,11 +1,13 @@
 //! `confiture lint`: run confiture.lint_schema() on the environment's database and report.
 
+use super::lint_json::{self, Scope};
 use super::lint_select::{rule_switches, Baseline, Rule};
 use crate::config::{self, Environment};
 use crate::db::Target;
 use crate::discover;
 use crate::failure::{Failure, Result};
 use crate::output::Format;
+use clap::ValueEnum;
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use confiture_core::lint::{Finding, Level};
 use confiture_core::wire::columns;
@@ -32,11 +34,7 @@ pub struct LintOptions<'a> {
 pub struct LintReport {
     pub environment: Environment,
     pub findings: Vec<Finding>,
-    /// What was linted: user tables, their columns, and tables with a comment.
-    pub tables: i64,
-    pub columns: i64,
-    pub documented: i64,
-    pub milliseconds: u64,
+    pub scope: Scope,
 }
 
 pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
@@ -83,10 +81,12 @@ pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
     Ok(LintReport {
         environment,
         findings,
-        tables: counted.get("tables"),
-        columns: counted.get("columns"),
-        documented: counted.get("documented"),
-        milliseconds: started.elapsed().as_millis() as u64,
+        scope: Scope {
+            tables: counted.get("tables"),
+            columns: counted.get("columns"),
+            documented: counted.get("documented"),
+            milliseconds: started.elapsed().as_millis() as u64,
+        },
     })
 }
 
@@ -245,7 +245,7 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
         .findings
         .iter()
         .map(|finding| {
-            let (uri, line) = locate(&sources, &finding.object_name).unwrap_or((env_file.clone(), 1));
+            let (uri, line) = discover::first_create(&sources, &finding.object_name).unwrap_or((env_file.clone(), 1));
             serde_json::json!({
                 "ruleId": finding.rule,
                 "level": match finding.level { Level::Error => "error", Level::Warning => "warning", Level::Info => "note" },
@@ -267,29 +267,6 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
             "results": results,
         }],
     })
-}
-
-/// The first line of a source file that says CREATE and names `object` (as a whole word).
-pub fn locate(sources: &[discover::SourceFile], object: &str) -> Option<(String, usize)> {
-    let object = object.split('(').next().unwrap_or(object).to_lowercase();
-    let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
-    for source in sources {
-        for (number, line) in source.text.lines().enumerate() {
-            let lower = line.to_lowercase();
-            if !lower.contains("create") {
-                continue;
-            }
-            let found = lower.match_indices(&object).any(|(at, _)| {
-                let before = lower[..at].chars().next_back();
-                let after = lower[at + object.len()..].chars().next();
-                !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
-            });
-            if found {
-                return Some((source.name.clone(), number + 1));
-            }
-        }
-    }
-    None
 }
 
 /// `confiture lint`: run it, print the findings, fail when one reaches `fail_on`.
@@ -317,7 +294,19 @@ pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: F
     }
     match format {
         Format::Json => {
-            let json = super::lint_json::report(project, &report, fail_on, fails(&report.findings, fail_on));
+            let sources = discover::discover(project, &report.environment)
+                .and_then(|names| discover::read_sources(project, &names))
+                .unwrap_or_default();
+            let threshold = fail_on.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+            let failed = fails(&report.findings, fail_on);
+            let json = lint_json::report(
+                &report.environment.name,
+                &report.findings,
+                &report.scope,
+                &sources,
+                &threshold,
+                failed,
+            );
             out!("{}", serde_json::to_string_pretty(&json).expect("serializable"))
         }
         Format::Sarif => {
@@ -388,21 +377,5 @@ mod tests {
         assert!(fails(&warnings, FailOn::Info));
         assert!(!fails(&warnings, FailOn::Never));
         assert!(!fails(&[finding("error", true)], FailOn::Info), "waived findings never fail");
-    }
-
-    #[test]
-    fn objects_are_located_in_their_creating_file() {
-        let sources = [
-            discover::SourceFile {
-                name: "db/schema/a.sql".into(),
-                text: "-- orders\nCREATE TABLE app.orders_archive ();\n".into(),
-            },
-            discover::SourceFile {
-                name: "db/schema/b.sql".into(),
-                text: "\n\nCREATE TABLE app.Orders (\n id int);".into(),
-            },
-        ];
-        assert_eq!(locate(&sources, "orders"), Some(("db/schema/b.sql".into(), 3)));
-        assert_eq!(locate(&sources, "missing"), None);
     }
 }

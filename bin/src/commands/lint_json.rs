@@ -3,23 +3,33 @@
 //! scripts read ours, and confiture's own rows beside them (`findings`: every column of
 //! lint_schema(), cache keys and metadata included).
 
-use super::lint::{locate, FailOn, LintReport};
-use crate::discover;
-use confiture_core::lint::Level;
+use crate::discover::{first_create, SourceFile};
+use confiture_core::lint::{Finding, Level};
 use serde_json::{json, Value};
-use std::path::Path;
 
-pub fn report(project: &Path, report: &LintReport, fail_on: FailOn, failed: bool) -> Value {
-    // Where each object is created, best effort (as SARIF): the first CREATE naming it.
-    let sources = discover::discover(project, &report.environment)
-        .and_then(|names| discover::read_sources(project, &names))
-        .unwrap_or_default();
-    let shown: Vec<_> = report.findings.iter().filter(|f| !f.waived).collect();
+/// What was linted: user tables, their columns, tables with a comment, and how long it took.
+pub struct Scope {
+    pub tables: i64,
+    pub columns: i64,
+    pub documented: i64,
+    pub milliseconds: u64,
+}
+
+/// `sources` (the schema files) place each finding at the first CREATE naming its object.
+pub fn report(
+    schema_name: &str,
+    findings: &[Finding],
+    scope: &Scope,
+    sources: &[SourceFile],
+    threshold: &str,
+    failed: bool,
+) -> Value {
+    let shown: Vec<_> = findings.iter().filter(|f| !f.waived).collect();
     let count = |level: Level| shown.iter().filter(|f| f.level == level).count();
     let items: Vec<Value> = shown
         .iter()
         .map(|finding| {
-            let (file, line) = locate(&sources, &finding.object_name).unzip();
+            let (file, line) = first_create(sources, &finding.object_name).unzip();
             json!({
                 "rule": finding.rule.replace('_', " "),
                 "rule_id": finding.rule,
@@ -32,17 +42,11 @@ pub fn report(project: &Path, report: &LintReport, fail_on: FailOn, failed: bool
             })
         })
         .collect();
-    let threshold = match fail_on {
-        FailOn::Error => "error",
-        FailOn::Warning => "warning",
-        FailOn::Info => "info",
-        FailOn::Never => "never",
-    };
     json!({
-        "schema_name": report.environment.name,
-        "tables_checked": report.tables,
-        "columns_checked": report.columns,
-        "execution_time_ms": report.milliseconds,
+        "schema_name": schema_name,
+        "tables_checked": scope.tables,
+        "columns_checked": scope.columns,
+        "execution_time_ms": scope.milliseconds,
         "violations": {
             "total": shown.len(),
             "errors": count(Level::Error),
@@ -53,8 +57,8 @@ pub fn report(project: &Path, report: &LintReport, fail_on: FailOn, failed: bool
         "skipped": [],
         "degraded": [],
         "documentation": {
-            "documented": report.documented,
-            "undocumented": report.tables - report.documented,
+            "documented": scope.documented,
+            "undocumented": scope.tables - scope.documented,
             "comment_length": null,
             "rules": [],
         },
@@ -63,6 +67,6 @@ pub fn report(project: &Path, report: &LintReport, fail_on: FailOn, failed: bool
         "command": "lint",
         // The server's catalog is linted: there is no client-side parser to report.
         "parser": null,
-        "findings": report.findings,
+        "findings": findings,
     })
 }
