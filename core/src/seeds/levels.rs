@@ -106,3 +106,79 @@ fn resolver(catalog: &mut impl Catalog, config: &SeedConfig, table: &str) -> Opt
     variables.extend(declared_variables(&body));
     Some(Resolver { signature: format!("{schema}.{name}()"), language, body, variables })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seeds::schema::Table;
+    use crate::seeds::statements::{Action, SeedStatement, Target};
+
+    /// A catalog with prep_seed.tb_city and catalog.tb_city, and no resolver.
+    #[derive(Default)]
+    struct Fake {
+        lookups: usize,
+    }
+
+    impl Catalog for Fake {
+        fn schema_of(&mut self, schema: Option<&str>, table: &str) -> Option<String> {
+            self.lookups += 1;
+            (table == "tb_city").then(|| schema.unwrap_or("prep_seed").to_string())
+        }
+        fn schema_exists(&mut self, schema: &str) -> bool {
+            schema == "prep_seed"
+        }
+        fn tables(&mut self, schemas: &[String]) -> Tables {
+            let table = Table { columns: vec!["id".into(), "name".into()], ..Default::default() };
+            schemas
+                .iter()
+                .filter(|s| *s == "prep_seed" || *s == "catalog")
+                .map(|s| ((s.clone(), "tb_city".into()), table.clone()))
+                .collect()
+        }
+        fn function(&mut self, _: &str, _: &str) -> Option<(String, String, Vec<String>)> {
+            None
+        }
+        fn drift(&mut self, _: &Resolver, _: &Tables) -> Vec<Finding> {
+            vec![]
+        }
+    }
+
+    fn insert(table: &str, columns: &[&str], line: usize) -> SeedStatement {
+        let mut statement = SeedStatement::at(0, 1, line);
+        statement.action = Action::Insert;
+        statement.target =
+            Some(Target { schema: Some("prep_seed".into()), table: table.into(), resolved_schema: None });
+        statement.columns = columns.iter().map(|c| (c.to_string(), line)).collect();
+        statement
+    }
+
+    #[test]
+    fn levels_run_in_order_over_the_catalog_and_ask_once_per_table() {
+        let statements = vec![
+            insert("tb_city", &["id", "name"], 1),
+            insert("tb_city", &["id", "nom"], 2),
+            insert("tb_town", &["id"], 3),
+        ];
+        let mut files = vec![SeedFile { name: "s.sql".into(), text: String::new(), parsed: Ok(statements) }];
+        let mut catalog = Fake::default();
+        let mut checked = check(3, &mut files, &SeedConfig::default(), &mut catalog);
+        sort(&mut checked.findings);
+        let codes: Vec<(&str, Option<i32>)> =
+            checked.findings.iter().map(|f| (f.code.as_str(), f.line)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("MISSING_TARGET_COLUMN", Some(2)),
+                ("MISSING_TARGET_TABLE", Some(3)),
+                ("MISSING_RESOLVER_FUNCTION", None)
+            ]
+        );
+        assert_eq!(catalog.lookups, 2, "tb_city and tb_town, once each");
+        assert_eq!(
+            files[0].statements()[0].target.as_ref().unwrap().resolved_schema.as_deref(),
+            Some("prep_seed")
+        );
+        // Level 1 asks nothing of the tables.
+        assert!(check(1, &mut files, &SeedConfig::default(), &mut Fake::default()).tables.is_empty());
+    }
+}
