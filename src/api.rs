@@ -138,19 +138,20 @@ fn lint_rules() -> TableIterator<
         name!(custom, bool),
     ),
 > {
-    let rows: Vec<_> = lint::rules::ALL
-        .iter()
-        .map(|r| {
-            (
-                r.name.to_string(),
-                r.level.as_str().to_string(),
-                r.category.to_string(),
-                r.rationale.to_string(),
-                false,
-            )
-        })
-        .collect();
-    TableIterator::new(rows)
+    let built_in = lint::rules::ALL.iter().map(|r| {
+        (
+            r.name.to_string(),
+            r.level.as_str().to_string(),
+            r.category.to_string(),
+            r.rationale.to_string(),
+            false,
+        )
+    });
+    let custom = lint::run::custom_rules().into_iter().map(|r| {
+        let rationale = r.description.unwrap_or_else(|| format!("custom rule: {}", r.function));
+        (r.name, r.level.as_str().to_string(), r.category, rationale, true)
+    });
+    TableIterator::new(built_in.chain(custom).collect::<Vec<_>>())
 }
 
 /// Called by confiture.register_lint_rule(name, fn regprocedure, ...) (sql/lint_functions.sql).

@@ -24,6 +24,8 @@ pub struct CustomRule {
     pub function: String,
     pub level: Level,
     pub category: String,
+    /// What register_lint_rule() was told the rule checks.
+    pub description: Option<String>,
 }
 
 /// What a function's catalog entry says about its shape.
@@ -189,6 +191,7 @@ mod tests {
             function: "app.my_rule()".into(),
             level: Level::Warning,
             category: "custom".into(),
+            description: None,
         };
         let row: CustomRow = serde_json::from_value(
             serde_json::json!({"object_name": "t", "message": "m", "schema_name": "app"}),

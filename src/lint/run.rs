@@ -22,10 +22,11 @@ fn spi_failed(what: &str, error: pgrx::spi::Error) -> ! {
     crate::errors::spi_failed("confiture lint", what, error)
 }
 
-fn custom_rules() -> Vec<CustomRule> {
+/// The registered custom rules (lint_custom_rules is readable by every role).
+pub fn custom_rules() -> Vec<CustomRule> {
     Spi::connect(|client| {
         let rows = client.select(
-            "SELECT name, function, level, category FROM confiture.lint_custom_rules ORDER BY name",
+            "SELECT name, function, level, category, description FROM confiture.lint_custom_rules ORDER BY name",
             None,
             &[],
         )?;
@@ -35,6 +36,7 @@ fn custom_rules() -> Vec<CustomRule> {
                 function: row.get::<String>(2)?.unwrap_or_default(),
                 level: row.get::<String>(3)?.as_deref().and_then(Level::parse).unwrap_or(Level::Warning),
                 category: row.get::<String>(4)?.unwrap_or_default(),
+                description: row.get::<String>(5)?,
             })
         })
         .collect::<Result<Vec<_>, pgrx::spi::Error>>()

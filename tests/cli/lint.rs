@@ -225,3 +225,26 @@ fn a_baseline_fails_only_on_new_findings_and_forgets_fixed_ones() {
     assert!(kept["findings"].as_array().unwrap().len() < known_count);
     assert!(!kept.to_string().contains("table_without_primary_key"), "{kept}");
 }
+
+#[test]
+fn custom_rules_are_listed_and_selected_like_built_in_ones() {
+    let (project, url) = linted_project("e2e_lint_select_custom");
+    connect(&url)
+        .batch_execute(
+            "CREATE TABLE app.tmp_import (id bigint PRIMARY KEY);\n\
+             CREATE FUNCTION app.tables_named_tmp() RETURNS TABLE (schema_name text, object_name text, object_type text, message text)\n\
+             LANGUAGE sql AS $$ SELECT n.nspname::text, c.relname::text, 'table', 'temporary-looking table'\n\
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND c.relname LIKE 'tmp%' $$;\n\
+             SELECT confiture.register_lint_rule('no_tmp_tables', 'app.tables_named_tmp()', 'warning', 'housekeeping');",
+        )
+        .unwrap();
+    let only = rules_found(&project, &url, &["--select", "housekeeping"]);
+    assert_eq!(only.keys().collect::<Vec<_>>(), ["no_tmp_tables"]);
+    let listed = project.run(&url, &["lint", "--list-rules", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    let custom = listed["rules"].as_array().unwrap().iter().find(|r| r["code"] == "no_tmp_tables").cloned();
+    assert_eq!(
+        custom.map(|r| (r["family"].clone(), r["custom"].clone())),
+        Some(("housekeeping".into(), true.into()))
+    );
+}

@@ -46,6 +46,8 @@ CREATE TABLE cfg.tmp_import (id bigint PRIMARY KEY);
 SELECT rule, level, category, schema_name, object_name, message, cache_key FROM confiture.lint_schema() WHERE rule = 'no_tmp_tables';
 SELECT rule, level FROM confiture.lint_schema('{"rules": {"no_tmp_tables": {"level": "info"}}}') WHERE rule = 'no_tmp_tables';
 SELECT count(*) FROM confiture.lint_schema('{"rules": {"no_tmp_tables": {"enabled": false}}}') WHERE rule = 'no_tmp_tables';
+-- lint_rules() lists the custom rules beside the built-in ones.
+SELECT name, level, category, rationale, custom FROM confiture.lint_rules() WHERE custom;
 
 -- A custom rule that raises an error becomes a finding about that rule; the lint goes on.
 CREATE FUNCTION cfg.broken_rule() RETURNS TABLE (object_name text, message text)
