@@ -275,6 +275,9 @@ pub struct Function {
     /// `schema.name(arguments)`, quoted, as ALTER FUNCTION takes it.
     #[serde(default)]
     pub sql_name: String,
+    /// PUBLIC may execute it (the default for a new function).
+    #[serde(default)]
+    pub public_execute: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub struct LintConfig {
     /// Per rule: `{"enabled": false}` and/or `{"level": "info"}`.
     pub rules: BTreeMap<String, RuleOverride>,
+    /// Only these schemas are linted (empty: every schema).
+    pub schemas: Vec<String>,
     /// Schemas whose objects are not linted.
     pub exclude_schemas: Vec<String>,
     /// Tables and views not linted: `schema.name` or `name`, `*` matches any characters.
@@ -140,8 +142,14 @@ impl LintConfig {
 
     pub fn excludes(&self, schema: &str, name: &str) -> bool {
         let qualified = format!("{schema}.{name}");
-        self.exclude_schemas.iter().any(|s| s == schema)
+        self.schema_excluded(schema)
             || self.excluded_table_patterns.iter().any(|p| p.is_match(&qualified) || p.is_match(name))
+    }
+
+    /// Outside `schemas` (when given) or in `exclude_schemas`.
+    pub fn schema_excluded(&self, schema: &str) -> bool {
+        (!self.schemas.is_empty() && !self.schemas.iter().any(|s| s == schema))
+            || self.exclude_schemas.iter().any(|s| s == schema)
     }
 
     pub fn is_snake_case(&self, name: &str) -> bool {
@@ -181,6 +189,20 @@ pub fn merge(base: serde_json::Value, overlay: serde_json::Value) -> serde_json:
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn schemas_restrict_and_exclude_schemas_leave_out() {
+        let config =
+            LintConfig::parse(json!({"schemas": ["app", "audit"], "exclude_schemas": ["audit"]}), &[])
+                .unwrap();
+        assert!(!config.schema_excluded("app"));
+        assert!(config.schema_excluded("audit"), "excluded wins");
+        assert!(config.schema_excluded("public"), "not in schemas");
+        assert!(config.excludes("public", "t"));
+        let every = LintConfig::parse(json!({}), &[]).unwrap();
+        assert!(!every.schema_excluded("public"));
+    }
+
     use super::*;
     use serde_json::json;
 

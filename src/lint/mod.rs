@@ -39,7 +39,7 @@ impl<'a> Context<'a> {
     }
 
     pub fn schema_excluded(&self, schema: &str) -> bool {
-        self.config.exclude_schemas.iter().any(|s| s == schema)
+        self.config.schema_excluded(schema)
     }
 }
 

@@ -212,6 +212,7 @@ pub fn load() -> spi::Result<Catalog> {
                 config: row.get::<Vec<String>>(4)?,
                 language: text(row, 5)?,
                 sql_name: text(row, 6)?,
+                public_execute: flag(row, 7)?,
             })
         })?;
         let extensions = rows(client, include_str!("../catalog/sql/extensions.sql"), None, |row| {

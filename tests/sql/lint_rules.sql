@@ -144,6 +144,11 @@ SELECT * FROM pg_temp.findings('security_definer_mutable_search_path');
 ALTER FUNCTION elevated() SET search_path = pg_catalog, pg_temp;
 SELECT * FROM pg_temp.findings('security_definer_mutable_search_path');
 
+-- security_definer_executable_by_public (EXECUTE for PUBLIC is the default)
+SELECT * FROM pg_temp.findings('security_definer_executable_by_public');
+REVOKE EXECUTE ON FUNCTION elevated() FROM PUBLIC;
+SELECT * FROM pg_temp.findings('security_definer_executable_by_public');
+
 -- extension_in_public (confiture's own schema and objects are never linted)
 CREATE EXTENSION pgcrypto SCHEMA public;
 SELECT * FROM pg_temp.findings('extension_in_public');

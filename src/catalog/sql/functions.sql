@@ -2,7 +2,8 @@
 -- whatever the search_path.
 SELECT n.nspname::text, format('%s(%s)', p.proname, oidvectortypes(p.proargtypes)), p.prosecdef, p.proconfig, l.lanname::text,
        -- The name ALTER FUNCTION takes, quoted: argument names and modes are part of it.
-       format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
+       format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+       pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE')
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang

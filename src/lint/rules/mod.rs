@@ -33,6 +33,7 @@ pub static ALL: &[Rule] = &[
     security::RLS_WITHOUT_POLICY,
     security::POLICY_ALWAYS_TRUE,
     security::SECURITY_DEFINER_MUTABLE_SEARCH_PATH,
+    security::SECURITY_DEFINER_EXECUTABLE_BY_PUBLIC,
     security::VIEW_BYPASSES_RLS,
     security::EXTENSION_IN_PUBLIC,
     security::SCHEMA_CREATE_BY_PUBLIC,

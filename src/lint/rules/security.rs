@@ -179,6 +179,28 @@ pub const SECURITY_DEFINER_MUTABLE_SEARCH_PATH: Rule = Rule {
     },
 };
 
+pub const SECURITY_DEFINER_EXECUTABLE_BY_PUBLIC: Rule = Rule {
+    name: "security_definer_executable_by_public",
+    category: "security",
+    level: Level::Error,
+    rationale: "A SECURITY DEFINER function runs with its owner's rights, and PostgreSQL lets PUBLIC execute every new function: unless EXECUTE was revoked, every role that can connect gets the owner's rights for what the function does.",
+    remediation: "Revoke EXECUTE from PUBLIC and grant it to the roles meant to call the function.",
+    check: |ctx: &Context, report: &mut Report| {
+        let exposed = ctx.catalog.functions.iter().filter(|f| f.security_definer && f.public_execute);
+        for function in exposed.filter(|f| !ctx.schema_excluded(&f.schema)) {
+            report.add(
+                Site { schema: Some(&function.schema), object: &function.signature, object_type: "function", detail: None },
+                format!("SECURITY DEFINER function {} is executable by PUBLIC", function.signature),
+                json!({"language": function.language}),
+            );
+            report.remedy(format!(
+                "REVOKE EXECUTE ON FUNCTION {name} FROM PUBLIC; GRANT EXECUTE ON FUNCTION {name} TO <role>;",
+                name = function.sql_name
+            ));
+        }
+    },
+};
+
 pub const VIEW_BYPASSES_RLS: Rule = Rule {
     name: "view_bypasses_rls",
     category: "security",
@@ -213,7 +235,7 @@ pub const EXTENSION_IN_PUBLIC: Rule = Rule {
     rationale: "Objects of an extension installed in public share a namespace that every role searches and, on old clusters, can create in.",
     remediation: "Move the extension to a schema of its own (if it is relocatable), or reinstall it there.",
     check: |ctx: &Context, report: &mut Report| {
-        for extension in ctx.catalog.extensions.iter().filter(|e| e.schema == "public") {
+        for extension in ctx.catalog.extensions.iter().filter(|e| e.schema == "public" && !ctx.schema_excluded("public")) {
             report.add(
                 Site { schema: Some("public"), object: &extension.name, object_type: "extension", detail: None },
                 format!("extension {} is installed in schema public", extension.name),
@@ -313,7 +335,7 @@ mod tests {
     fn functions_extensions_and_schemas() {
         let catalog = catalog(json!({
             "functions": [
-                {"schema": "app", "signature": "app.risky()", "security_definer": true, "config": null, "language": "sql"},
+                {"schema": "app", "signature": "app.risky()", "security_definer": true, "config": null, "language": "sql", "public_execute": true},
                 {"schema": "app", "signature": "app.pinned()", "security_definer": true, "config": ["search_path=pg_catalog, pg_temp"], "language": "sql"},
                 {"schema": "app", "signature": "app.invoker()", "security_definer": false, "config": null, "language": "sql"},
             ],
@@ -321,6 +343,7 @@ mod tests {
             "schemas": [{"name": "public", "public_can_create": true}, {"name": "app", "public_can_create": false}],
         }));
         assert_eq!(findings_of("security_definer_mutable_search_path", &catalog), ["app.app.risky()"]);
+        assert_eq!(findings_of("security_definer_executable_by_public", &catalog), ["app.app.risky()"]);
         assert_eq!(findings_of("extension_in_public", &catalog), ["public.pgcrypto"]);
         assert_eq!(findings_of("schema_create_by_public", &catalog), ["public"]);
     }
