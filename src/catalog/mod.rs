@@ -245,6 +245,9 @@ pub struct Policy {
     pub permissive: bool,
     pub using: Option<String>,
     pub with_check: Option<String>,
+    /// The roles it applies to; `public` is every role.
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -286,6 +289,10 @@ pub struct Extension {
     pub schema: String,
     #[serde(default)]
     pub relocatable: bool,
+    #[serde(default)]
+    pub version: String,
+    /// The version CREATE EXTENSION would install now (pg_available_extensions).
+    pub default_version: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

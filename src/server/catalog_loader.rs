@@ -172,6 +172,7 @@ pub fn load() -> spi::Result<Catalog> {
                         permissive: flag(row, 4)?,
                         using: row.get::<String>(5)?,
                         with_check: row.get::<String>(6)?,
+                        roles: row.get::<Vec<String>>(7)?.unwrap_or_default(),
                     },
                 ))
             })?
@@ -216,7 +217,13 @@ pub fn load() -> spi::Result<Catalog> {
             })
         })?;
         let extensions = rows(client, include_str!("../catalog/sql/extensions.sql"), None, |row| {
-            Ok(Extension { name: text(row, 1)?, schema: text(row, 2)?, relocatable: flag(row, 3)? })
+            Ok(Extension {
+                name: text(row, 1)?,
+                schema: text(row, 2)?,
+                relocatable: flag(row, 3)?,
+                version: text(row, 4)?,
+                default_version: row.get::<String>(5)?,
+            })
         })?;
         let schemas = rows(client, include_str!("../catalog/sql/schemas.sql"), None, |row| {
             Ok(Schema { name: text(row, 1)?, public_can_create: flag(row, 2)? })

@@ -138,6 +138,16 @@ SELECT * FROM pg_temp.findings('view_bypasses_rls');
 ALTER VIEW my_documents SET (security_invoker = true);
 SELECT * FROM pg_temp.findings('view_bypasses_rls');
 
+-- multiple_permissive_policies, policy_function_per_row
+CREATE FUNCTION current_owner() RETURNS name LANGUAGE sql STABLE AS 'SELECT current_user';
+CREATE POLICY own_rows_again ON document FOR SELECT USING (owner = current_owner());
+SELECT * FROM pg_temp.findings('multiple_permissive_policies');
+SELECT * FROM pg_temp.findings('policy_function_per_row');
+ALTER POLICY own_rows_again ON document USING (owner = (SELECT current_owner()));
+SELECT * FROM pg_temp.findings('policy_function_per_row');
+DROP POLICY own_rows_again ON document;
+SELECT * FROM pg_temp.findings('multiple_permissive_policies');
+
 -- security_definer_mutable_search_path
 CREATE FUNCTION elevated() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
 SELECT * FROM pg_temp.findings('security_definer_mutable_search_path');
@@ -156,6 +166,13 @@ ALTER EXTENSION pgcrypto SET SCHEMA lint_t;
 SELECT * FROM pg_temp.findings('extension_in_public');
 SELECT count(*) AS findings_on_extension_objects FROM confiture.lint_schema() WHERE object_name LIKE 'pgp_%' OR schema_name = 'confiture';
 DROP EXTENSION pgcrypto;
+
+-- extension_update_available (hstore's files here install 1.4 and update it to the default)
+CREATE EXTENSION hstore SCHEMA lint_t VERSION '1.4';
+SELECT * FROM pg_temp.findings('extension_update_available');
+ALTER EXTENSION hstore UPDATE;
+SELECT * FROM pg_temp.findings('extension_update_available');
+DROP EXTENSION hstore;
 
 -- schema_create_by_public
 GRANT CREATE ON SCHEMA lint_t TO PUBLIC;

@@ -5,6 +5,7 @@ mod documentation;
 mod integrity;
 mod naming;
 mod performance;
+mod policies;
 pub mod security;
 
 use super::Rule;
@@ -41,6 +42,9 @@ pub static ALL: &[Rule] = &[
     performance::DUPLICATE_INDEX,
     performance::REDUNDANT_INDEX,
     performance::UNUSED_INDEX,
+    policies::MULTIPLE_PERMISSIVE_POLICIES,
+    policies::POLICY_FUNCTION_PER_ROW,
+    security::EXTENSION_UPDATE_AVAILABLE,
 ];
 
 #[cfg(test)]

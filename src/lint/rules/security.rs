@@ -251,6 +251,27 @@ pub const EXTENSION_IN_PUBLIC: Rule = Rule {
     },
 };
 
+pub const EXTENSION_UPDATE_AVAILABLE: Rule = Rule {
+    name: "extension_update_available",
+    category: "security",
+    level: Level::Info,
+    rationale: "The server has a newer version of the extension than the database runs: its fixes (security ones included) only apply after ALTER EXTENSION ... UPDATE.",
+    remediation: "ALTER EXTENSION name UPDATE; after reading the extension's release notes.",
+    check: |ctx: &Context, report: &mut Report| {
+        for extension in ctx.catalog.extensions.iter().filter(|e| !ctx.schema_excluded(&e.schema)) {
+            let Some(available) = extension.default_version.as_deref().filter(|v| *v != extension.version) else {
+                continue;
+            };
+            report.add(
+                Site { schema: Some(&extension.schema), object: &extension.name, object_type: "extension", detail: None },
+                format!("extension {} is at version {}; the server offers {available}", extension.name, extension.version),
+                json!({"installed": extension.version, "available": available}),
+            );
+            report.remedy(format!("ALTER EXTENSION {} UPDATE TO '{available}';", ctx.catalog.ident(&extension.name)));
+        }
+    },
+};
+
 pub const SCHEMA_CREATE_BY_PUBLIC: Rule = Rule {
     name: "schema_create_by_public",
     category: "security",
@@ -339,12 +360,16 @@ mod tests {
                 {"schema": "app", "signature": "app.pinned()", "security_definer": true, "config": ["search_path=pg_catalog, pg_temp"], "language": "sql"},
                 {"schema": "app", "signature": "app.invoker()", "security_definer": false, "config": null, "language": "sql"},
             ],
-            "extensions": [{"name": "pgcrypto", "schema": "public"}, {"name": "citext", "schema": "extensions"}],
+            "extensions": [
+                {"name": "pgcrypto", "schema": "public", "version": "1.3", "default_version": "1.3"},
+                {"name": "citext", "schema": "extensions", "version": "1.5", "default_version": "1.6"},
+            ],
             "schemas": [{"name": "public", "public_can_create": true}, {"name": "app", "public_can_create": false}],
         }));
         assert_eq!(findings_of("security_definer_mutable_search_path", &catalog), ["app.app.risky()"]);
         assert_eq!(findings_of("security_definer_executable_by_public", &catalog), ["app.app.risky()"]);
         assert_eq!(findings_of("extension_in_public", &catalog), ["public.pgcrypto"]);
+        assert_eq!(findings_of("extension_update_available", &catalog), ["extensions.citext"]);
         assert_eq!(findings_of("schema_create_by_public", &catalog), ["public"]);
     }
 }
