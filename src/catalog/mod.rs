@@ -281,6 +281,9 @@ pub struct Function {
     /// PUBLIC may execute it (the default for a new function).
     #[serde(default)]
     pub public_execute: bool,
+    /// A SQL-standard body (BEGIN ATOMIC), its names resolved at creation.
+    #[serde(default)]
+    pub atomic_body: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

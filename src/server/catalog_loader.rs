@@ -214,6 +214,7 @@ pub fn load() -> spi::Result<Catalog> {
                 language: text(row, 5)?,
                 sql_name: text(row, 6)?,
                 public_execute: flag(row, 7)?,
+                atomic_body: flag(row, 8)?,
             })
         })?;
         let extensions = rows(client, include_str!("../catalog/sql/extensions.sql"), None, |row| {

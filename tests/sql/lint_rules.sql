@@ -159,6 +159,11 @@ SELECT * FROM pg_temp.findings('security_definer_executable_by_public');
 REVOKE EXECUTE ON FUNCTION elevated() FROM PUBLIC;
 SELECT * FROM pg_temp.findings('security_definer_executable_by_public');
 
+-- function_mutable_search_path (elevated() is SECURITY DEFINER: the error rule's)
+SELECT * FROM pg_temp.findings('function_mutable_search_path');
+ALTER FUNCTION current_owner() SET search_path = lint_t, pg_catalog;
+SELECT * FROM pg_temp.findings('function_mutable_search_path');
+
 -- extension_in_public (confiture's own schema and objects are never linted)
 CREATE EXTENSION pgcrypto SCHEMA public;
 SELECT * FROM pg_temp.findings('extension_in_public');

@@ -1,13 +1,15 @@
--- SECURITY DEFINER functions (the only ones a rule reads), named name(argument types): stable
--- whatever the search_path.
+-- Functions and procedures of user schemas, named name(argument types): stable whatever the
+-- search_path.
 SELECT n.nspname::text, format('%s(%s)', p.proname, oidvectortypes(p.proargtypes)), p.prosecdef, p.proconfig, l.lanname::text,
        -- The name ALTER FUNCTION takes, quoted: argument names and modes are part of it.
        format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
-       pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE')
+       pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE'),
+       -- A BEGIN ATOMIC body: its names were resolved when it was created.
+       p.prosqlbody IS NOT NULL
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
-WHERE p.prosecdef
+WHERE p.prokind IN ('f', 'p')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture')
   AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
   AND p.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass AND deptype = 'e')

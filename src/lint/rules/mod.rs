@@ -35,6 +35,7 @@ pub static ALL: &[Rule] = &[
     security::POLICY_ALWAYS_TRUE,
     security::SECURITY_DEFINER_MUTABLE_SEARCH_PATH,
     security::SECURITY_DEFINER_EXECUTABLE_BY_PUBLIC,
+    security::FUNCTION_MUTABLE_SEARCH_PATH,
     security::VIEW_BYPASSES_RLS,
     security::EXTENSION_IN_PUBLIC,
     security::SCHEMA_CREATE_BY_PUBLIC,

@@ -179,6 +179,34 @@ pub const SECURITY_DEFINER_MUTABLE_SEARCH_PATH: Rule = Rule {
     },
 };
 
+pub const FUNCTION_MUTABLE_SEARCH_PATH: Rule = Rule {
+    name: "function_mutable_search_path",
+    category: "security",
+    level: Level::Warning,
+    rationale: "A SQL or PL/pgSQL function without its own search_path resolves the names in its body through the caller's: the same call can reach other tables or functions depending on who runs it (SECURITY DEFINER ones are security_definer_mutable_search_path, an error).",
+    remediation: "Pin the function's search_path (to its schema and pg_catalog, or to '' with every name qualified).",
+    check: |ctx: &Context, report: &mut Report| {
+        let resolves_late = |f: &&crate::catalog::Function| {
+            !f.security_definer && !f.atomic_body && (f.language == "sql" || f.language == "plpgsql")
+        };
+        for function in ctx.catalog.functions.iter().filter(resolves_late).filter(|f| !ctx.schema_excluded(&f.schema)) {
+            if function.config.iter().flatten().any(|setting| setting.starts_with("search_path=")) {
+                continue;
+            }
+            report.add(
+                Site { schema: Some(&function.schema), object: &function.signature, object_type: "function", detail: None },
+                format!("function {} does not set search_path", function.signature),
+                json!({"language": function.language}),
+            );
+            report.remedy(format!(
+                "ALTER FUNCTION {} SET search_path = {}, pg_catalog;",
+                function.sql_name,
+                ctx.catalog.ident(&function.schema)
+            ));
+        }
+    },
+};
+
 pub const SECURITY_DEFINER_EXECUTABLE_BY_PUBLIC: Rule = Rule {
     name: "security_definer_executable_by_public",
     category: "security",
@@ -359,6 +387,9 @@ mod tests {
                 {"schema": "app", "signature": "app.risky()", "security_definer": true, "config": null, "language": "sql", "public_execute": true},
                 {"schema": "app", "signature": "app.pinned()", "security_definer": true, "config": ["search_path=pg_catalog, pg_temp"], "language": "sql"},
                 {"schema": "app", "signature": "app.invoker()", "security_definer": false, "config": null, "language": "sql"},
+                {"schema": "app", "signature": "app.atomic()", "security_definer": false, "config": null, "language": "sql", "atomic_body": true},
+                {"schema": "app", "signature": "app.native()", "security_definer": false, "config": null, "language": "c"},
+                {"schema": "app", "signature": "app.pinned_invoker()", "security_definer": false, "config": ["search_path=app, pg_catalog"], "language": "plpgsql"},
             ],
             "extensions": [
                 {"name": "pgcrypto", "schema": "public", "version": "1.3", "default_version": "1.3"},
@@ -368,6 +399,7 @@ mod tests {
         }));
         assert_eq!(findings_of("security_definer_mutable_search_path", &catalog), ["app.app.risky()"]);
         assert_eq!(findings_of("security_definer_executable_by_public", &catalog), ["app.app.risky()"]);
+        assert_eq!(findings_of("function_mutable_search_path", &catalog), ["app.app.invoker()"]);
         assert_eq!(findings_of("extension_in_public", &catalog), ["public.pgcrypto"]);
         assert_eq!(findings_of("extension_update_available", &catalog), ["extensions.citext"]);
         assert_eq!(findings_of("schema_create_by_public", &catalog), ["public"]);
