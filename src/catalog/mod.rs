@@ -118,6 +118,13 @@ pub struct Relation {
     pub reads_rls_tables: Option<Vec<String>>,
     /// For a partition: its partitioned table (schema, name).
     pub partition_of: Option<(String, String)>,
+    /// age(relfrozenxid), for relations that hold rows.
+    pub xid_age: Option<i64>,
+    /// Live rows by the statistics collector.
+    pub live_rows: Option<i64>,
+    /// Analyzed at least once, by hand or by autovacuum.
+    #[serde(default)]
+    pub analyzed: bool,
     /// A few non-NULL values of the columns whose names suggest a secret, by column: what they
     /// hold tells a hash from a plain-text secret. Values are only looked at, never reported.
     #[serde(default)]

@@ -82,6 +82,9 @@ pub fn load() -> spi::Result<Catalog> {
                     [schema, name] => Some((schema.clone(), name.clone())),
                     _ => None,
                 }),
+                xid_age: row.get(11)?,
+                live_rows: if has_scans { row.get(12)? } else { None },
+                analyzed: flag(row, 13)?,
                 ..Relation::default()
             })
         })?;

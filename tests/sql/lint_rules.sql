@@ -211,6 +211,17 @@ RESET enable_seqscan;
 SELECT pg_stat_force_next_flush();
 SELECT object_name, cache_key FROM confiture.lint_schema('{"indexes": {"unused_min_table_scans": 2}}')
 WHERE rule = 'unused_index' AND object_name = 'busy';
+-- table_never_analyzed (the statistics count the rows; nothing analyzed the table yet)
+CREATE TABLE loaded (id bigint PRIMARY KEY) WITH (autovacuum_enabled = off);
+COMMENT ON TABLE loaded IS 'x';
+INSERT INTO loaded SELECT generate_series(1, 2000);
+SELECT pg_stat_force_next_flush();
+SELECT * FROM pg_temp.findings('table_never_analyzed') WHERE object_name = 'loaded';
+ANALYZE loaded;
+SELECT pg_stat_force_next_flush();
+SELECT * FROM pg_temp.findings('table_never_analyzed') WHERE object_name = 'loaded';
+-- xid_wraparound_risk: every table here is young
+SELECT * FROM pg_temp.findings('xid_wraparound_risk');
 SELECT count(*) AS rules FROM confiture.lint_rules();
 
 RESET search_path;

@@ -12,7 +12,12 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        pg_stat_get_numscans(c.oid),
        (SELECT ARRAY[pn.nspname::text, p.relname::text] FROM pg_inherits i
           JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
-         WHERE i.inhrelid = c.oid AND c.relispartition)
+         WHERE i.inhrelid = c.oid AND c.relispartition),
+       -- Maintenance: the transaction-ID age of what holds rows (a partitioned table holds none),
+       -- live rows by the statistics, and whether it was ever analyzed (by hand or autovacuum).
+       CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.age(c.relfrozenxid)::bigint END,
+       pg_stat_get_live_tuples(c.oid),
+       pg_stat_get_last_analyze_time(c.oid) IS NOT NULL OR pg_stat_get_last_autoanalyze_time(c.oid) IS NOT NULL
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')

@@ -3,6 +3,7 @@
 
 mod documentation;
 mod integrity;
+mod maintenance;
 mod naming;
 mod performance;
 mod policies;
@@ -46,6 +47,8 @@ pub static ALL: &[Rule] = &[
     policies::MULTIPLE_PERMISSIVE_POLICIES,
     policies::POLICY_FUNCTION_PER_ROW,
     security::EXTENSION_UPDATE_AVAILABLE,
+    maintenance::TABLE_NEVER_ANALYZED,
+    maintenance::XID_WRAPAROUND_RISK,
 ];
 
 #[cfg(test)]
