@@ -148,6 +148,26 @@ impl Relation {
         nums.iter().map(|n| self.column(*n).map_or_else(|| format!("#{n}"), |c| c.name.clone())).collect()
     }
 
+    /// How SQL names its kind: `TABLE`, `MATERIALIZED VIEW`, `VIEW`, `FOREIGN TABLE`.
+    pub fn sql_kind(&self) -> &'static str {
+        match self.kind.as_str() {
+            "m" => "MATERIALIZED VIEW",
+            "v" => "VIEW",
+            "f" => "FOREIGN TABLE",
+            _ => "TABLE",
+        }
+    }
+
+    /// How a message names it: `table`, `materialized view`...
+    pub fn noun(&self) -> &'static str {
+        match self.kind.as_str() {
+            "m" => "materialized view",
+            "v" => "view",
+            "f" => "foreign table",
+            _ => "table",
+        }
+    }
+
     pub fn qualified(&self) -> String {
         format!("{}.{}", self.schema, self.name)
     }

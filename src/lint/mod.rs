@@ -33,6 +33,15 @@ impl<'a> Context<'a> {
         self.catalog.tables().filter(|t| !self.config.excludes(&t.schema, &t.name))
     }
 
+    /// Tables and materialized views (what holds rows, indexes, columns to name and comment),
+    /// not excluded by the configuration.
+    pub fn stored(&self) -> impl Iterator<Item = &'a Relation> + '_ {
+        self.catalog
+            .relations
+            .iter()
+            .filter(|r| (r.is_table() || r.kind == "m") && !self.config.excludes(&r.schema, &r.name))
+    }
+
     /// Views and materialized views not excluded by the configuration.
     pub fn views(&self) -> impl Iterator<Item = &'a Relation> + '_ {
         self.catalog.relations.iter().filter(|r| r.is_view() && !self.config.excludes(&r.schema, &r.name))

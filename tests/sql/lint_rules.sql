@@ -211,6 +211,13 @@ RESET enable_seqscan;
 SELECT pg_stat_force_next_flush();
 SELECT object_name, cache_key FROM confiture.lint_schema('{"indexes": {"unused_min_table_scans": 2}}')
 WHERE rule = 'unused_index' AND object_name = 'busy';
+-- Materialized views are named, commented and indexed as tables are.
+CREATE MATERIALIZED VIEW "Summary" AS SELECT 1 AS id;
+CREATE INDEX summary_a ON "Summary" (id);
+CREATE INDEX summary_b ON "Summary" (id);
+SELECT rule, object_type, remediation FROM confiture.lint_schema() WHERE object_name = 'Summary' ORDER BY rule;
+DROP MATERIALIZED VIEW "Summary";
+
 -- table_never_analyzed (the statistics count the rows; nothing analyzed the table yet)
 CREATE TABLE loaded (id bigint PRIMARY KEY) WITH (autovacuum_enabled = off);
 COMMENT ON TABLE loaded IS 'x';

@@ -9,10 +9,11 @@ pub const TABLE_WITHOUT_COMMENT: Rule = Rule {
     remediation: "Comment the table: what one row of it is.",
     check: |ctx: &Context, report: &mut Report| {
         let blank = |c: &Option<String>| c.as_deref().is_none_or(|c| c.trim().is_empty());
-        for table in ctx.tables().filter(|t| blank(&t.comment)) {
-            report.on_relation(table, None, format!("table {} has no comment", table.qualified()), json!({}));
+        for table in ctx.stored().filter(|t| blank(&t.comment)) {
+            report.on_relation(table, None, format!("{} {} has no comment", table.noun(), table.qualified()), json!({}));
             report.remedy(format!(
-                "COMMENT ON TABLE {} IS '<what one row of {} is>';",
+                "COMMENT ON {} {} IS '<what one row of {} is>';",
+                table.sql_kind(),
                 ctx.catalog.sql_name(&table.schema, &table.name),
                 table.name.replace('\'', "''")
             ));
@@ -32,7 +33,13 @@ mod tests {
         let mut blank = table("blank", &[("id", "int8", "bigint", true)]);
         blank["comment"] = json!("  ");
         let documented = table("documented", &[("id", "int8", "bigint", true)]);
-        let catalog = catalog(json!({"relations": [bare, blank, documented]}));
-        assert_eq!(findings_of("table_without_comment", &catalog), ["app.bare", "app.blank"]);
+        let mut summary = table("summary", &[("id", "int8", "bigint", true)]);
+        summary["kind"] = json!("m");
+        summary["comment"] = json!(null);
+        let mut view = table("plain_view", &[("id", "int8", "bigint", true)]);
+        view["kind"] = json!("v");
+        view["comment"] = json!(null);
+        let catalog = catalog(json!({"relations": [bare, blank, documented, summary, view]}));
+        assert_eq!(findings_of("table_without_comment", &catalog), ["app.bare", "app.blank", "app.summary"]);
     }
 }

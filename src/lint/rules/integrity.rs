@@ -284,7 +284,7 @@ pub const INVALID_INDEX: Rule = Rule {
     rationale: "An index left invalid by a failed CREATE INDEX CONCURRENTLY is maintained on every write but never used, and a unique one does not protect anything.",
     remediation: "DROP INDEX CONCURRENTLY the index and create it again, or REINDEX INDEX CONCURRENTLY.",
     check: |ctx, report| {
-        for table in ctx.tables() {
+        for table in ctx.stored() {
             for index in table.indexes.iter().filter(|i| !i.valid) {
                 report.on_relation(
                     table,

@@ -31,15 +31,16 @@ pub const TABLE_NAME_NOT_SNAKE_CASE: Rule = Rule {
     rationale: "Names outside lower snake_case must be double-quoted in every query that uses them.",
     remediation: "Rename the table to a lower snake_case name (and the queries that use it).",
     check: |ctx, report| {
-        for table in ctx.tables().filter(|t| !ctx.config.is_snake_case(&t.name)) {
+        for table in ctx.stored().filter(|t| !ctx.config.is_snake_case(&t.name)) {
             report.on_relation(
                 table,
                 None,
-                format!("table {} is not snake_case", table.qualified()),
+                format!("{} {} is not snake_case", table.noun(), table.qualified()),
                 json!({}),
             );
             report.remedy(format!(
-                "ALTER TABLE {} RENAME TO {};",
+                "ALTER {} {} RENAME TO {};",
+                table.sql_kind(),
                 ctx.catalog.sql_name(&table.schema, &table.name),
                 ctx.catalog.ident(&snake_case(&table.name))
             ));
@@ -54,7 +55,7 @@ pub const COLUMN_NAME_NOT_SNAKE_CASE: Rule = Rule {
     rationale: "Names outside lower snake_case must be double-quoted in every query that uses them.",
     remediation: "Rename the column to a lower snake_case name (and the queries that use it).",
     check: |ctx, report| {
-        for table in ctx.tables() {
+        for table in ctx.stored() {
             for column in table.columns.iter().filter(|c| !ctx.config.is_snake_case(&c.name)) {
                 report.on_relation(
                     table,
@@ -63,7 +64,8 @@ pub const COLUMN_NAME_NOT_SNAKE_CASE: Rule = Rule {
                     json!({"column": column.name}),
                 );
                 report.remedy(format!(
-                    "ALTER TABLE {} RENAME COLUMN {} TO {};",
+                    "ALTER {} {} RENAME COLUMN {} TO {};",
+                    table.sql_kind(),
                     ctx.catalog.sql_name(&table.schema, &table.name),
                     ctx.catalog.ident(&column.name),
                     ctx.catalog.ident(&snake_case(&column.name))

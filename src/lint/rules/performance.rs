@@ -82,7 +82,7 @@ pub const DUPLICATE_INDEX: Rule = Rule {
     rationale: "Two indexes on the same columns, the same way, cost two writes per change and twice the memory, for one benefit.",
     remediation: "DROP INDEX CONCURRENTLY the duplicate, or drop the constraint it backs; the primary key's index is kept.",
     check: |ctx, report| {
-        for table in ctx.tables() {
+        for table in ctx.stored() {
             // A partition's index attached to its parent's goes with the parent's: reported there.
             for index in table.indexes.iter().filter(|i| !i.attached) {
                 let kept = table.indexes.iter().find(|other| {
@@ -117,7 +117,7 @@ pub const REDUNDANT_INDEX: Rule = Rule {
     remediation:
         "DROP INDEX CONCURRENTLY the shorter index, after checking that no query needs its smaller size.",
     check: |ctx, report| {
-        for table in ctx.tables() {
+        for table in ctx.stored() {
             for index in
                 table.indexes.iter().filter(|i| plain_btree(i) && !i.unique && !i.constraint && !i.attached)
             {
@@ -156,7 +156,7 @@ pub const UNUSED_INDEX: Rule = Rule {
     remediation: "DROP INDEX CONCURRENTLY it, after checking standbys and rare jobs (month-end reports) that might use it.",
     check: |ctx, report| {
         let threshold = ctx.config.indexes.unused_min_table_scans;
-        for table in ctx.tables() {
+        for table in ctx.stored() {
             let Some(scans) = &table.scans else { continue };
             let table_scans = scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0);
             if table_scans < threshold {
