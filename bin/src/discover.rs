@@ -246,28 +246,35 @@ pub fn concatenate(environment: &str, hash: &str, sources: &[SourceFile]) -> Str
     out
 }
 
-/// The first line of a source file that says CREATE and names `object` (as a whole word): where
-/// lint reports (SARIF, JSON) place a finding about the object, best effort.
-pub fn first_create(sources: &[SourceFile], object: &str) -> Option<(String, usize)> {
-    let object = object.split('(').next().unwrap_or(object).to_lowercase();
-    let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
-    for source in sources {
-        for (number, line) in source.text.lines().enumerate() {
-            let lower = line.to_lowercase();
-            if !lower.contains("create") {
-                continue;
-            }
-            let found = lower.match_indices(&object).any(|(at, _)| {
-                let before = lower[..at].chars().next_back();
-                let after = lower[at + object.len()..].chars().next();
-                !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
-            });
-            if found {
-                return Some((source.name.clone(), number + 1));
+/// Where objects are created: for each word (lower-cased) of a line that says CREATE, the first
+/// such line naming it, in build order. Lint reports (SARIF, JSON) place a finding about an
+/// object there, best effort. Built once, looked up per finding.
+pub struct Creations(std::collections::HashMap<String, (String, usize)>);
+
+impl Creations {
+    pub fn of(sources: &[SourceFile]) -> Self {
+        let mut first = std::collections::HashMap::new();
+        for source in sources {
+            for (number, line) in source.text.lines().enumerate() {
+                let lower = line.to_lowercase();
+                if !lower.contains("create") {
+                    continue;
+                }
+                for word in
+                    lower.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty())
+                {
+                    first.entry(word.to_string()).or_insert_with(|| (source.name.clone(), number + 1));
+                }
             }
         }
+        Creations(first)
     }
-    None
+
+    /// The first CREATE line naming `object` (a name, or `name(arguments)` for a function).
+    pub fn first_create(&self, object: &str) -> Option<(String, usize)> {
+        let object = object.split('(').next().unwrap_or(object).to_lowercase();
+        self.0.get(&object).cloned()
+    }
 }
 
 #[cfg(test)]
@@ -284,8 +291,9 @@ mod tests {
                 text: "\n\nCREATE TABLE app.Orders (\n id int);".into(),
             },
         ];
-        assert_eq!(first_create(&sources, "orders"), Some(("db/schema/b.sql".into(), 3)));
-        assert_eq!(first_create(&sources, "missing"), None);
+        let creations = Creations::of(&sources);
+        assert_eq!(creations.first_create("orders"), Some(("db/schema/b.sql".into(), 3)));
+        assert_eq!(creations.first_create("missing"), None);
     }
 
     use super::*;

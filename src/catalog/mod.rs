@@ -125,6 +125,9 @@ pub struct Relation {
     /// Analyzed at least once, by hand or by autovacuum.
     #[serde(default)]
     pub analyzed: bool,
+    /// PUBLIC may SELECT from it.
+    #[serde(default)]
+    pub public_select: bool,
     /// A few non-NULL values of the columns whose names suggest a secret, by column: what they
     /// hold tells a hash from a plain-text secret. Values are only looked at, never reported.
     #[serde(default)]

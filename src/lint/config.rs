@@ -19,6 +19,7 @@ pub struct LintConfig {
     pub naming: NamingConfig,
     pub tenant: TenantConfig,
     pub secrets: SecretsConfig,
+    pub personal_data: PersonalDataConfig,
     pub indexes: IndexConfig,
     /// Return waived findings too, with waived = true.
     pub include_waived: bool,
@@ -57,6 +58,84 @@ pub struct TenantConfig {
 pub struct SecretsConfig {
     /// A column whose name contains one of these (case-insensitive) holds a secret.
     pub column_patterns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PersonalDataConfig {
+    /// Names of personal or financial data, as whole `_`-separated parts of a column name
+    /// (`email` matches `email` and `contact_email`, not `emailed`), case-insensitive.
+    pub column_words: Vec<String>,
+}
+
+impl PersonalDataConfig {
+    /// The vocabulary entry a column name contains, if any.
+    pub fn personal_word(&self, column: &str) -> Option<&str> {
+        let parts: Vec<String> = column.to_lowercase().split('_').map(str::to_string).collect();
+        self.column_words.iter().map(String::as_str).find(|word| {
+            let wanted: Vec<&str> = word.split('_').collect();
+            parts.windows(wanted.len()).any(|window| window.iter().zip(&wanted).all(|(a, b)| a == b))
+        })
+    }
+}
+
+impl Default for PersonalDataConfig {
+    fn default() -> Self {
+        // English, then French, German, Spanish, Italian, Portuguese and Dutch names.
+        let words = [
+            "ssn",
+            "social_security",
+            "national_id",
+            "passport",
+            "iban",
+            "credit_card",
+            "card_number",
+            "cc_number",
+            "cvv",
+            "cvc",
+            "tax_id",
+            "tin",
+            "birth_date",
+            "date_of_birth",
+            "dob",
+            "birthday",
+            "phone",
+            "mobile",
+            "telephone",
+            "email",
+            "e_mail",
+            "address",
+            "street",
+            "postcode",
+            "zip_code",
+            "nir",
+            "numero_secu",
+            "date_naissance",
+            "adresse",
+            "telephone_portable",
+            "courriel",
+            "geburtsdatum",
+            "telefon",
+            "anschrift",
+            "steuernummer",
+            "steuer_id",
+            "dni",
+            "nif",
+            "fecha_nacimiento",
+            "telefono",
+            "direccion",
+            "correo",
+            "codice_fiscale",
+            "data_nascita",
+            "indirizzo",
+            "cpf",
+            "morada",
+            "geboortedatum",
+            "bsn",
+            "adres",
+        ];
+        Self { column_words: words.iter().map(|w| w.to_string()).collect() }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -85,6 +85,7 @@ pub fn load() -> spi::Result<Catalog> {
                 xid_age: row.get(11)?,
                 live_rows: if has_scans { row.get(12)? } else { None },
                 analyzed: flag(row, 13)?,
+                public_select: flag(row, 14)?,
                 ..Relation::default()
             })
         })?;

@@ -211,6 +211,15 @@ RESET enable_seqscan;
 SELECT pg_stat_force_next_flush();
 SELECT object_name, cache_key FROM confiture.lint_schema('{"indexes": {"unused_min_table_scans": 2}}')
 WHERE rule = 'unused_index' AND object_name = 'busy';
+-- personal_data_readable_by_public
+CREATE TABLE contact (id bigint PRIMARY KEY, email text, emailed_at timestamptz);
+COMMENT ON TABLE contact IS 'x';
+GRANT SELECT ON contact TO PUBLIC;
+SELECT * FROM pg_temp.findings('personal_data_readable_by_public');
+ALTER TABLE contact ENABLE ROW LEVEL SECURITY;
+SELECT * FROM pg_temp.findings('personal_data_readable_by_public');
+DROP TABLE contact;
+
 -- Materialized views are named, commented and indexed as tables are.
 CREATE MATERIALIZED VIEW "Summary" AS SELECT 1 AS id;
 CREATE INDEX summary_a ON "Summary" (id);

@@ -221,6 +221,7 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
     let sources = discover::discover(project, &report.environment)
         .and_then(|names| discover::read_sources(project, &names))
         .unwrap_or_default();
+    let creations = discover::Creations::of(&sources);
     let env_file = match &report.environment.file {
         Some(file) => file.strip_prefix(project).unwrap_or(file).to_string_lossy().replace('\\', "/"),
         None => "db/environments".to_string(),
@@ -245,7 +246,7 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
         .findings
         .iter()
         .map(|finding| {
-            let (uri, line) = discover::first_create(&sources, &finding.object_name).unwrap_or((env_file.clone(), 1));
+            let (uri, line) = creations.first_create(&finding.object_name).unwrap_or((env_file.clone(), 1));
             serde_json::json!({
                 "ruleId": finding.rule,
                 "level": match finding.level { Level::Error => "error", Level::Warning => "warning", Level::Info => "note" },

@@ -3,7 +3,7 @@
 //! scripts read ours, and confiture's own rows beside them (`findings`: every column of
 //! lint_schema(), cache keys and metadata included).
 
-use crate::discover::{first_create, SourceFile};
+use crate::discover::{Creations, SourceFile};
 use confiture_core::lint::{Finding, Level};
 use serde_json::{json, Value};
 
@@ -24,12 +24,13 @@ pub fn report(
     threshold: &str,
     failed: bool,
 ) -> Value {
+    let creations = Creations::of(sources);
     let shown: Vec<_> = findings.iter().filter(|f| !f.waived).collect();
     let count = |level: Level| shown.iter().filter(|f| f.level == level).count();
     let items: Vec<Value> = shown
         .iter()
         .map(|finding| {
-            let (file, line) = first_create(sources, &finding.object_name).unzip();
+            let (file, line) = creations.first_create(&finding.object_name).unzip();
             json!({
                 "rule": finding.rule.replace('_', " "),
                 "rule_id": finding.rule,

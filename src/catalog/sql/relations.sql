@@ -17,7 +17,9 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        -- live rows by the statistics, and whether it was ever analyzed (by hand or autovacuum).
        CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.age(c.relfrozenxid)::bigint END,
        pg_stat_get_live_tuples(c.oid),
-       pg_stat_get_last_analyze_time(c.oid) IS NOT NULL OR pg_stat_get_last_autoanalyze_time(c.oid) IS NOT NULL
+       pg_stat_get_last_analyze_time(c.oid) IS NOT NULL OR pg_stat_get_last_autoanalyze_time(c.oid) IS NOT NULL,
+       -- Every role may read it (SELECT granted to PUBLIC, on the table).
+       pg_catalog.has_table_privilege('public', c.oid, 'SELECT')
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')

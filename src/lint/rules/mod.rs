@@ -7,6 +7,7 @@ mod maintenance;
 mod naming;
 mod performance;
 mod policies;
+mod privacy;
 pub mod security;
 
 use super::Rule;
@@ -49,6 +50,7 @@ pub static ALL: &[Rule] = &[
     security::EXTENSION_UPDATE_AVAILABLE,
     maintenance::TABLE_NEVER_ANALYZED,
     maintenance::XID_WRAPAROUND_RISK,
+    privacy::PERSONAL_DATA_READABLE_BY_PUBLIC,
 ];
 
 #[cfg(test)]
