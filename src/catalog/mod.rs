@@ -19,6 +19,9 @@ pub struct Catalog {
     pub schemas: Vec<Schema>,
     #[serde(default)]
     pub reserved_words: Vec<String>,
+    /// When this database's statistics were last reset (ISO 8601): how far back scan counts go.
+    #[serde(default)]
+    pub stats_since: Option<String>,
     #[serde(skip)]
     relation_index: HashMap<(String, String), usize>,
     #[serde(skip)]

@@ -236,7 +236,18 @@ pub fn load() -> spi::Result<Catalog> {
         let reserved_words =
             rows(client, include_str!("../catalog/sql/reserved_words.sql"), None, |row| text(row, 1))?;
 
-        Ok(Catalog::new(relations, sequences, functions, extensions, schemas, reserved_words))
+        let stats_since = client
+            .select(
+                "SELECT pg_catalog.to_json(pg_catalog.pg_stat_get_db_stat_reset_time(oid)) #>> '{}' \
+                   FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
+                None,
+                &[],
+            )?
+            .first()
+            .get::<String>(1)?;
+        let mut catalog = Catalog::new(relations, sequences, functions, extensions, schemas, reserved_words);
+        catalog.stats_since = stats_since;
+        Ok(catalog)
     })
 }
 

@@ -167,7 +167,10 @@ pub const UNUSED_INDEX: Rule = Rule {
                     table,
                     Some(&index.name),
                     format!("index {} on {} was never used in {table_scans} scans of the table", index.name, table.qualified()),
-                    json!({"index": index.name, "table_scans": table_scans}),
+                    // The evidence: how many scans, counted since when (null: never reset,
+                    // since the cluster's statistics began).
+                    json!({"index": index.name, "table_scans": table_scans, "index_scans": 0,
+                           "stats_since": ctx.catalog.stats_since}),
                 );
                 report.remedy(drop_index_sql(ctx, table, index));
             }
@@ -242,8 +245,17 @@ mod tests {
         let mut quiet = table("quiet", &[("a", "int4", "integer", true)]);
         quiet["scans"] = json!({"seq": 3, "idx": 0});
         quiet["indexes"] = json!([idle_index]);
-        let catalog = catalog(json!({"relations": [busy, quiet]}));
+        let catalog =
+            catalog(json!({"relations": [busy, quiet], "stats_since": "2026-11-01T00:00:00+00:00"}));
         assert_eq!(findings_of("unused_index", &catalog), ["app.busy.busy_a"]);
+        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
+        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
+        let finding =
+            crate::lint::lint(&catalog, &config).into_iter().find(|f| f.rule == "unused_index").unwrap();
+        assert_eq!(
+            finding.metadata,
+            json!({"index": "busy_a", "table_scans": 1300, "index_scans": 0, "stats_since": "2026-11-01T00:00:00+00:00"})
+        );
         assert!(findings_with(
             "unused_index",
             &catalog,
