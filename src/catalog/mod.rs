@@ -215,6 +215,9 @@ pub struct Constraint {
     pub ref_schema: Option<String>,
     pub ref_table: Option<String>,
     pub ref_columns: Option<Vec<i16>>,
+    /// False for a constraint added NOT VALID and not validated since.
+    #[serde(default = "yes")]
+    pub validated: bool,
 }
 
 impl Constraint {
@@ -317,6 +320,14 @@ pub struct Function {
     /// A SQL-standard body (BEGIN ATOMIC), its names resolved at creation.
     #[serde(default)]
     pub atomic_body: bool,
+    /// pg_proc.provolatile: i immutable, s stable, v volatile.
+    #[serde(default)]
+    pub volatility: String,
+    /// Returns trigger: called by triggers only, never directly.
+    #[serde(default)]
+    pub trigger: bool,
+    /// The source of a SQL or PL/pgSQL function.
+    pub body: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

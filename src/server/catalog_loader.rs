@@ -120,6 +120,7 @@ pub fn load() -> spi::Result<Catalog> {
                         kind: text(row, 3)?,
                         columns: row.get::<Vec<i16>>(4)?,
                         ref_columns: row.get::<Vec<i16>>(6)?,
+                        validated: flag(row, 7)?,
                         ..Constraint::default()
                     },
                 ))
@@ -219,6 +220,9 @@ pub fn load() -> spi::Result<Catalog> {
                 sql_name: text(row, 6)?,
                 public_execute: flag(row, 7)?,
                 atomic_body: flag(row, 8)?,
+                volatility: text(row, 9)?,
+                trigger: flag(row, 10)?,
+                body: row.get::<String>(11)?,
             })
         })?;
         let extensions = rows(client, include_str!("../catalog/sql/extensions.sql"), None, |row| {

@@ -220,6 +220,24 @@ ALTER TABLE contact ENABLE ROW LEVEL SECURITY;
 SELECT * FROM pg_temp.findings('personal_data_readable_by_public');
 DROP TABLE contact;
 
+-- constraint_not_validated
+CREATE TABLE ledger (id bigint PRIMARY KEY, amount numeric NOT NULL);
+COMMENT ON TABLE ledger IS 'x';
+ALTER TABLE ledger ADD CONSTRAINT ledger_positive CHECK (amount > 0) NOT VALID;
+SELECT * FROM pg_temp.findings('constraint_not_validated');
+ALTER TABLE ledger VALIDATE CONSTRAINT ledger_positive;
+SELECT * FROM pg_temp.findings('constraint_not_validated');
+DROP TABLE ledger;
+
+-- public_function_writes_data (a function in public that every role may run, writing)
+CREATE TABLE public.guestbook (note text);
+CREATE FUNCTION public.sign_guestbook(t text) RETURNS void LANGUAGE sql AS 'INSERT INTO public.guestbook VALUES (t)';
+SELECT * FROM pg_temp.findings('public_function_writes_data');
+REVOKE EXECUTE ON FUNCTION public.sign_guestbook(text) FROM PUBLIC;
+SELECT * FROM pg_temp.findings('public_function_writes_data');
+DROP FUNCTION public.sign_guestbook(text);
+DROP TABLE public.guestbook;
+
 -- Materialized views are named, commented and indexed as tables are.
 CREATE MATERIALIZED VIEW "Summary" AS SELECT 1 AS id;
 CREATE INDEX summary_a ON "Summary" (id);

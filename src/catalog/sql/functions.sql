@@ -5,7 +5,11 @@ SELECT n.nspname::text, format('%s(%s)', p.proname, oidvectortypes(p.proargtypes
        format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
        pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE'),
        -- A BEGIN ATOMIC body: its names were resolved when it was created.
-       p.prosqlbody IS NOT NULL
+       p.prosqlbody IS NOT NULL,
+       p.provolatile::text,
+       p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype,
+       -- The body of what is read as SQL text (C functions' prosrc is a symbol name).
+       CASE WHEN l.lanname IN ('sql', 'plpgsql') THEN p.prosrc END
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang

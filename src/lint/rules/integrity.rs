@@ -298,6 +298,32 @@ pub const INVALID_INDEX: Rule = Rule {
     },
 };
 
+pub const CONSTRAINT_NOT_VALIDATED: Rule = Rule {
+    name: "constraint_not_validated",
+    category: "integrity",
+    level: Level::Warning,
+    rationale: "A foreign key or check added NOT VALID (the safe way to add one to a large table) holds only for rows written since: until VALIDATE CONSTRAINT runs, older rows may break it, and the planner cannot rely on it.",
+    remediation: "ALTER TABLE ... VALIDATE CONSTRAINT: it scans the table under a lock that lets reads and writes go on.",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for constraint in table.constraints.iter().filter(|c| !c.validated && (c.kind == "f" || c.kind == "c")) {
+                let what = if constraint.kind == "f" { "foreign key" } else { "check constraint" };
+                report.on_relation(
+                    table,
+                    Some(&constraint.name),
+                    format!("{what} {} on {} was never validated", constraint.name, table.qualified()),
+                    json!({"constraint": constraint.name, "kind": constraint.kind}),
+                );
+                report.remedy(format!(
+                    "ALTER TABLE {} VALIDATE CONSTRAINT {};",
+                    table_sql(ctx, table),
+                    ctx.catalog.ident(&constraint.name)
+                ));
+            }
+        }
+    },
+};
+
 pub const UNLOGGED_TABLE: Rule = Rule {
     name: "unlogged_table",
     category: "integrity",
@@ -463,5 +489,21 @@ mod tests {
         let catalog = catalog(json!({"relations": [t, table("logged", &[("id", "int8", "bigint", true)])]}));
         assert_eq!(findings_of("invalid_index", &catalog), ["app.t.t_broken"]);
         assert_eq!(findings_of("unlogged_table", &catalog), ["app.t"]);
+    }
+
+    #[test]
+    fn constraints_added_not_valid_and_never_validated() {
+        let mut t = table("t", &[("id", "int8", "bigint", true), ("parent_id", "int8", "bigint", true)]);
+        t["constraints"] = json!([
+            {"name": "t_pkey", "kind": "p", "columns": [1]},
+            {"name": "t_parent_fkey", "kind": "f", "columns": [2], "validated": false},
+            {"name": "t_positive", "kind": "c", "validated": false},
+            {"name": "t_checked", "kind": "c", "validated": true},
+        ]);
+        let catalog = catalog(json!({"relations": [t]}));
+        assert_eq!(
+            findings_of("constraint_not_validated", &catalog),
+            ["app.t.t_parent_fkey", "app.t.t_positive"]
+        );
     }
 }

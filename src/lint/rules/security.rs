@@ -207,6 +207,51 @@ pub const FUNCTION_MUTABLE_SEARCH_PATH: Rule = Rule {
     },
 };
 
+/// The data-changing statements a function body runs, as keywords outside comments and strings.
+fn writes_in(body: &str) -> Vec<String> {
+    const WRITES: &[&str] = &["insert", "update", "delete", "truncate", "merge"];
+    let mut found: Vec<String> = confiture_core::seeds::resolvers::words(body)
+        .into_iter()
+        .map(|w| w.text)
+        .filter(|w| WRITES.contains(&w.as_str()))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+pub const PUBLIC_FUNCTION_WRITES_DATA: Rule = Rule {
+    name: "public_function_writes_data",
+    category: "security",
+    level: Level::Warning,
+    rationale: "A volatile function in schema public that writes data and that every role may execute is an open door: any account that connects can run those writes (with its own rights, or the owner's for SECURITY DEFINER), and public is where every role looks first.",
+    remediation: "Move it to a schema of its own and revoke EXECUTE from PUBLIC, granting it to the roles meant to call it.",
+    check: |ctx: &Context, report: &mut Report| {
+        let candidates = ctx.catalog.functions.iter().filter(|f| {
+            f.schema == "public" && f.public_execute && f.volatility == "v" && !f.trigger && !ctx.schema_excluded("public")
+        });
+        for function in candidates {
+            let writes = writes_in(function.body.as_deref().unwrap_or_default());
+            if writes.is_empty() {
+                continue;
+            }
+            report.add(
+                Site { schema: Some(&function.schema), object: &function.signature, object_type: "function", detail: None },
+                format!(
+                    "function {} in schema public writes data ({}) and every role may execute it",
+                    function.signature,
+                    writes.join(", ").to_uppercase()
+                ),
+                json!({"writes": writes, "security_definer": function.security_definer}),
+            );
+            report.remedy(format!(
+                "REVOKE EXECUTE ON FUNCTION {name} FROM PUBLIC; GRANT EXECUTE ON FUNCTION {name} TO <role>; -- and move it out of public",
+                name = function.sql_name
+            ));
+        }
+    },
+};
+
 pub const SECURITY_DEFINER_EXECUTABLE_BY_PUBLIC: Rule = Rule {
     name: "security_definer_executable_by_public",
     category: "security",
@@ -400,6 +445,18 @@ mod tests {
         assert_eq!(findings_of("security_definer_mutable_search_path", &catalog), ["app.app.risky()"]);
         assert_eq!(findings_of("security_definer_executable_by_public", &catalog), ["app.app.risky()"]);
         assert_eq!(findings_of("function_mutable_search_path", &catalog), ["app.app.invoker()"]);
+        let writer = |name: &str, body: &str, volatility: &str, trigger: bool| {
+            json!({"schema": "public", "signature": format!("{name}()"), "language": "plpgsql", "public_execute": true,
+                   "volatility": volatility, "trigger": trigger, "body": body})
+        };
+        let public = crate::lint::rules::testing::catalog(json!({"functions": [
+            writer("add_note", "BEGIN INSERT INTO note VALUES (1); END", "v", false),
+            writer("stamp", "BEGIN NEW.last_update = now(); UPDATE audit SET n = n + 1; RETURN NEW; END", "v", true),
+            writer("reader", "BEGIN RETURN (SELECT count(*) FROM note); END", "v", false),
+            writer("says_insert", "BEGIN RAISE NOTICE 'insert nothing'; -- update later\n END", "v", false),
+            writer("stable_insert", "SELECT 1 /* INSERT */", "s", false),
+        ]}));
+        assert_eq!(findings_of("public_function_writes_data", &public), ["public.add_note()"]);
         assert_eq!(findings_of("extension_in_public", &catalog), ["public.pgcrypto"]);
         assert_eq!(findings_of("extension_update_available", &catalog), ["extensions.citext"]);
         assert_eq!(findings_of("schema_create_by_public", &catalog), ["public"]);
