@@ -284,6 +284,9 @@ pub struct Policy {
     /// The roles it applies to; `public` is every role.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// USING or WITH CHECK folds to the constant true (`1 = 1`, `'a' = 'a'`, `true OR x`...).
+    #[serde(default)]
+    pub always_true: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

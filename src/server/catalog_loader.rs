@@ -167,7 +167,7 @@ pub fn load() -> spi::Result<Catalog> {
                 relations[i].indexes.push(index);
             }
         }
-        for (owner, policy) in
+        for (owner, mut policy, trees) in
             rows(client, include_str!("../catalog/sql/policies.sql"), Some(&oids), |row| {
                 Ok((
                     oid(row, 1)?,
@@ -178,10 +178,14 @@ pub fn load() -> spi::Result<Catalog> {
                         using: row.get::<String>(5)?,
                         with_check: row.get::<String>(6)?,
                         roles: row.get::<Vec<String>>(7)?.unwrap_or_default(),
+                        always_true: false,
                     },
+                    [row.get::<String>(8)?, row.get::<String>(9)?],
                 ))
             })?
         {
+            // Folded once the rows are read: folding runs in a subtransaction of its own.
+            policy.always_true = trees.iter().flatten().any(|tree| super::constant::folds_to_true(tree));
             if let Some(i) = attach(owner) {
                 relations[i].policies.push(policy);
             }

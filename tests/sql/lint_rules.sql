@@ -133,6 +133,18 @@ SELECT * FROM pg_temp.findings('rls_without_policy');
 SELECT * FROM pg_temp.findings('policy_always_true');
 ALTER POLICY readers ON vault USING (id > 0);
 SELECT * FROM pg_temp.findings('policy_always_true');
+-- Every spelling of true is folded as the planner would; a constant that raises is not true.
+CREATE POLICY ones ON vault FOR SELECT USING (1 = 1);
+CREATE POLICY letters ON vault FOR SELECT USING ('a' = 'a' AND NOT false);
+CREATE POLICY either ON vault FOR SELECT USING (true OR id > 0);
+CREATE POLICY broken ON vault FOR SELECT USING (1 / 0 = 1);
+CREATE POLICY real_check ON vault FOR SELECT USING (id = id);
+SELECT * FROM pg_temp.findings('policy_always_true');
+DROP POLICY ones ON vault;
+DROP POLICY letters ON vault;
+DROP POLICY either ON vault;
+DROP POLICY broken ON vault;
+DROP POLICY real_check ON vault;
 CREATE VIEW my_documents AS SELECT id FROM document;
 SELECT * FROM pg_temp.findings('view_bypasses_rls');
 ALTER VIEW my_documents SET (security_invoker = true);

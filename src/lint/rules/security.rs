@@ -137,7 +137,7 @@ pub const POLICY_ALWAYS_TRUE: Rule = Rule {
         for table in ctx.tables() {
             for policy in table.policies.iter().filter(|p| p.permissive) {
                 let always = |e: &Option<String>| e.as_deref().is_some_and(|e| e.trim() == "true");
-                if always(&policy.using) || always(&policy.with_check) {
+                if policy.always_true || always(&policy.using) || always(&policy.with_check) {
                     report.on_relation(
                         table,
                         Some(&policy.name),
