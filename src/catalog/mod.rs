@@ -131,6 +131,9 @@ pub struct Relation {
     /// PUBLIC may SELECT from it.
     #[serde(default)]
     pub public_select: bool,
+    /// Roles granted SELECT on it directly (`public` for PUBLIC), its owner aside.
+    #[serde(default)]
+    pub readers: Vec<String>,
     /// A few non-NULL values of the columns whose names suggest a secret, by column: what they
     /// hold tells a hash from a plain-text secret. Values are only looked at, never reported.
     #[serde(default)]

@@ -20,6 +20,7 @@ pub struct LintConfig {
     pub tenant: TenantConfig,
     pub secrets: SecretsConfig,
     pub personal_data: PersonalDataConfig,
+    pub exposure: ExposureConfig,
     pub indexes: IndexConfig,
     /// Return waived findings too, with waived = true.
     pub include_waived: bool,
@@ -58,6 +59,31 @@ pub struct TenantConfig {
 pub struct SecretsConfig {
     /// A column whose name contains one of these (case-insensitive) holds a secret.
     pub column_patterns: Vec<String>,
+}
+
+/// What an API (PostgREST, pg_graphql, Hasura...) or any client role reaches: relations of
+/// these schemas that one of these roles may SELECT directly (`public` is every role).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExposureConfig {
+    pub schemas: Vec<String>,
+    pub roles: Vec<String>,
+}
+
+impl Default for ExposureConfig {
+    fn default() -> Self {
+        Self { schemas: vec!["public".into()], roles: vec!["public".into()] }
+    }
+}
+
+impl ExposureConfig {
+    /// The exposure roles among `readers` (the roles granted SELECT), when `schema` is exposed.
+    pub fn exposed_to<'r>(&self, schema: &str, readers: &'r [String]) -> Vec<&'r str> {
+        if !self.schemas.iter().any(|s| s == schema) {
+            return vec![];
+        }
+        readers.iter().filter(|r| self.roles.contains(r)).map(String::as_str).collect()
+    }
 }
 
 #[derive(Debug, Deserialize)]

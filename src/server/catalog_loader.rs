@@ -86,6 +86,7 @@ pub fn load() -> spi::Result<Catalog> {
                 live_rows: if has_scans { row.get(12)? } else { None },
                 analyzed: flag(row, 13)?,
                 public_select: flag(row, 14)?,
+                readers: row.get::<Vec<String>>(15)?.unwrap_or_default(),
                 ..Relation::default()
             })
         })?;

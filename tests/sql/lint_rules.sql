@@ -250,6 +250,37 @@ SELECT * FROM pg_temp.findings('public_function_writes_data');
 DROP FUNCTION public.sign_guestbook(text);
 DROP TABLE public.guestbook;
 
+-- What an API reaches (by default: schema public, PUBLIC): tables without RLS, materialized
+-- views, foreign tables, views with their owner's rights.
+CREATE TABLE public.catalog_entry (id bigint PRIMARY KEY);
+GRANT SELECT ON public.catalog_entry TO PUBLIC;
+CREATE MATERIALIZED VIEW public.entry_count AS SELECT count(*) AS n FROM public.catalog_entry;
+GRANT SELECT ON public.entry_count TO PUBLIC;
+CREATE VIEW public.entries AS SELECT id FROM public.catalog_entry;
+GRANT SELECT ON public.entries TO PUBLIC;
+CREATE EXTENSION file_fdw SCHEMA lint_t;
+CREATE SERVER lint_files FOREIGN DATA WRAPPER file_fdw;
+CREATE FOREIGN TABLE public.imported (line text) SERVER lint_files OPTIONS (filename '/dev/null');
+GRANT SELECT ON public.imported TO PUBLIC;
+SELECT * FROM pg_temp.findings('table_exposed_without_rls');
+SELECT * FROM pg_temp.findings('materialized_view_exposed');
+SELECT * FROM pg_temp.findings('foreign_table_exposed');
+SELECT * FROM pg_temp.findings('security_definer_view_exposed');
+ALTER TABLE public.catalog_entry ENABLE ROW LEVEL SECURITY;
+REVOKE SELECT ON public.entry_count FROM PUBLIC;
+REVOKE SELECT ON public.imported FROM PUBLIC;
+ALTER VIEW public.entries SET (security_invoker = true);
+SELECT * FROM pg_temp.findings('table_exposed_without_rls');
+SELECT * FROM pg_temp.findings('materialized_view_exposed');
+SELECT * FROM pg_temp.findings('foreign_table_exposed');
+SELECT * FROM pg_temp.findings('security_definer_view_exposed');
+DROP FOREIGN TABLE public.imported;
+DROP SERVER lint_files;
+DROP EXTENSION file_fdw;
+DROP VIEW public.entries;
+DROP MATERIALIZED VIEW public.entry_count;
+DROP TABLE public.catalog_entry;
+
 -- Materialized views are named, commented and indexed as tables are.
 CREATE MATERIALIZED VIEW "Summary" AS SELECT 1 AS id;
 CREATE INDEX summary_a ON "Summary" (id);

@@ -19,7 +19,11 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        pg_stat_get_live_tuples(c.oid),
        pg_stat_get_last_analyze_time(c.oid) IS NOT NULL OR pg_stat_get_last_autoanalyze_time(c.oid) IS NOT NULL,
        -- Every role may read it (SELECT granted to PUBLIC, on the table).
-       pg_catalog.has_table_privilege('public', c.oid, 'SELECT')
+       pg_catalog.has_table_privilege('public', c.oid, 'SELECT'),
+       -- The roles granted SELECT on it directly (public for PUBLIC), the owner aside.
+       ARRAY(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END
+               FROM pg_catalog.aclexplode(c.relacl) AS a
+              WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')

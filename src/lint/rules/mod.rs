@@ -2,6 +2,7 @@
 //! `confiture.lint_rules()` lists it and docs/lint.md documents every entry.
 
 mod documentation;
+mod exposure;
 mod integrity;
 mod maintenance;
 mod naming;
@@ -53,6 +54,10 @@ pub static ALL: &[Rule] = &[
     maintenance::TABLE_NEVER_ANALYZED,
     maintenance::XID_WRAPAROUND_RISK,
     privacy::PERSONAL_DATA_READABLE_BY_PUBLIC,
+    exposure::TABLE_EXPOSED_WITHOUT_RLS,
+    exposure::MATERIALIZED_VIEW_EXPOSED,
+    exposure::FOREIGN_TABLE_EXPOSED,
+    exposure::SECURITY_DEFINER_VIEW_EXPOSED,
 ];
 
 #[cfg(test)]

@@ -1,0 +1,151 @@
+//! What the roles an API uses can read directly (`exposure.schemas` and `exposure.roles`,
+//! default: schema public and every role): relations that no row-level security guards.
+
+use crate::catalog::Relation;
+use crate::lint::{Context, Level, Report, Rule};
+use serde_json::json;
+
+/// The exposure roles that may SELECT `relation` directly, when its schema is exposed.
+fn exposed_to<'a>(ctx: &Context, relation: &'a Relation) -> Vec<&'a str> {
+    ctx.config.exposure.exposed_to(&relation.schema, &relation.readers)
+}
+
+fn report_exposed(report: &mut Report, relation: &Relation, roles: &[&str], why: &str, fix: String) {
+    report.on_relation(
+        relation,
+        None,
+        format!("{} {} is readable by {} {why}", relation.noun(), relation.qualified(), roles.join(", ")),
+        json!({"roles": roles}),
+    );
+    report.remedy(fix);
+}
+
+pub const TABLE_EXPOSED_WITHOUT_RLS: Rule = Rule {
+    name: "table_exposed_without_rls",
+    category: "security",
+    level: Level::Warning,
+    rationale: "A table of an exposed schema that an API role may SELECT, without row-level security, shows every row to every caller of that API.",
+    remediation: "Enable row-level security with policies for the API roles, or revoke their SELECT.",
+    check: |ctx: &Context, report: &mut Report| {
+        for table in ctx.tables().filter(|t| !t.rls_enabled) {
+            let roles = exposed_to(ctx, table);
+            if roles.is_empty() {
+                continue;
+            }
+            let name = ctx.catalog.sql_name(&table.schema, &table.name);
+            let fix = format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY; -- then CREATE POLICY ... for {}", roles.join(", "));
+            report_exposed(report, table, &roles, "without row-level security", fix);
+        }
+    },
+};
+
+pub const MATERIALIZED_VIEW_EXPOSED: Rule = Rule {
+    name: "materialized_view_exposed",
+    category: "security",
+    level: Level::Warning,
+    rationale: "A materialized view has no row-level security and is filled with its owner's rights: an API role that may SELECT it sees every row it holds, whatever the policies of the tables it was built from.",
+    remediation: "Revoke SELECT from the API roles, or move the materialized view to a schema the API does not expose.",
+    check: |ctx: &Context, report: &mut Report| {
+        for view in ctx.views().filter(|v| v.kind == "m") {
+            let roles = exposed_to(ctx, view);
+            if roles.is_empty() {
+                continue;
+            }
+            let fix = format!(
+                "REVOKE SELECT ON {} FROM {};",
+                ctx.catalog.sql_name(&view.schema, &view.name),
+                roles.iter().map(|r| if *r == "public" { "PUBLIC".to_string() } else { ctx.catalog.ident(r) }).collect::<Vec<_>>().join(", ")
+            );
+            report_exposed(report, view, &roles, "and has no row-level security", fix);
+        }
+    },
+};
+
+pub const FOREIGN_TABLE_EXPOSED: Rule = Rule {
+    name: "foreign_table_exposed",
+    category: "security",
+    level: Level::Warning,
+    rationale: "A foreign table has no row-level security: an API role that may SELECT it reads the remote data with the user mapping's rights.",
+    remediation: "Revoke SELECT from the API roles, or move the foreign table to a schema the API does not expose.",
+    check: |ctx: &Context, report: &mut Report| {
+        let foreign = ctx.catalog.relations.iter().filter(|r| r.kind == "f" && !ctx.config.excludes(&r.schema, &r.name));
+        for table in foreign {
+            let roles = exposed_to(ctx, table);
+            if roles.is_empty() {
+                continue;
+            }
+            let fix = format!(
+                "REVOKE SELECT ON {} FROM {};",
+                ctx.catalog.sql_name(&table.schema, &table.name),
+                roles.iter().map(|r| if *r == "public" { "PUBLIC".to_string() } else { ctx.catalog.ident(r) }).collect::<Vec<_>>().join(", ")
+            );
+            report_exposed(report, table, &roles, "and has no row-level security", fix);
+        }
+    },
+};
+
+pub const SECURITY_DEFINER_VIEW_EXPOSED: Rule = Rule {
+    name: "security_definer_view_exposed",
+    category: "security",
+    level: Level::Warning,
+    rationale: "A view without security_invoker reads its tables with its owner's rights: an API role that may SELECT it bypasses the grants and row-level security of those tables.",
+    remediation: "Set security_invoker on the view (PostgreSQL 15+), or revoke SELECT from the API roles.",
+    check: |ctx: &Context, report: &mut Report| {
+        for view in ctx.views().filter(|v| v.kind == "v" && !v.security_invoker) {
+            let roles = exposed_to(ctx, view);
+            if roles.is_empty() {
+                continue;
+            }
+            let fix = format!("ALTER VIEW {} SET (security_invoker = true);", ctx.catalog.sql_name(&view.schema, &view.name));
+            report_exposed(report, view, &roles, "and runs with its owner's rights", fix);
+        }
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::rules::testing::{catalog, findings_of, findings_with, table};
+    use serde_json::json;
+
+    fn relation(
+        name: &str,
+        kind: &str,
+        schema: &str,
+        readers: &[&str],
+        extra: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut r = table(name, &[("id", "int8", "bigint", true)]);
+        r["kind"] = json!(kind);
+        r["schema"] = json!(schema);
+        r["readers"] = json!(readers);
+        for (key, value) in extra.as_object().unwrap() {
+            r[key] = value.clone();
+        }
+        r
+    }
+
+    #[test]
+    fn relations_an_api_role_reads_directly() {
+        let catalog = catalog(json!({"relations": [
+            relation("open", "r", "public", &["public"], json!({})),
+            relation("guarded", "r", "public", &["public"], json!({"rls_enabled": true})),
+            relation("private", "r", "public", &[], json!({})),
+            relation("elsewhere", "r", "internal", &["public"], json!({})),
+            relation("totals", "m", "public", &["public"], json!({})),
+            relation("remote", "f", "public", &["public"], json!({})),
+            relation("definer_view", "v", "public", &["public"], json!({})),
+            relation("invoker_view", "v", "public", &["public"], json!({"security_invoker": true})),
+            relation("api_table", "r", "api", &["web_anon"], json!({})),
+        ]}));
+        assert_eq!(findings_of("table_exposed_without_rls", &catalog), ["public.open"]);
+        assert_eq!(findings_of("materialized_view_exposed", &catalog), ["public.totals"]);
+        assert_eq!(findings_of("foreign_table_exposed", &catalog), ["public.remote"]);
+        assert_eq!(findings_of("security_definer_view_exposed", &catalog), ["public.definer_view"]);
+        let api = findings_with(
+            "table_exposed_without_rls",
+            &catalog,
+            json!({"exposure": {"schemas": ["api"], "roles": ["web_anon"]}}),
+        );
+        assert_eq!(api, ["api.api_table"]);
+    }
+}
