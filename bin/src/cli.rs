@@ -201,7 +201,7 @@ pub enum MigrateAction {
         /// Roll back every migration newer than this version (which stays applied), instead of --steps.
         #[arg(long, conflicts_with = "steps")]
         to: Option<String>,
-        /// Print what would be rolled back, run nothing.
+        /// Run the down scripts in a transaction that is rolled back, and report them.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
@@ -213,7 +213,7 @@ pub enum MigrateAction {
         revision: String,
         #[command(flatten)]
         target: MigrateTarget,
-        /// Print what would be rolled back, run nothing.
+        /// Run the down scripts in a transaction that is rolled back, and report them.
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
