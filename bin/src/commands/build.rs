@@ -79,6 +79,7 @@ pub struct Applied {
 }
 
 pub fn run(project: &Path, options: &BuildOptions) -> Result<BuildReport> {
+    let started = std::time::Instant::now();
     let environment = config::load(project, options.env)?;
     let names = discover::discover(project, &environment)?;
     let sources = discover::read_sources(project, &names)?;
@@ -87,7 +88,6 @@ pub fn run(project: &Path, options: &BuildOptions) -> Result<BuildReport> {
         .output
         .clone()
         .unwrap_or_else(|| project.join("db/generated").join(format!("schema_{}.sql", environment.name)));
-    let started = std::time::Instant::now();
     let concatenation = discover::concatenate(&environment.name, &hash, &sources);
     write_output(&output, &concatenation)?;
     let applied = if options.apply || options.fresh {
