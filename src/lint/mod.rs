@@ -6,7 +6,7 @@ pub mod custom;
 pub mod rules;
 pub mod run;
 
-use crate::catalog::{Catalog, Relation};
+use crate::catalog::{Catalog, Function, Relation};
 use config::LintConfig;
 
 pub use confiture_core::lint::{Finding, Level};
@@ -109,6 +109,17 @@ impl Report<'_> {
     }
 
     /// A finding on a table (or a column of it, with `detail`).
+    /// A finding about a function, named by its signature.
+    pub fn on_function(&mut self, function: &Function, message: String, metadata: serde_json::Value) {
+        let site = Site {
+            schema: Some(&function.schema),
+            object: &function.signature,
+            object_type: "function",
+            detail: None,
+        };
+        self.add(site, message, metadata);
+    }
+
     pub fn on_relation(
         &mut self,
         relation: &Relation,

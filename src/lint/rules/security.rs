@@ -165,8 +165,8 @@ pub const SECURITY_DEFINER_MUTABLE_SEARCH_PATH: Rule = Rule {
         for function in ctx.catalog.functions.iter().filter(|f| f.security_definer && !ctx.schema_excluded(&f.schema)) {
             let pinned = function.config.iter().flatten().any(|setting| setting.starts_with("search_path="));
             if !pinned {
-                report.add(
-                    Site { schema: Some(&function.schema), object: &function.signature, object_type: "function", detail: None },
+                report.on_function(
+                    function,
                     format!("SECURITY DEFINER function {} does not set search_path", function.signature),
                     json!({"language": function.language}),
                 );
@@ -193,8 +193,8 @@ pub const FUNCTION_MUTABLE_SEARCH_PATH: Rule = Rule {
             if function.config.iter().flatten().any(|setting| setting.starts_with("search_path=")) {
                 continue;
             }
-            report.add(
-                Site { schema: Some(&function.schema), object: &function.signature, object_type: "function", detail: None },
+            report.on_function(
+                function,
                 format!("function {} does not set search_path", function.signature),
                 json!({"language": function.language}),
             );
@@ -235,8 +235,8 @@ pub const PUBLIC_FUNCTION_WRITES_DATA: Rule = Rule {
             if writes.is_empty() {
                 continue;
             }
-            report.add(
-                Site { schema: Some(&function.schema), object: &function.signature, object_type: "function", detail: None },
+            report.on_function(
+                function,
                 format!(
                     "function {} in schema public writes data ({}) and every role may execute it",
                     function.signature,
@@ -261,8 +261,8 @@ pub const SECURITY_DEFINER_EXECUTABLE_BY_PUBLIC: Rule = Rule {
     check: |ctx: &Context, report: &mut Report| {
         let exposed = ctx.catalog.functions.iter().filter(|f| f.security_definer && f.public_execute);
         for function in exposed.filter(|f| !ctx.schema_excluded(&f.schema)) {
-            report.add(
-                Site { schema: Some(&function.schema), object: &function.signature, object_type: "function", detail: None },
+            report.on_function(
+                function,
                 format!("SECURITY DEFINER function {} is executable by PUBLIC", function.signature),
                 json!({"language": function.language}),
             );
