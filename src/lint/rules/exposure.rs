@@ -10,6 +10,19 @@ fn exposed_to<'a>(ctx: &Context, relation: &'a Relation) -> Vec<&'a str> {
     ctx.config.exposure.exposed_to(&relation.schema, &relation.readers)
 }
 
+/// `REVOKE SELECT ON relation FROM role, ...` (`public` written as the PUBLIC keyword).
+fn revoke_select(ctx: &Context, relation: &Relation, roles: &[&str]) -> String {
+    let grantees: Vec<String> = roles
+        .iter()
+        .map(|r| if *r == "public" { "PUBLIC".to_string() } else { ctx.catalog.ident(r) })
+        .collect();
+    format!(
+        "REVOKE SELECT ON {} FROM {};",
+        ctx.catalog.sql_name(&relation.schema, &relation.name),
+        grantees.join(", ")
+    )
+}
+
 fn report_exposed(report: &mut Report, relation: &Relation, roles: &[&str], why: &str, fix: String) {
     report.on_relation(
         relation,
@@ -51,11 +64,7 @@ pub const MATERIALIZED_VIEW_EXPOSED: Rule = Rule {
             if roles.is_empty() {
                 continue;
             }
-            let fix = format!(
-                "REVOKE SELECT ON {} FROM {};",
-                ctx.catalog.sql_name(&view.schema, &view.name),
-                roles.iter().map(|r| if *r == "public" { "PUBLIC".to_string() } else { ctx.catalog.ident(r) }).collect::<Vec<_>>().join(", ")
-            );
+            let fix = revoke_select(ctx, view, &roles);
             report_exposed(report, view, &roles, "and has no row-level security", fix);
         }
     },
@@ -74,11 +83,7 @@ pub const FOREIGN_TABLE_EXPOSED: Rule = Rule {
             if roles.is_empty() {
                 continue;
             }
-            let fix = format!(
-                "REVOKE SELECT ON {} FROM {};",
-                ctx.catalog.sql_name(&table.schema, &table.name),
-                roles.iter().map(|r| if *r == "public" { "PUBLIC".to_string() } else { ctx.catalog.ident(r) }).collect::<Vec<_>>().join(", ")
-            );
+            let fix = revoke_select(ctx, table, &roles);
             report_exposed(report, table, &roles, "and has no row-level security", fix);
         }
     },
