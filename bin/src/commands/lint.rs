@@ -214,14 +214,20 @@ pub fn table(findings: &[Finding]) -> String {
     table.to_string()
 }
 
+/// Where the environment's schema files create each object, to place findings (best effort:
+/// files that cannot be read place nothing).
+fn creations_of(project: &Path, environment: &Environment) -> discover::Creations {
+    let sources = discover::discover(project, environment)
+        .and_then(|names| discover::read_sources(project, &names))
+        .unwrap_or_default();
+    discover::Creations::of(&sources)
+}
+
 /// SARIF 2.1.0 for code-scanning tools. Each result carries the object as a logical location
 /// and, as physical location, the first schema file line that creates an object of that name
 /// (best effort; the environment file when none does), since code-scanning UIs want a file.
 pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
-    let sources = discover::discover(project, &report.environment)
-        .and_then(|names| discover::read_sources(project, &names))
-        .unwrap_or_default();
-    let creations = discover::Creations::of(&sources);
+    let creations = creations_of(project, &report.environment);
     let env_file = match &report.environment.file {
         Some(file) => file.strip_prefix(project).unwrap_or(file).to_string_lossy().replace('\\', "/"),
         None => "db/environments".to_string(),
@@ -295,16 +301,14 @@ pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: F
     }
     match format {
         Format::Json => {
-            let sources = discover::discover(project, &report.environment)
-                .and_then(|names| discover::read_sources(project, &names))
-                .unwrap_or_default();
+            let creations = creations_of(project, &report.environment);
             let threshold = fail_on.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
             let failed = fails(&report.findings, fail_on);
             let json = lint_json::report(
                 &report.environment.name,
                 &report.findings,
                 &report.scope,
-                &sources,
+                &creations,
                 &threshold,
                 failed,
             );

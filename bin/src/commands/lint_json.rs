@@ -3,7 +3,7 @@
 //! scripts read ours, and confiture's own rows beside them (`findings`: every column of
 //! lint_schema(), cache keys and metadata included).
 
-use crate::discover::{Creations, SourceFile};
+use crate::discover::Creations;
 use confiture_core::lint::{Finding, Level};
 use serde_json::{json, Value};
 
@@ -15,16 +15,15 @@ pub struct Scope {
     pub milliseconds: u64,
 }
 
-/// `sources` (the schema files) place each finding at the first CREATE naming its object.
+/// `creations` (from the schema files) place each finding at the first CREATE naming its object.
 pub fn report(
     schema_name: &str,
     findings: &[Finding],
     scope: &Scope,
-    sources: &[SourceFile],
+    creations: &Creations,
     threshold: &str,
     failed: bool,
 ) -> Value {
-    let creations = Creations::of(sources);
     let shown: Vec<_> = findings.iter().filter(|f| !f.waived).collect();
     let count = |level: Level| shown.iter().filter(|f| f.level == level).count();
     let items: Vec<Value> = shown
