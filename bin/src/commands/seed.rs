@@ -53,22 +53,19 @@ fn connect(
     Ok((environment, target, client))
 }
 
-fn database_failure(error: postgres::Error, target: &Target) -> Failure {
-    Failure::from_postgres(error, &target.description)
-}
-
+/// Validate the seed `files` (as `discover` reads them) at levels 1 to `level`.
 pub fn validate(
     project: &Path,
+    files: &[SourceFile],
     env: Option<&str>,
     url: Option<&str>,
     level: i32,
     offline: bool,
 ) -> Result<Vec<Finding>> {
-    let files = discover(project)?;
     let environment = config::load(project, env)?;
     // Levels 1-3 need no server: without a URL (a pre-commit hook) they run offline.
     let url = match config::find_database_url(&environment, url) {
-        Ok(_) if offline => return crate::offline::validate_seeds(project, &environment, &files, level),
+        Ok(_) if offline => return crate::offline::validate_seeds(project, &environment, files, level),
         Ok(url) => url,
         Err(_) if offline || level <= 3 => {
             if !offline {
@@ -76,21 +73,22 @@ pub fn validate(
                     "note: no database URL: seed levels 1-{level} checked offline, against the schema files"
                 );
             }
-            return crate::offline::validate_seeds(project, &environment, &files, level);
+            return crate::offline::validate_seeds(project, &environment, files, level);
         }
         Err(_) => config::database_url(&environment, None)?,
     };
     let target = Target::parse(&url)?;
     let mut client = target.connect()?;
     let settings = environment.seeds.clone().unwrap_or_else(|| serde_json::json!({}));
-    let (names, texts): (Vec<String>, Vec<String>) = files.into_iter().map(|f| (f.name, f.text)).unzip();
+    let (names, texts): (Vec<&str>, Vec<&str>) =
+        files.iter().map(|f| (f.name.as_str(), f.text.as_str())).unzip();
     let query = format!(
         "SELECT {} FROM confiture.validate_seeds($1, $2, $3, $4::text::jsonb)",
         columns::SEED_FINDING.join(", ")
     );
     let rows = client
         .query(&query, &[&level, &texts, &names, &settings.to_string()])
-        .map_err(|e| database_failure(e, &target))?;
+        .map_err(|e| Failure::from_postgres(e, &target.description))?;
     rows.iter()
         .map(|row| {
             let severity: String = row.get("severity");
@@ -127,7 +125,7 @@ pub fn apply(
     );
     let rows = client
         .query(&query, &[&texts, &names, &continue_on_error])
-        .map_err(|e| database_failure(e, &target))?;
+        .map_err(|e| Failure::from_postgres(e, &target.description))?;
     Ok(rows
         .iter()
         .map(|row| Applied {
@@ -141,16 +139,12 @@ pub fn apply(
         .collect())
 }
 
-/// The seed files validate reads, by name.
-fn files_scanned(project: &Path) -> Result<Vec<String>> {
-    Ok(discover(project)?.into_iter().map(|f| f.name).collect())
-}
-
 /// `seed validate --format json`: the Python confiture's keys (`violations` with `pattern`,
 /// `severity`, `file_path`, `line_number`...; `violation_count`, `files_scanned`,
 /// `has_violations`, `violations_by_severity`, `ok`, `command`, `parser`) with confiture's
 /// findings beside them.
-fn python_report(findings: &[Finding], scanned: &[String]) -> serde_json::Value {
+fn python_report(findings: &[Finding], scanned: &[SourceFile]) -> serde_json::Value {
+    let scanned: Vec<&str> = scanned.iter().map(|f| f.name.as_str()).collect();
     let violation = |f: &Finding| {
         serde_json::json!({
             "pattern": f.code, "severity": f.severity.as_str().to_uppercase(), "message": f.message,
@@ -279,8 +273,9 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
     match action {
         SeedAction::Validate { target, level, offline } => {
             let spinner = Spinner::start(format!("validating seeds at level {level}"));
-            let findings =
-                validate(project, target.env.as_deref(), target.database_url.as_deref(), level, offline)?;
+            let files = discover(project)?;
+            let (env, url) = (target.env.as_deref(), target.database_url.as_deref());
+            let findings = validate(project, &files, env, url, level, offline)?;
             spinner.finish();
             match format {
                 Format::Table => out!("{}", findings_table(&findings)),
@@ -301,7 +296,7 @@ pub fn command(project: &Path, format: Format, action: SeedAction) -> Result<u8>
                     out!("{}", crate::output::csv(&header, rows).trim_end());
                 }
                 _ => {
-                    let json = python_report(&findings, &files_scanned(project)?);
+                    let json = python_report(&findings, &files);
                     out!("{}", serde_json::to_string_pretty(&json).expect("serializable"))
                 }
             }
