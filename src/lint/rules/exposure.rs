@@ -5,11 +5,6 @@ use crate::catalog::Relation;
 use crate::lint::{Context, Level, Report, Rule};
 use serde_json::json;
 
-/// The exposure roles that may SELECT `relation` directly, when its schema is exposed.
-fn exposed_to<'a>(ctx: &Context, relation: &'a Relation) -> Vec<&'a str> {
-    ctx.config.exposure.exposed_to(&relation.schema, &relation.readers)
-}
-
 /// `REVOKE SELECT ON relation FROM role, ...` (`public` written as the PUBLIC keyword).
 fn revoke_select(ctx: &Context, relation: &Relation, roles: &[&str]) -> String {
     let grantees: Vec<String> = roles
@@ -23,14 +18,28 @@ fn revoke_select(ctx: &Context, relation: &Relation, roles: &[&str]) -> String {
     )
 }
 
-fn report_exposed(report: &mut Report, relation: &Relation, roles: &[&str], why: &str, fix: String) {
-    report.on_relation(
-        relation,
-        None,
-        format!("{} {} is readable by {} {why}", relation.noun(), relation.qualified(), roles.join(", ")),
-        json!({"roles": roles}),
-    );
-    report.remedy(fix);
+/// Report each of `relations` that an exposure role may SELECT directly, when its schema is
+/// exposed, saying `why` that matters; `fix` writes the remediation for it and those roles.
+fn report_exposed<'a>(
+    ctx: &Context,
+    report: &mut Report,
+    relations: impl Iterator<Item = &'a Relation>,
+    why: &str,
+    fix: impl Fn(&Relation, &[&str]) -> String,
+) {
+    for relation in relations {
+        let roles = ctx.config.exposure.exposed_to(&relation.schema, &relation.readers);
+        if roles.is_empty() {
+            continue;
+        }
+        report.on_relation(
+            relation,
+            None,
+            format!("{} {} is readable by {} {why}", relation.noun(), relation.qualified(), roles.join(", ")),
+            json!({"roles": roles}),
+        );
+        report.remedy(fix(relation, &roles));
+    }
 }
 
 pub const TABLE_EXPOSED_WITHOUT_RLS: Rule = Rule {
@@ -40,15 +49,11 @@ pub const TABLE_EXPOSED_WITHOUT_RLS: Rule = Rule {
     rationale: "A table of an exposed schema that an API role may SELECT, without row-level security, shows every row to every caller of that API.",
     remediation: "Enable row-level security with policies for the API roles, or revoke their SELECT.",
     check: |ctx: &Context, report: &mut Report| {
-        for table in ctx.tables().filter(|t| !t.rls_enabled) {
-            let roles = exposed_to(ctx, table);
-            if roles.is_empty() {
-                continue;
-            }
+        let tables = ctx.tables().filter(|t| !t.rls_enabled);
+        report_exposed(ctx, report, tables, "without row-level security", |table, roles| {
             let name = ctx.catalog.sql_name(&table.schema, &table.name);
-            let fix = format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY; -- then CREATE POLICY ... for {}", roles.join(", "));
-            report_exposed(report, table, &roles, "without row-level security", fix);
-        }
+            format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY; -- then CREATE POLICY ... for {}", roles.join(", "))
+        });
     },
 };
 
@@ -59,14 +64,8 @@ pub const MATERIALIZED_VIEW_EXPOSED: Rule = Rule {
     rationale: "A materialized view has no row-level security and is filled with its owner's rights: an API role that may SELECT it sees every row it holds, whatever the policies of the tables it was built from.",
     remediation: "Revoke SELECT from the API roles, or move the materialized view to a schema the API does not expose.",
     check: |ctx: &Context, report: &mut Report| {
-        for view in ctx.views().filter(|v| v.kind == "m") {
-            let roles = exposed_to(ctx, view);
-            if roles.is_empty() {
-                continue;
-            }
-            let fix = revoke_select(ctx, view, &roles);
-            report_exposed(report, view, &roles, "and has no row-level security", fix);
-        }
+        let views = ctx.views().filter(|v| v.kind == "m");
+        report_exposed(ctx, report, views, "and has no row-level security", |view, roles| revoke_select(ctx, view, roles));
     },
 };
 
@@ -78,14 +77,9 @@ pub const FOREIGN_TABLE_EXPOSED: Rule = Rule {
     remediation: "Revoke SELECT from the API roles, or move the foreign table to a schema the API does not expose.",
     check: |ctx: &Context, report: &mut Report| {
         let foreign = ctx.catalog.relations.iter().filter(|r| r.kind == "f" && !ctx.config.excludes(&r.schema, &r.name));
-        for table in foreign {
-            let roles = exposed_to(ctx, table);
-            if roles.is_empty() {
-                continue;
-            }
-            let fix = revoke_select(ctx, table, &roles);
-            report_exposed(report, table, &roles, "and has no row-level security", fix);
-        }
+        report_exposed(ctx, report, foreign, "and has no row-level security", |table, roles| {
+            revoke_select(ctx, table, roles)
+        });
     },
 };
 
@@ -96,14 +90,10 @@ pub const SECURITY_DEFINER_VIEW_EXPOSED: Rule = Rule {
     rationale: "A view without security_invoker reads its tables with its owner's rights: an API role that may SELECT it bypasses the grants and row-level security of those tables.",
     remediation: "Set security_invoker on the view (PostgreSQL 15+), or revoke SELECT from the API roles.",
     check: |ctx: &Context, report: &mut Report| {
-        for view in ctx.views().filter(|v| v.kind == "v" && !v.security_invoker) {
-            let roles = exposed_to(ctx, view);
-            if roles.is_empty() {
-                continue;
-            }
-            let fix = format!("ALTER VIEW {} SET (security_invoker = true);", ctx.catalog.sql_name(&view.schema, &view.name));
-            report_exposed(report, view, &roles, "and runs with its owner's rights", fix);
-        }
+        let views = ctx.views().filter(|v| v.kind == "v" && !v.security_invoker);
+        report_exposed(ctx, report, views, "and runs with its owner's rights", |view, _| {
+            format!("ALTER VIEW {} SET (security_invoker = true);", ctx.catalog.sql_name(&view.schema, &view.name))
+        });
     },
 };
 
