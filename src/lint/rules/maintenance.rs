@@ -19,7 +19,7 @@ pub const TABLE_NEVER_ANALYZED: Rule = Rule {
     rationale: "Without statistics the planner guesses row counts and value distributions, and picks plans for a table that does not exist: a table with rows that was never analyzed (autovacuum off, or a bulk load since) gets bad plans.",
     remediation: "ANALYZE the table, and check that autovacuum runs on it.",
     check: |ctx: &Context, report: &mut Report| {
-        for table in ctx.tables().chain(ctx.views().filter(|v| v.kind == "m")) {
+        for table in ctx.stored() {
             let rows = table.live_rows.unwrap_or(0);
             if table.analyzed || rows < NEVER_ANALYZED_MIN_ROWS {
                 continue;
@@ -42,7 +42,7 @@ pub const XID_WRAPAROUND_RISK: Rule = Rule {
     rationale: "At 2^31 transaction IDs of age PostgreSQL stops accepting writes to protect the data; a table past a billion has not been frozen for a very long time (a long transaction, a stale replication slot or prepared transaction, or a vacuum that keeps failing).",
     remediation: "Find what holds back the freeze horizon (old transactions, replication slots, prepared transactions), then VACUUM (FREEZE) the table.",
     check: |ctx: &Context, report: &mut Report| {
-        for table in ctx.tables().chain(ctx.views().filter(|v| v.kind == "m")) {
+        for table in ctx.stored() {
             let Some(age) = table.xid_age.filter(|age| *age > XID_AGE_LIMIT) else { continue };
             let percent = age as f64 * 100.0 / 2_147_483_648.0;
             report.on_relation(
