@@ -332,7 +332,7 @@ pub struct Function {
     /// Returns trigger: called by triggers only, never directly.
     #[serde(default)]
     pub trigger: bool,
-    /// The source of a SQL or PL/pgSQL function.
+    /// The source of a SQL or PL/pgSQL function in schema public (the only ones a rule reads).
     pub body: Option<String>,
 }
 

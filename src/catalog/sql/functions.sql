@@ -8,8 +8,9 @@ SELECT n.nspname::text, format('%s(%s)', p.proname, oidvectortypes(p.proargtypes
        p.prosqlbody IS NOT NULL,
        p.provolatile::text,
        p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype,
-       -- The body of what is read as SQL text (C functions' prosrc is a symbol name).
-       CASE WHEN l.lanname IN ('sql', 'plpgsql') THEN p.prosrc END
+       -- The body, read as SQL text by public_function_writes_data, which looks at schema public
+       -- only: other bodies are not loaded (C functions' prosrc is a symbol name anyway).
+       CASE WHEN l.lanname IN ('sql', 'plpgsql') AND n.nspname = 'public' THEN p.prosrc END
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
