@@ -321,16 +321,24 @@ impl SchemaFiles {
 }
 
 impl super::drift::Relations for SchemaFiles {
-    /// By the search path of a session (public), as the server's analysis resolves names.
     fn find(&self, schema: &str, table: &str) -> Option<&Table> {
-        let schema = if schema.is_empty() { "public" } else { schema };
-        self.tables.get(&(schema.to_string(), table.to_string()))
+        self.tables.get(&(session_schema(schema).to_string(), table.to_string()))
+    }
+}
+
+/// Where an unqualified name (schema "") resolves in a session, as the server resolves the
+/// seeds' targets and the resolvers' names: the default search path's public.
+fn session_schema(schema: &str) -> &str {
+    if schema.is_empty() {
+        "public"
+    } else {
+        schema
     }
 }
 
 impl Catalog for SchemaFiles {
     fn schema_of(&mut self, schema: Option<&str>, table: &str) -> Option<String> {
-        let schema = schema.unwrap_or("public");
+        let schema = session_schema(schema.unwrap_or(""));
         self.tables.contains_key(&(schema.to_string(), table.to_string())).then(|| schema.to_string())
     }
 
