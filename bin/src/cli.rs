@@ -72,6 +72,12 @@ pub enum Command {
         #[command(subcommand)]
         action: SeedAction,
     },
+    /// Compare two schemas and print the statements that turn the first into the second, in
+    /// dependency order with their hazards (exit 0 identical, 1 different).
+    Diff {
+        #[command(flatten)]
+        args: DiffArgs,
+    },
     /// Lint the environment's database with confiture.lint_schema().
     Lint {
         /// The environment: db/environments/<env>.yaml (its `lint:` section is the configuration).
@@ -103,6 +109,34 @@ pub enum Command {
         #[arg(long, requires = "baseline")]
         write_baseline: bool,
     },
+}
+
+#[derive(clap::Args)]
+pub struct DiffArgs {
+    /// The environment: db/environments/<env>.yaml (default: local, if that file exists).
+    #[arg(short = 'e', long)]
+    pub env: Option<String>,
+    /// The schema as it is: an environment name or a database URL (default: the environment's
+    /// database).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The schema as it should be: an environment name, a database URL, or `schema` (the
+    /// environment's DDL files, built into a scratch database).
+    #[arg(long, default_value = "schema")]
+    pub to: String,
+    /// Only these schemas (repeat or comma-separate; default: every user schema).
+    #[arg(long = "schema", value_delimiter = ',')]
+    pub schemas: Vec<String>,
+    /// Hazards the plan may carry (comma list, or `all`): deletes_data is refused otherwise.
+    #[arg(long, value_delimiter = ',')]
+    pub allow_hazards: Vec<String>,
+    /// Plain statements instead of the online patterns (CONCURRENTLY, NOT VALID + VALIDATE).
+    #[arg(long)]
+    pub no_online: bool,
+    /// Apply the plan to a scratch copy of the source schema and require the result to equal
+    /// the target.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 #[derive(Subcommand)]
@@ -250,5 +284,13 @@ pub enum MigrateAction {
     New {
         /// lower_snake_case name.
         name: String,
+    },
+    /// Write the migration that brings the environment's database to its DDL files
+    /// (up: database to files; down: files to database), from the schema diff.
+    Generate {
+        /// lower_snake_case name.
+        name: String,
+        #[command(flatten)]
+        args: DiffArgs,
     },
 }

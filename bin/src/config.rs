@@ -90,6 +90,8 @@ pub struct Environment {
     pub lock_timeout_ms: Option<u64>,
     /// `migration.locking.enabled` (default true): false is `--no-lock`.
     pub locking: bool,
+    /// Declared renames for `diff` (`renames:` of {kind, from, to}).
+    pub renames: Vec<confiture_core::diff::Rename>,
     /// The file it was read from, for messages; `None` when no file was read.
     pub file: Option<PathBuf>,
 }
@@ -110,6 +112,7 @@ impl Environment {
             tracking_table: "tb_confiture".into(),
             lock_timeout_ms: None,
             locking: true,
+            renames: Vec::new(),
             file: None,
         }
     }
@@ -219,6 +222,10 @@ pub fn parse(text: &str, default_name: &str, file: &Path) -> Result<(Environment
             "allow_reset" => environment.allow_reset = value.as_bool().ok_or_else(|| failure(at(": expected true or false")))?,
             "lint" => environment.lint = Some(lint_block(value, &mut warnings).map_err(|e| failure(at(&e)))?),
             "seeds" => environment.seeds = Some(to_json(value).map_err(|e| failure(at(&e)))?),
+            "renames" => {
+                environment.renames = serde_yaml_ng::from_value(value.clone())
+                    .map_err(|e| failure(at(&format!(": expected a list of {{kind, from, to}}: {e}"))))?
+            }
             "build" => environment.file_order = build_block(value, &mut warnings).map_err(|e| failure(at(&e)))?,
             "migration" => {
                 if let Some(table) = value.get("tracking_table") {
@@ -248,7 +255,7 @@ pub fn parse(text: &str, default_name: &str, file: &Path) -> Result<(Environment
             | "ownership" | "function_coverage" | "security_lint" | "rebuild" | "locking" => {}
             other => warnings.push(format!(
                 "unknown key `{other}` ignored (keys: name, database_url, database, include_dirs, exclude_dirs, \
-                 allow_reset, build, migration, seed, seeds, lint)"
+                 allow_reset, build, migration, seed, seeds, lint, renames)"
             )),
         }
     }

@@ -24,6 +24,9 @@ pub enum Kind {
     Drift,
     /// 6: another session holds the migration lock past --lock-timeout.
     Lock,
+    /// 3: a schema diff's plan was refused (a hazard not allowed, a change it cannot make) or
+    /// failed its --verify.
+    Plan,
 }
 
 /// What a command works on: a database refusal or an unreadable file means something else in a
@@ -40,7 +43,7 @@ impl Kind {
         match self {
             Kind::Database | Kind::Drift => 1,
             Kind::NotInitialized => 2,
-            Kind::Connection | Kind::Migration => 3,
+            Kind::Connection | Kind::Migration | Kind::Plan => 3,
             Kind::Source | Kind::Build => 4,
             Kind::Config => 5,
             Kind::Lock => 6,
@@ -58,6 +61,7 @@ impl Kind {
             Kind::Migration => "migration",
             Kind::Drift => "drift",
             Kind::Lock => "lock",
+            Kind::Plan => "plan",
         }
     }
 
@@ -73,6 +77,7 @@ impl Kind {
             Kind::Migration => "MIGR_001",
             Kind::Drift => "CHECKSUM_001",
             Kind::Lock => "LOCK_1300",
+            Kind::Plan => "MIGR_PLAN",
         }
     }
 }

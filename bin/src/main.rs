@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             let failure = failure.in_area(area);
             match format {
                 Format::Json | Format::Sarif => out!("{}", failure.to_json()),
-                Format::Table | Format::Csv => eprintln!("{failure}"),
+                Format::Table | Format::Csv | Format::Sql => eprintln!("{failure}"),
             }
             ExitCode::from(failure.kind.exit_code())
         }
@@ -62,7 +62,13 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         // SARIF describes findings; only lint has them.
         return Err(Failure::new(failure::Kind::Config, "--format sarif is only for confiture lint"));
     }
+    if cli.format == Format::Sql && !matches!(cli.command, Command::Diff { .. }) {
+        return Err(Failure::new(failure::Kind::Config, "--format sql is only for confiture diff"));
+    }
     match cli.command {
+        Command::Diff { args } => {
+            commands::diff::command(&cli.project, &commands::diff::DiffOptions::from(&args), cli.format)
+        }
         Command::Init { dir } => commands::init::command(&dir.unwrap_or(cli.project), cli.format),
         Command::Build { env, apply, fresh, database_url, output, show_hash, list_files } => {
             let options = commands::build::BuildOptions {

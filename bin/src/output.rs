@@ -14,6 +14,8 @@ pub enum Format {
     Csv,
     /// SARIF 2.1.0, for code-scanning tools (lint only).
     Sarif,
+    /// An SQL script (diff only).
+    Sql,
 }
 
 /// Rows as CSV with a header (RFC 4180 quoting).

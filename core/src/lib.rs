@@ -2,6 +2,7 @@
 //! must compute identically, and the types of the rows that cross the wire between them. No
 //! pgrx, no PostgreSQL: `cargo test -p confiture-core` runs anywhere.
 
+pub mod diff;
 pub mod lint;
 pub mod migration;
 pub mod schema_hash;

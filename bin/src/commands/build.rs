@@ -185,7 +185,7 @@ impl Applied {
 
 /// One transaction: create the extension if this database lacks it, then build. A failure
 /// anywhere rolls back both.
-fn build_from(target: &Target, sources: &[SourceFile]) -> Result<(i64, i32, f64)> {
+pub(crate) fn build_from(target: &Target, sources: &[SourceFile]) -> Result<(i64, i32, f64)> {
     // The server names files it had to build after those they need (docs/build.md).
     let mut client = target.connect_with_notices(|notice| {
         if let Some(text) = notice.message().strip_prefix("confiture: ") {
@@ -229,7 +229,7 @@ pub fn command(project: &Path, options: &BuildOptions, format: Format) -> Result
             Format::Csv => {
                 out!("{}", crate::output::csv(&["position", "file", "include_dir", "order"], rows).trim_end())
             }
-            Format::Table => {
+            Format::Table | Format::Sql => {
                 let mut table = comfy_table::Table::new();
                 table.load_preset(comfy_table::presets::NOTHING).set_header(vec![
                     "#",
@@ -259,7 +259,7 @@ pub fn command(project: &Path, options: &BuildOptions, format: Format) -> Result
             )
             .trim_end()
         ),
-        Format::Table => {
+        Format::Table | Format::Sql => {
             out!("{}", key_values(&report_rows(&report)));
             if options.show_hash {
                 out!("schema hash: {}", report.schema_hash);

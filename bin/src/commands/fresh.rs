@@ -21,7 +21,7 @@ const TEMPLATE_MARK: &str = "confiture template";
 
 /// `database` + `suffix` + a hash of `database`, shortening `database` (by whole characters) so
 /// the result fits PostgreSQL's 63 bytes.
-fn derived_name(database: &str, suffix: &str) -> String {
+pub(crate) fn derived_name(database: &str, suffix: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(database.as_bytes());
     let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
@@ -46,7 +46,7 @@ fn retired_name(database: &str) -> String {
     derived_name(database, "_cft_old")
 }
 
-fn template_comment(database: &str, schema_hash: &str) -> String {
+pub(crate) fn template_comment(database: &str, schema_hash: &str) -> String {
     format!("{TEMPLATE_MARK} of database {database} for schema {schema_hash}")
 }
 
@@ -88,7 +88,12 @@ fn maintenance(target: &Target) -> Result<Client> {
 
 /// Run a utility statement built server-side with format(): names are quoted by PostgreSQL
 /// itself (%I, %L), never pasted.
-fn run_formatted(client: &mut Client, format: &str, names: &[&str], target: &Target) -> Result<()> {
+pub(crate) fn run_formatted(
+    client: &mut Client,
+    format: &str,
+    names: &[&str],
+    target: &Target,
+) -> Result<()> {
     let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = vec![&format];
     params.extend(names.iter().map(|name| name as &(dyn postgres::types::ToSql + Sync)));
     let placeholders: Vec<String> = (2..=names.len() + 1).map(|i| format!("${i}::text")).collect();
@@ -113,7 +118,7 @@ fn comment_of(client: &mut Client, name: &str, target: &Target) -> Result<Option
 
 /// Whether `name` exists and carries `mark`: a database of that name without it is not ours, and
 /// is an error whenever confiture would drop or use it.
-fn exists_and_ours(client: &mut Client, name: &str, mark: &str, target: &Target) -> Result<bool> {
+pub(crate) fn exists_and_ours(client: &mut Client, name: &str, mark: &str, target: &Target) -> Result<bool> {
     let database = target.database();
     match comment_of(client, name, target)? {
         None => Ok(false),

@@ -46,10 +46,10 @@ pub fn command(dir: &Path, format: Format) -> Result<u8> {
     let created = run(dir)?;
     match format {
         Format::Json | Format::Sarif => out!("{}", serde_json::json!({ "project": dir, "created": created })),
-        Format::Table | Format::Csv if created.is_empty() => {
+        Format::Table | Format::Csv | Format::Sql if created.is_empty() => {
             out!("{}: already a confiture project", dir.display())
         }
-        Format::Table | Format::Csv => {
+        Format::Table | Format::Csv | Format::Sql => {
             created.iter().for_each(|path| out!("created {}", dir.join(path).display()))
         }
     }

@@ -131,7 +131,7 @@ pub fn list_rules(project: &Path, options: &LintOptions, format: Format) -> Resu
             "{}",
             crate::output::csv(&["rule", "category", "level", "rationale"], rules.iter().map(row)).trim_end()
         ),
-        Format::Table => {
+        Format::Table | Format::Sql => {
             let mut table = Table::new();
             table
                 .load_preset(UTF8_BORDERS_ONLY)
@@ -344,7 +344,7 @@ pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: F
             });
             out!("{}", crate::output::csv(&header, rows).trim_end());
         }
-        Format::Table => {
+        Format::Table | Format::Sql => {
             if !report.findings.is_empty() {
                 out!("{}", table(&report.findings));
             }

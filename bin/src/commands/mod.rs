@@ -2,6 +2,9 @@
 //! requested format; it returns the exit code of a check that ran (0, or 1 when it failed).
 
 pub mod build;
+pub mod diff;
+mod diff_renames;
+mod diff_source;
 pub mod fresh;
 pub mod init;
 pub mod lint;

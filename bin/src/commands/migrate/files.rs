@@ -161,6 +161,16 @@ fn text_order_warning(found: &[MigrationFile]) -> Option<String> {
 
 /// Create `{timestamp}_{name}.up.sql` and `.down.sql`.
 pub fn new(project: &Path, name: &str) -> Result<Vec<String>> {
+    new_with(
+        project,
+        name,
+        "-- What this migration changes.\n",
+        "-- How to undo it (remove this file if it cannot be undone).\n",
+    )
+}
+
+/// Write `<version>_<name>.up.sql` and `.down.sql` with these bodies.
+pub fn new_with(project: &Path, name: &str, up: &str, down: &str) -> Result<Vec<String>> {
     let valid = !name.is_empty()
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && name.starts_with(|c: char| c.is_ascii_lowercase());
@@ -175,10 +185,7 @@ pub fn new(project: &Path, name: &str) -> Result<Vec<String>> {
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure::new(Kind::Config, format!("cannot create {}: {e}", dir.display())))?;
     let mut created = Vec::new();
-    for (direction, body) in [
-        ("up", "-- What this migration changes.\n"),
-        ("down", "-- How to undo it (remove this file if it cannot be undone).\n"),
-    ] {
+    for (direction, body) in [("up", up), ("down", down)] {
         let relative = format!("db/migrations/{version}_{name}.{direction}.sql");
         let path = project.join(&relative);
         if path.exists() {

@@ -7,6 +7,7 @@
 mod adopt;
 mod down;
 mod files;
+pub use files::new_with as new_migration;
 mod history;
 mod report;
 mod segments;
@@ -440,6 +441,13 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
             let (table, marked) =
                 adopt::import(project, target.env.as_deref(), target.database_url.as_deref(), &lock)?;
             report::marked(&marked, format, &format!("imported from {table}"));
+        }
+        MigrateAction::Generate { name, args } => {
+            let created = super::diff::generate(project, &super::diff::DiffOptions::from(&args), &name)?;
+            match format {
+                Format::Table => created.iter().for_each(|path| out!("created {path}")),
+                _ => out!("{}", serde_json::json!({"created": created})),
+            }
         }
         MigrateAction::New { name } => {
             let created = new(project, &name)?;

@@ -220,7 +220,7 @@ pub fn status(
             });
             out!("{}", csv(&["version", "name", "status", "state", "applied_at"], lines).trim_end());
         }
-        Format::Table => {
+        Format::Table | Format::Sql => {
             let lines = rows.iter().map(|r| {
                 vec![
                     r.version.clone(),
@@ -259,7 +259,7 @@ pub fn current(applied: Option<&AppliedRow>, format: Format) {
                 .map(|a| vec![a.version.clone(), a.name.clone(), a.applied_at.clone(), a.checksum.clone()]);
             out!("{}", csv(&["revision", "name", "applied_at", "checksum"], rows).trim_end());
         }
-        Format::Table => match applied {
+        Format::Table | Format::Sql => match applied {
             Some(a) => out!("{} {} (applied {})", a.version, a.name, a.applied_at),
             None => out!("no migration applied"),
         },
@@ -301,9 +301,13 @@ pub fn checksums(rows: &[StatusRow], initialized: bool, format: Format) {
                 bad.iter().map(|r| vec![r.version.clone(), r.name.clone(), r.state.as_str().to_string()]);
             out!("{}", csv(&["version", "name", "state"], lines).trim_end());
         }
-        Format::Table if !initialized => out!("confiture has not migrated this database: nothing to verify"),
-        Format::Table if bad.is_empty() => out!("{checked} applied migrations match their files"),
-        Format::Table => {
+        Format::Table | Format::Sql if !initialized => {
+            out!("confiture has not migrated this database: nothing to verify")
+        }
+        Format::Table | Format::Sql if bad.is_empty() => {
+            out!("{checked} applied migrations match their files")
+        }
+        Format::Table | Format::Sql => {
             let lines =
                 bad.iter().map(|r| vec![r.version.clone(), r.name.clone(), r.state.as_str().to_string()]);
             out!("{}", table(vec!["version", "name", "state"], lines));
@@ -319,7 +323,7 @@ pub fn marked(marked: &[Marked], format: Format, what: &str) {
             out!("{}", serde_json::to_string_pretty(marked).expect("serializable"))
         }
         Format::Csv => out!("{}", csv(&["version", "name", "status"], lines).trim_end()),
-        Format::Table => {
+        Format::Table | Format::Sql => {
             out!("{}", table(vec!["version", "name", "status"], lines));
             let new = marked.iter().filter(|m| m.status == "marked").count();
             out!("{new} migrations marked applied without running them ({what})");

@@ -1,0 +1,530 @@
+//! Schema diff: from two catalog snapshots (what the database holds, what it should hold) to the
+//! statements that turn one into the other, in an order PostgreSQL accepts, each labelled with its
+//! hazards. Pure: the extension and the CLI both call `plan`.
+//!
+//! Every object is created, dropped, altered in place or replaced (dropped and created again).
+//! What depends on a dropped or replaced object, or on a column whose type changes, is replaced
+//! around the change. The statements are then ordered by the dependencies of both snapshots:
+//! drops before what they depend on goes, creates after what they need exists.
+
+mod compare;
+mod ddl;
+mod objects;
+mod order;
+mod renames;
+pub mod snapshot;
+mod statement;
+
+pub use renames::Rename;
+pub use snapshot::Snapshot;
+pub use statement::{Hazard, Statement};
+
+use compare::Change;
+use ddl::Writer;
+use objects::{Object, Objects};
+use snapshot::Key;
+use statement::{Quoter, ACCESS_EXCLUSIVE, SHARE_ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Hazards a plan may carry only when the caller allows them.
+pub const REFUSED_BY_DEFAULT: [Hazard; 1] = [Hazard::DeletesData];
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Options {
+    /// Hazard names allowed (`all` for every one).
+    pub allow_hazards: Vec<String>,
+    /// Build indexes CONCURRENTLY, add constraints NOT VALID then validate... on tables that
+    /// exist before the plan (default true).
+    pub online: Option<bool>,
+    pub renames: Vec<Rename>,
+}
+
+impl Options {
+    fn online(&self) -> bool {
+        self.online.unwrap_or(true)
+    }
+
+    fn allows(&self, hazard: Hazard) -> bool {
+        self.allow_hazards.iter().any(|h| h == "all" || h == hazard.name())
+    }
+
+    pub fn check(&self) -> Result<(), DiffError> {
+        for name in &self.allow_hazards {
+            if name != "all" && Hazard::parse(name).is_none() {
+                let known: Vec<&str> = Hazard::ALL.iter().map(|h| h.name()).collect();
+                return Err(DiffError::Options(format!(
+                    "unknown hazard {name:?} in allow_hazards (known: all, {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, PartialEq)]
+pub enum DiffError {
+    Options(String),
+    /// Statements carry a hazard the options do not allow.
+    Refused {
+        hazard: Hazard,
+        statements: Vec<String>,
+    },
+    /// A change the plan cannot express safely.
+    Unsupported(String),
+}
+
+impl std::fmt::Display for DiffError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiffError::Options(message) | DiffError::Unsupported(message) => f.write_str(message),
+            DiffError::Refused { hazard, statements } => write!(
+                f,
+                "the plan has {} statement(s) with hazard {}, not allowed: {}",
+                statements.len(),
+                hazard.name(),
+                statements.join("; ")
+            ),
+        }
+    }
+}
+
+/// What happens to one object.
+enum Action {
+    Create,
+    Drop,
+    Replace,
+    Alter { statements: Vec<Statement>, invalidates: bool },
+}
+
+struct Planner<'s, 'q> {
+    current: Objects<'s>,
+    desired: Objects<'s>,
+    writer: Writer<'q>,
+    actions: BTreeMap<Key, Action>,
+    /// Objects whose change forced dependents to be dropped and recreated.
+    causes: BTreeSet<Key>,
+    online: bool,
+}
+
+/// The statements that turn `current` into `desired`.
+pub fn plan(current: &Snapshot, desired: &Snapshot, options: &Options) -> Result<Vec<Statement>, DiffError> {
+    options.check()?;
+    let quoter = Quoter::new(if desired.reserved_words.is_empty() {
+        &current.reserved_words
+    } else {
+        &desired.reserved_words
+    });
+    let (renamed, mut statements) = renames::apply(current, desired, &options.renames, &quoter)?;
+    let mut planner = Planner {
+        current: Objects::new(&renamed),
+        desired: Objects::new(desired),
+        writer: Writer { q: &quoter },
+        actions: BTreeMap::new(),
+        causes: BTreeSet::new(),
+        online: options.online(),
+    };
+    planner.decide();
+    planner.swap_changed_indexes();
+    planner.replace_dependents()?;
+    let ordered = planner.ordered();
+    if ordered.iter().any(|s| s.object_kind == "function" || s.object_kind == "procedure") {
+        // As pg_dump: a function body may name what the plan creates after it.
+        statements
+            .insert(0, Statement::new("setting", "check_function_bodies", "SET check_function_bodies = off"));
+    }
+    statements.extend(ordered);
+    for hazard in REFUSED_BY_DEFAULT {
+        if options.allows(hazard) {
+            continue;
+        }
+        let refused: Vec<String> =
+            statements.iter().filter(|s| s.hazards.contains(&hazard)).map(|s| s.ddl.clone()).collect();
+        if !refused.is_empty() {
+            return Err(DiffError::Refused { hazard, statements: refused });
+        }
+    }
+    Ok(statements)
+}
+
+impl<'s> Planner<'s, '_> {
+    fn decide(&mut self) {
+        let keys: BTreeSet<Key> = self.current.map.keys().chain(self.desired.map.keys()).cloned().collect();
+        for key in keys {
+            let action = match (self.current.get(&key), self.desired.get(&key)) {
+                (None, Some(_)) => Action::Create,
+                (Some(_), None) => Action::Drop,
+                (Some(old), Some(new)) => match self.writer.compare(old, new) {
+                    Change::Same => continue,
+                    Change::Replace => Action::Replace,
+                    Change::Alter { statements, invalidates } => Action::Alter { statements, invalidates },
+                },
+                (None, None) => continue,
+            };
+            self.actions.insert(key, action);
+        }
+    }
+
+    /// Whether `table` exists before and after the plan, holding rows, and takes CONCURRENTLY.
+    fn online_table(&self, table: &Key) -> bool {
+        self.online
+            && !self.is_dropped(table)
+            && matches!(self.current.get(table), Some(Object::Relation(r)) if r.kind != "p")
+            && self.desired.get(table).is_some()
+    }
+
+    /// A changed index on a live table is built anew beside the old one, which is then dropped and
+    /// its name given to the new one: the table is never without it.
+    fn swap_changed_indexes(&mut self) {
+        let swaps: Vec<Key> = self
+            .actions
+            .iter()
+            .filter(|(k, a)| matches!(a, Action::Replace) && k.0 == "index")
+            .filter(|(k, _)| self.current.dependents(k).next().is_none())
+            .filter(|(k, _)| {
+                self.current.get(k).and_then(|o| o.container()).is_some_and(|t| self.online_table(&t))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in swaps {
+            let Some(Object::Index(index)) = self.desired.get(&key).copied() else { continue };
+            let q = self.writer.q;
+            let display = objects::display_name(&key);
+            let temporary = compare::truncate_name(&format!("{}_cft_new", index.name));
+            let definition = index.definition.replacen(
+                &format!(" {} ON ", q.ident(&index.name)),
+                &format!(" {} ON ", q.ident(&temporary)),
+                1,
+            );
+            let statements = vec![
+                Statement::new("index", &display, concurrently(&definition))
+                    .lock(SHARE_UPDATE_EXCLUSIVE)
+                    .hazard(Hazard::BuildsIndex)
+                    .outside_transaction(),
+                Statement::new(
+                    "index",
+                    &display,
+                    format!("DROP INDEX CONCURRENTLY {}", q.qualified(&index.schema, &index.name)),
+                )
+                .lock(SHARE_UPDATE_EXCLUSIVE)
+                .outside_transaction(),
+                Statement::new(
+                    "index",
+                    &display,
+                    format!(
+                        "ALTER INDEX {} RENAME TO {}",
+                        q.qualified(&index.schema, &temporary),
+                        q.ident(&index.name)
+                    ),
+                )
+                .lock(SHARE_UPDATE_EXCLUSIVE),
+            ];
+            let mut statements = statements;
+            if index.comment.is_some() {
+                statements.extend(
+                    self.writer
+                        .comment(&Object::Index(index), &index.comment)
+                        .map(|ddl| Statement::new("index", &display, ddl)),
+                );
+            }
+            self.actions.insert(key, Action::Alter { statements, invalidates: false });
+        }
+    }
+
+    fn is_dropped(&self, key: &Key) -> bool {
+        matches!(self.actions.get(key), Some(Action::Drop | Action::Replace))
+    }
+
+    fn is_created(&self, key: &Key) -> bool {
+        matches!(self.actions.get(key), Some(Action::Create | Action::Replace))
+    }
+
+    /// The container of `key` on the current side goes (so `key` goes with it).
+    fn container_dropped(&self, key: &Key) -> bool {
+        let Some(object) = self.current.get(key) else { return false };
+        if let Some(container) = object.container() {
+            return self.is_dropped(&container) || self.container_dropped(&container);
+        }
+        // A sequence owned by a column goes with the column's table.
+        if let Object::Sequence(s) = object {
+            if let Some((schema, table, column)) = &s.owned_by {
+                let column_key = objects::key("column", schema, table, column);
+                return self.is_dropped(&objects::relation_key(schema, table))
+                    || self.is_dropped(&column_key);
+            }
+        }
+        false
+    }
+
+    /// The container of `key` on the desired side is created by the plan (so `key` is created
+    /// with it, or after it, on a table that holds no rows yet).
+    fn container_created(&self, key: &Key) -> bool {
+        let Some(container) = self.desired.get(key).and_then(|o| o.container()) else { return false };
+        self.is_created(&container) || self.container_created(&container)
+    }
+
+    /// Mark as replaced, within a fixed point, everything that must be dropped and created again:
+    /// what lives in a replaced object, and what depends on something dropped, replaced or
+    /// changed in type.
+    fn replace_dependents(&mut self) -> Result<(), DiffError> {
+        let mut queue: Vec<Key> = self
+            .actions
+            .iter()
+            .filter(|(_, a)| {
+                matches!(a, Action::Drop | Action::Replace | Action::Alter { invalidates: true, .. })
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        while let Some(cause) = queue.pop() {
+            let whole = self.is_dropped(&cause);
+            // What lives in a dropped container goes with it: recreate what should stay.
+            let mut affected: Vec<Key> = Vec::new();
+            if whole {
+                affected.extend(
+                    self.current
+                        .map
+                        .iter()
+                        .filter(|(_, o)| o.container().as_ref() == Some(&cause))
+                        .map(|(k, _)| k.clone()),
+                );
+                if let Some(Object::Relation(r)) = self.current.get(&cause) {
+                    // Sequences owned by its columns go too.
+                    for (k, o) in &self.current.map {
+                        if let Object::Sequence(s) = o {
+                            if s.owned_by.as_ref().is_some_and(|(sc, t, _)| (sc, t) == (&r.schema, &r.name)) {
+                                affected.push(k.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            for dependent in self.current.dependents(&cause) {
+                let kind_matters = whole
+                    || matches!(
+                        self.current.get(dependent),
+                        Some(
+                            Object::Relation(_)
+                                | Object::Policy(_)
+                                | Object::Trigger(_)
+                                | Object::Function(_)
+                                | Object::Default(..)
+                        )
+                    );
+                if kind_matters {
+                    affected.push(dependent.clone());
+                }
+            }
+            for key in affected {
+                let Some(object) = self.desired.get(&key).copied() else { continue };
+                match self.actions.get(&key) {
+                    Some(Action::Replace | Action::Create | Action::Drop) => continue,
+                    Some(Action::Alter { invalidates: true, .. }) if !whole => continue,
+                    _ => {}
+                }
+                let lives_in_cause = object.container().as_ref() == Some(&cause)
+                    || self.current.get(&key).and_then(|o| o.container()).as_ref() == Some(&cause);
+                let owned_sequence = matches!(object, Object::Sequence(_)) && whole;
+                if object.replaceable() || lives_in_cause || owned_sequence {
+                    self.actions.insert(key.clone(), Action::Replace);
+                    if !lives_in_cause {
+                        self.causes.insert(cause.clone());
+                    }
+                    queue.push(key);
+                } else if !matches!(self.actions.get(&key), Some(Action::Alter { .. })) {
+                    return Err(DiffError::Unsupported(format!(
+                        "{} {} depends on {} {}, which the plan drops or changes, and cannot be recreated \
+                         around it: change them in separate migrations",
+                        object.kind_name(),
+                        objects::display_name(&key),
+                        self.current.get(&cause).map_or("object", |o| o.kind_name()),
+                        objects::display_name(&cause)
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn ordered(&self) -> Vec<Statement> {
+        let mut graph = order::Graph::default();
+        for (key, action) in &self.actions {
+            let needs_drop = matches!(action, Action::Drop | Action::Replace) && !self.container_dropped(key);
+            let needs_create =
+                matches!(action, Action::Create | Action::Replace) && !self.covered_create(key);
+            if needs_drop {
+                let object = self.current.get(key).expect("dropped objects are current");
+                let mut statement = self.writer.drop(object);
+                if matches!(object, Object::Column(_, c) if c.generated.is_some()) {
+                    statement.hazards.retain(|h| *h != Hazard::DeletesData);
+                }
+                if self.causes.contains(key) {
+                    statement = statement.hazard(Hazard::ImpactsDependents);
+                }
+                if let Object::Index(index) = object {
+                    if self.online_table(&objects::relation_key(&index.schema, &index.table)) {
+                        statement.ddl = statement.ddl.replacen("DROP INDEX ", "DROP INDEX CONCURRENTLY ", 1);
+                        statement = statement.lock(SHARE_UPDATE_EXCLUSIVE).outside_transaction();
+                    }
+                }
+                graph.add(order::Node::drop(key, object.rank()), vec![statement]);
+            }
+            if needs_create {
+                let object = self.desired.get(key).expect("created objects are desired");
+                graph.add(order::Node::create(key, object.rank()), self.create_statements(key, object));
+            }
+            if let Action::Alter { statements, .. } = action {
+                let object = self.desired.get(key).expect("altered objects are desired");
+                let mut statements = statements.clone();
+                if self.causes.contains(key) {
+                    statements =
+                        statements.into_iter().map(|s| s.hazard(Hazard::ImpactsDependents)).collect();
+                }
+                graph.add(order::Node::create(key, object.rank()), statements);
+            }
+        }
+        self.add_edges(&mut graph);
+        graph.sorted()
+    }
+
+    fn covered_create(&self, key: &Key) -> bool {
+        self.desired.get(key).is_some_and(|o| o.created_with_container()) && self.container_created(key)
+    }
+
+    /// The node that creates or alters `key` on the desired side (its container's when it is
+    /// created with it).
+    fn create_node(&self, key: &Key) -> Option<order::Node> {
+        let object = self.desired.get(key)?;
+        if self.covered_create(key) {
+            return self.create_node(&object.container()?);
+        }
+        match self.actions.get(key)? {
+            Action::Drop => None,
+            _ => Some(order::Node::create(key, object.rank())),
+        }
+    }
+
+    /// The node that drops `key` on the current side (its container's when it goes with it).
+    fn drop_node(&self, key: &Key) -> Option<order::Node> {
+        let object = self.current.get(key)?;
+        if self.container_dropped(key) {
+            let container = object.container().or_else(|| match object {
+                Object::Sequence(s) => s.owned_by.as_ref().map(|(sc, t, _)| objects::relation_key(sc, t)),
+                _ => None,
+            })?;
+            return self.drop_node(&container);
+        }
+        match self.actions.get(key)? {
+            Action::Drop | Action::Replace => Some(order::Node::drop(key, object.rank())),
+            _ => None,
+        }
+    }
+
+    fn alter_node(&self, key: &Key) -> Option<order::Node> {
+        match self.actions.get(key)? {
+            Action::Alter { .. } => Some(order::Node::create(key, self.desired.get(key)?.rank())),
+            _ => None,
+        }
+    }
+
+    fn add_edges(&self, graph: &mut order::Graph) {
+        // Creates and alters after what they need is created or altered.
+        for (dependent, needs) in &self.desired.needs {
+            let Some(after) = self.create_node(dependent) else { continue };
+            for need in needs {
+                if let Some(before) = self.create_node(need) {
+                    graph.edge(&before, &after);
+                }
+            }
+        }
+        for (dependent, needs) in &self.current.needs {
+            let dropped = self.drop_node(dependent);
+            let altered = self.alter_node(dependent);
+            for need in needs {
+                // Drops before what they need is dropped or altered.
+                if let Some(first) = &dropped {
+                    if let Some(then) = self.drop_node(need).or_else(|| self.alter_node(need)) {
+                        graph.edge(first, &then);
+                    }
+                }
+                // An alter that moves away from something dropped runs before the drop.
+                if let (Some(first), Some(then)) = (&altered, self.drop_node(need)) {
+                    graph.edge(first, &then);
+                }
+            }
+        }
+        for (key, action) in &self.actions {
+            if matches!(action, Action::Replace) {
+                if let (Some(first), Some(then)) = (self.drop_node(key), self.create_node(key)) {
+                    graph.edge(&first, &then);
+                }
+            }
+        }
+    }
+
+    /// CREATE statements, with the online patterns on tables that exist before the plan.
+    fn create_statements(&self, key: &Key, object: &Object) -> Vec<Statement> {
+        let mut statements = self.writer.create(object);
+        let on_existing_table = object
+            .container()
+            .filter(|c| c.0 == "relation")
+            .is_some_and(|table| self.current.get(&table).is_some() && !self.is_dropped(&table));
+        if !self.online || !on_existing_table {
+            return statements;
+        }
+        let table = object.container().and_then(|t| self.desired.get(&t).copied());
+        let partitioned = matches!(table, Some(Object::Relation(r)) if r.kind == "p");
+        match object {
+            Object::Index(index) if !partitioned => {
+                statements[0] = Statement { ddl: concurrently(&index.definition), ..statements[0].clone() }
+                    .lock(SHARE_UPDATE_EXCLUSIVE)
+                    .outside_transaction();
+            }
+            Object::Constraint(c) if matches!(c.kind.as_str(), "f" | "c") && !partitioned => {
+                let table_name = self.writer.q.qualified(&c.schema, &c.table);
+                let name = self.writer.q.ident(&c.name);
+                let definition = c.definition.replace(" NOT VALID", "");
+                let lock = if c.kind == "f" { SHARE_ROW_EXCLUSIVE } else { ACCESS_EXCLUSIVE };
+                statements[0] = Statement {
+                    ddl: format!("ALTER TABLE {table_name} ADD CONSTRAINT {name} {definition} NOT VALID"),
+                    ..statements[0].clone()
+                }
+                .lock(lock);
+                if c.validated {
+                    statements.insert(
+                        1,
+                        Statement::new(
+                            "constraint",
+                            &objects::display_name(key),
+                            format!("ALTER TABLE {table_name} VALIDATE CONSTRAINT {name}"),
+                        )
+                        .lock(SHARE_UPDATE_EXCLUSIVE),
+                    );
+                }
+            }
+            Object::Column(r, c)
+                if c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none() =>
+            {
+                // Adding a NOT NULL column without a default fails on a table with rows: add it
+                // nullable, the NOT NULL once filled is a later change.
+                let _ = r;
+                statements[0] = statements[0].clone().hazard(Hazard::ScansUnderLock);
+            }
+            _ => {}
+        }
+        statements
+    }
+}
+
+/// `CREATE [UNIQUE] INDEX name ON ...` as `CREATE [UNIQUE] INDEX CONCURRENTLY name ON ...`.
+fn concurrently(definition: &str) -> String {
+    for prefix in ["CREATE UNIQUE INDEX ", "CREATE INDEX "] {
+        if let Some(rest) = definition.strip_prefix(prefix) {
+            return format!("{prefix}CONCURRENTLY {rest}");
+        }
+    }
+    definition.to_string()
+}
+
+#[cfg(test)]
+mod tests;
