@@ -5,6 +5,9 @@ GRANT USAGE ON SCHEMA confiture TO PUBLIC;
 REVOKE ALL ON FUNCTION build_from(text[], text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION schema_hash(text[], text[]) TO PUBLIC;
 
+-- The schema diff reads the catalog (readable by every role anyway) and computes text.
+GRANT EXECUTE ON FUNCTION catalog_snapshot(text[]), schema_diff(jsonb, jsonb, jsonb) TO PUBLIC;
+
 -- Linting reads the catalog (readable by every role anyway) and the lint tables.
 GRANT EXECUTE ON FUNCTION lint_schema(jsonb), lint_schema_json(jsonb), lint_rules() TO PUBLIC;
 GRANT SELECT ON lint_settings, lint_waivers, lint_custom_rules TO PUBLIC;

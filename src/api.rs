@@ -10,7 +10,7 @@
 
 use crate::errors::raise;
 use crate::server::json_arg::JsonText;
-use crate::{build, lint, migrate, schema_hash, seeds, sources};
+use crate::{build, diff, lint, migrate, schema_hash, seeds, sources};
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -86,6 +86,68 @@ fn build_from(
 fn schema_hash(sources: Option<TextArray>, names: default!(Option<TextArray>, "NULL")) -> String {
     let sources = named_sources(sources, names);
     schema_hash::schema_hash(sources.iter().map(|s| (s.name.as_str(), s.text.as_str())))
+}
+
+/// Every user object of the database (schemas `schemas`, or all), as the server prints it, with
+/// dependency edges: what `schema_diff` compares.
+#[pg_extern(stable, parallel_safe)]
+fn catalog_snapshot(schemas: default!(Option<TextArray>, "NULL")) -> JsonB {
+    JsonB(diff::snapshot(text_elements(schemas, "schemas")))
+}
+
+/// The statements that turn the `current` snapshot into the `desired` one, in an order
+/// PostgreSQL accepts, each with its hazards and lock.
+#[pg_extern(immutable, parallel_safe)]
+fn schema_diff(
+    current: Option<JsonText>,
+    desired: Option<JsonText>,
+    options: default!(Option<JsonText>, "'{}'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(seq, i32),
+        name!(object_kind, String),
+        name!(object_name, String),
+        name!(ddl, String),
+        name!(transactional, bool),
+        name!(hazards, Vec<String>),
+        name!(lock_mode, Option<String>),
+    ),
+> {
+    let invalid = |why: String| -> ! { raise(crate::errors::codes::INVALID_ARGUMENT, why, None, None) };
+    let current =
+        diff::parse_snapshot(json_argument(Some(required(current, "current")), "current"), "current")
+            .unwrap_or_else(|why| invalid(why));
+    let desired =
+        diff::parse_snapshot(json_argument(Some(required(desired, "desired")), "desired"), "desired")
+            .unwrap_or_else(|why| invalid(why));
+    let options = diff::parse_options(json_argument(options, "options")).unwrap_or_else(|why| invalid(why));
+    let statements = diff::plan(&current, &desired, &options).unwrap_or_else(|error| match error {
+        confiture_core::diff::DiffError::Refused { hazard, .. } => raise(
+            crate::errors::codes::WRONG_STATE,
+            error.to_string(),
+            None,
+            Some(format!(
+                "Review the statements, then allow the hazard: options => '{{\"allow_hazards\": [\"{}\"]}}'",
+                hazard.name()
+            )),
+        ),
+        confiture_core::diff::DiffError::Options(message) => invalid(message),
+        confiture_core::diff::DiffError::Unsupported(message) => {
+            raise(crate::errors::codes::UNSUPPORTED_STATEMENT, message, None, None)
+        }
+    });
+    TableIterator::new(statements.into_iter().enumerate().map(|(i, s)| {
+        (
+            i as i32 + 1,
+            s.object_kind,
+            s.object_name,
+            s.ddl,
+            s.transactional,
+            s.hazards.iter().map(|h| h.name().to_string()).collect(),
+            s.lock_mode.map(str::to_string),
+        )
+    }))
 }
 
 /// Lint the live catalog: one row per finding.

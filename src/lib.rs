@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 mod api;
 mod build;
 mod catalog;
+mod diff;
 mod errors;
 mod lint;
 mod migrate;

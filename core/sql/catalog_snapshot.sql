@@ -42,6 +42,8 @@ func AS (
     FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
     WHERE p.prokind IN ('f', 'p')
       AND (p.oid, 'pg_proc'::regclass) NOT IN (SELECT objid, classid FROM members)
+      -- A range type's constructors come with the type.
+      AND p.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass AND deptype = 'i')
 ),
 -- Every object of the snapshot by its catalog address, under the key the snapshot gives it:
 -- [kind, schema, name, part]. Dependencies are edges between these keys.

@@ -328,6 +328,14 @@ impl Writer<'_> {
             _ => {}
         }
         let parents_changed = a.parents != b.parents || a.partition_bound != b.partition_bound;
+        // Tagged: the planner runs them once the columns on both sides exist (see INHERITANCE).
+        let stmt = |ddl: String| -> Statement {
+            let mut statement = stmt(ddl);
+            if parents_changed && is_inheritance(&statement.ddl) {
+                statement.object_kind = INHERITANCE.to_string();
+            }
+            statement
+        };
         if parents_changed {
             if a.partition_bound.is_some() {
                 let (schema, parent) = a.parents.iter().flatten().next().cloned().unwrap_or_default();
@@ -508,6 +516,14 @@ impl Writer<'_> {
             format!("ALTER TABLE {name} DROP CONSTRAINT {check}"),
         ]
     }
+}
+
+/// The object kind that marks a relation's statements changing its parents (INHERIT, ATTACH and
+/// DETACH PARTITION): they need every column of both tables in place.
+pub const INHERITANCE: &str = "inheritance";
+
+fn is_inheritance(ddl: &str) -> bool {
+    [" INHERIT ", " ATTACH PARTITION ", " DETACH PARTITION "].iter().any(|word| ddl.contains(word))
 }
 
 fn identity_kind(code: &str) -> &'static str {

@@ -130,7 +130,13 @@ impl Writer<'_> {
                 c.definition
             ))
             .lock(ACCESS_EXCLUSIVE)],
-            Object::Index(i) => vec![stmt(i.definition.clone()).lock(SHARE).hazard(Hazard::BuildsIndex)],
+            // A partitioned table's index is printed ON ONLY (its partitions' are attached one by
+            // one); created plainly, it is built on every partition.
+            Object::Index(i) => {
+                vec![stmt(i.definition.replacen(" ON ONLY ", " ON ", 1))
+                    .lock(SHARE)
+                    .hazard(Hazard::BuildsIndex)]
+            }
             Object::Function(f) => vec![stmt(f.definition.trim_end().to_string())],
             Object::Trigger(t) => {
                 let mut statements = vec![stmt(t.definition.clone()).lock(SHARE_ROW_EXCLUSIVE)];

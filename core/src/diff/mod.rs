@@ -349,7 +349,9 @@ impl<'s> Planner<'s, '_> {
     fn ordered(&self) -> Vec<Statement> {
         let mut graph = order::Graph::default();
         for (key, action) in &self.actions {
-            let needs_drop = matches!(action, Action::Drop | Action::Replace) && !self.container_dropped(key);
+            let needs_drop = matches!(action, Action::Drop | Action::Replace)
+                && !self.container_dropped(key)
+                && !inherited(&self.current, key);
             let needs_create =
                 matches!(action, Action::Create | Action::Replace) && !self.covered_create(key);
             if needs_drop {
@@ -380,14 +382,59 @@ impl<'s> Planner<'s, '_> {
                     statements =
                         statements.into_iter().map(|s| s.hazard(Hazard::ImpactsDependents)).collect();
                 }
-                graph.add(order::Node::create(key, object.rank()), statements);
+                let (inheritance, own): (Vec<Statement>, Vec<Statement>) =
+                    statements.into_iter().partition(|s| s.object_kind == compare::INHERITANCE);
+                graph.add(order::Node::create(key, object.rank()), own);
+                if !inheritance.is_empty() {
+                    self.add_inheritance_node(&mut graph, key, object, inheritance);
+                }
             }
         }
         self.add_edges(&mut graph);
         graph.sorted()
     }
 
+    /// INHERIT, ATTACH and DETACH PARTITION run once every column of the table and of its parents
+    /// (before and after) is in place: attaching needs the columns to match.
+    fn add_inheritance_node(
+        &self,
+        graph: &mut order::Graph,
+        key: &Key,
+        object: &Object,
+        statements: Vec<Statement>,
+    ) {
+        let node = order::Node::create(&objects::key("inheritance", &key.1, &key.2, ""), u8::MAX);
+        let kind = object.kind_name();
+        graph.add(
+            node.clone(),
+            statements.into_iter().map(|s| Statement { object_kind: kind.to_string(), ..s }).collect(),
+        );
+        graph.edge(&order::Node::create(key, object.rank()), &node);
+        let mut tables = vec![(key.1.clone(), key.2.clone())];
+        for side in [&self.current, &self.desired] {
+            if let Some(Object::Relation(r)) = side.get(key) {
+                tables.extend(r.parents.iter().flatten().cloned());
+            }
+        }
+        for (schema, table) in tables {
+            let first = objects::key("column", &schema, &table, "");
+            for (column, _) in self.desired.map.range(first..) {
+                if (column.0.as_str(), &column.1, &column.2) != ("column", &schema, &table) {
+                    break;
+                }
+                if let Some(before) = self.create_node(column) {
+                    graph.edge(&before, &node);
+                }
+            }
+        }
+    }
+
+    /// Created by its container, or on an existing table by its parent's ADD COLUMN (an inherited
+    /// column that is not the table's own).
     fn covered_create(&self, key: &Key) -> bool {
+        if inherited(&self.desired, key) {
+            return true;
+        }
         self.desired.get(key).is_some_and(|o| o.created_with_container()) && self.container_created(key)
     }
 
@@ -407,7 +454,7 @@ impl<'s> Planner<'s, '_> {
     /// The node that drops `key` on the current side (its container's when it goes with it).
     fn drop_node(&self, key: &Key) -> Option<order::Node> {
         let object = self.current.get(key)?;
-        if self.container_dropped(key) {
+        if self.container_dropped(key) || inherited(&self.current, key) {
             let container = object.container().or_else(|| match object {
                 Object::Sequence(s) => s.owned_by.as_ref().map(|(sc, t, _)| objects::relation_key(sc, t)),
                 _ => None,
@@ -514,6 +561,11 @@ impl<'s> Planner<'s, '_> {
         }
         statements
     }
+}
+
+/// A column a table has from its parent only: added and dropped through the parent.
+fn inherited(objects: &Objects, key: &Key) -> bool {
+    matches!(objects.get(key), Some(Object::Column(_, c)) if !c.local)
 }
 
 /// `CREATE [UNIQUE] INDEX name ON ...` as `CREATE [UNIQUE] INDEX CONCURRENTLY name ON ...`.

@@ -167,7 +167,12 @@ impl<'s> Objects<'s> {
         }
         for relation in &snapshot.relations {
             add(Object::Relation(relation));
-            for column in relation.columns.iter().filter(|c| c.local) {
+            // A view's columns are its query's: they come and go with the view.
+            if matches!(relation.kind.as_str(), "v" | "m") {
+                continue;
+            }
+            // Inherited columns too: a partition detached keeps them as its own.
+            for column in &relation.columns {
                 add(Object::Column(relation, column));
                 if column.default.is_some() && column.generated.is_none() {
                     add(Object::Default(relation, column));
@@ -186,7 +191,8 @@ impl<'s> Objects<'s> {
             if dependent.0 == "sequence" && referenced.0 == "column" {
                 continue;
             }
-            objects.edge(dependent.clone(), referenced.clone());
+            let (dependent, referenced) = (objects.addressable(dependent), objects.addressable(referenced));
+            objects.edge(dependent, referenced);
         }
         let containment: Vec<(Key, Key)> =
             objects.map.values().filter_map(|o| o.container().map(|c| (o.key(), c))).collect();
@@ -200,6 +206,15 @@ impl<'s> Objects<'s> {
             }
         }
         objects
+    }
+
+    /// `key`, or its relation's key for a column that is not an object of its own (a view's, an
+    /// inherited one).
+    fn addressable(&self, key: &Key) -> Key {
+        if key.0 == "column" && !self.map.contains_key(key) {
+            return relation_key(&key.1, &key.2);
+        }
+        key.clone()
     }
 
     fn edge(&mut self, dependent: Key, referenced: Key) {

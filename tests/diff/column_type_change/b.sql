@@ -1,0 +1,1 @@
+CREATE TABLE t (id int PRIMARY KEY, amount bigint, label varchar(40));

@@ -1,0 +1,1 @@
+CREATE TABLE t (id int, status varchar(5) DEFAULT 'new');

@@ -1,0 +1,2 @@
+CREATE DOMAIN code AS text DEFAULT 'X' NOT NULL CONSTRAINT code_len CHECK (length(VALUE) < 20) CONSTRAINT code_upper CHECK (VALUE = upper(VALUE));
+CREATE TABLE c (c code);

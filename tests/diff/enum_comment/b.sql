@@ -1,0 +1,2 @@
+CREATE TYPE mood AS ENUM ('a');
+COMMENT ON TYPE mood IS 'feelings';

@@ -1,0 +1,3 @@
+CREATE FUNCTION add(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 5 AS 'SELECT a + b';
+CREATE FUNCTION secure() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog STABLE AS $$BEGIN RETURN current_user; END$$;
+COMMENT ON FUNCTION add(int, int) IS 'adds';

@@ -1,0 +1,3 @@
+CREATE TABLE t (id int PRIMARY KEY, name text);
+CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM t;
+CREATE UNIQUE INDEX mv_n ON mv (n);

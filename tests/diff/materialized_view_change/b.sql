@@ -1,0 +1,3 @@
+CREATE TABLE t (id int PRIMARY KEY, name text);
+CREATE MATERIALIZED VIEW mv AS SELECT id, name FROM t;
+CREATE INDEX mv_id ON mv (id);

@@ -1,0 +1,1 @@
+CREATE TABLE e (id int, k int) PARTITION BY RANGE (id);

@@ -1,0 +1,3 @@
+CREATE TABLE e (id int, k int) PARTITION BY HASH (k);
+CREATE TABLE e_0 PARTITION OF e FOR VALUES WITH (modulus 2, remainder 0);
+CREATE TABLE e_1 PARTITION OF e FOR VALUES WITH (modulus 2, remainder 1);

@@ -1,0 +1,1 @@
+CREATE PROCEDURE tidy(days int) LANGUAGE sql AS 'SELECT 1';

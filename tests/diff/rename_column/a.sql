@@ -1,0 +1,2 @@
+CREATE TABLE t (id int PRIMARY KEY, name text CHECK (name <> ''));
+CREATE INDEX t_name ON t (name);

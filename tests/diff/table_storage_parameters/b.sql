@@ -1,0 +1,1 @@
+CREATE TABLE t (id int) WITH (fillfactor = 90, parallel_workers = 2);

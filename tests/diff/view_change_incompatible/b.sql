@@ -1,0 +1,3 @@
+CREATE TABLE t (id int PRIMARY KEY, name text);
+CREATE VIEW v AS SELECT name, id FROM t;
+CREATE VIEW w AS SELECT name FROM v;
