@@ -137,6 +137,9 @@ pub struct DiffArgs {
     /// the target.
     #[arg(long)]
     pub verify: bool,
+    /// Compare owners and privileges too (ALTER ... OWNER TO, GRANT, REVOKE).
+    #[arg(long)]
+    pub privileges: bool,
 }
 
 #[derive(Subcommand)]

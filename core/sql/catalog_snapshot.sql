@@ -40,7 +40,8 @@ typ AS (
 func AS (
     SELECT p.*, n.nspname, pg_get_function_identity_arguments(p.oid) AS identity_args
     FROM pg_proc p JOIN nsp n ON n.oid = p.pronamespace
-    WHERE p.prokind IN ('f', 'p')
+    WHERE (p.prokind IN ('f', 'p')
+           OR p.prokind = 'a' AND p.oid IN (SELECT aggfnoid FROM pg_aggregate WHERE aggkind = 'n'))
       AND (p.oid, 'pg_proc'::regclass) NOT IN (SELECT objid, classid FROM members)
       -- A range type's constructors come with the type.
       AND p.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_proc'::regclass AND deptype = 'i')
@@ -273,7 +274,19 @@ SELECT jsonb_build_object(
     'functions', coalesce((
         SELECT jsonb_agg(jsonb_build_object(
             'schema', p.nspname, 'name', p.proname, 'arguments', p.identity_args, 'kind', p.prokind,
-            'definition', pg_get_functiondef(p.oid),
+            -- pg_get_functiondef does not print aggregates: their CREATE AGGREGATE is built from
+            -- pg_aggregate (the plain kind: state and final functions, combine, initial value).
+            'definition', CASE WHEN p.prokind = 'a' THEN (
+                SELECT format('CREATE AGGREGATE %I.%I(%s) (SFUNC = %s, STYPE = %s%s%s%s%s%s)',
+                              p.nspname, p.proname, p.identity_args,
+                              a.aggtransfn::regproc, format_type(a.aggtranstype, NULL),
+                              CASE WHEN a.aggfinalfn <> 0 THEN ', FINALFUNC = ' || a.aggfinalfn::regproc::text END,
+                              CASE WHEN a.aggfinalextra THEN ', FINALFUNC_EXTRA' END,
+                              CASE WHEN a.aggcombinefn <> 0 THEN ', COMBINEFUNC = ' || a.aggcombinefn::regproc::text END,
+                              CASE WHEN a.agginitval IS NOT NULL THEN ', INITCOND = ' || quote_literal(a.agginitval) END,
+                              CASE p.proparallel WHEN 's' THEN ', PARALLEL = SAFE' WHEN 'r' THEN ', PARALLEL = RESTRICTED' END)
+                FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
+                ELSE pg_get_functiondef(p.oid) END,
             'result', pg_get_function_result(p.oid),
             'signature', pg_get_function_arguments(p.oid),
             'comment', obj_description(p.oid, 'pg_proc'),

@@ -9,6 +9,7 @@ mod agreement;
 mod bad_input;
 mod build;
 mod compat;
+mod diff;
 mod events;
 mod fresh;
 mod hardening;

@@ -121,7 +121,11 @@ impl Writer<'_> {
             (Object::Function(a), Object::Function(b)) => {
                 let mut out = Vec::new();
                 if a.definition != b.definition {
-                    if (&a.kind, &a.result, &a.signature) != (&b.kind, &b.result, &b.signature) {
+                    // CREATE OR REPLACE keeps the result type and argument names; an aggregate's
+                    // definition is a CREATE AGGREGATE.
+                    if (&a.kind, &a.result, &a.signature) != (&b.kind, &b.result, &b.signature)
+                        || b.kind == "a"
+                    {
                         return Change::Replace;
                     }
                     out.push(stmt(b.definition.trim_end().to_string()));

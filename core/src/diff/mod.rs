@@ -11,6 +11,7 @@ mod compare;
 mod ddl;
 mod objects;
 mod order;
+mod privileges;
 mod renames;
 pub mod snapshot;
 mod statement;
@@ -38,6 +39,8 @@ pub struct Options {
     /// exist before the plan (default true).
     pub online: Option<bool>,
     pub renames: Vec<Rename>,
+    /// Compare owners and privileges too (ALTER ... OWNER TO, GRANT, REVOKE).
+    pub privileges: bool,
 }
 
 impl Options {
@@ -106,11 +109,20 @@ struct Planner<'s, 'q> {
     /// Objects whose change forced dependents to be dropped and recreated.
     causes: BTreeSet<Key>,
     online: bool,
+    privileges: bool,
 }
 
 /// The statements that turn `current` into `desired`.
 pub fn plan(current: &Snapshot, desired: &Snapshot, options: &Options) -> Result<Vec<Statement>, DiffError> {
     options.check()?;
+    // An object that is not a snapshot would read as an empty database, and plan to drop all.
+    for (side, snapshot) in [("current", current), ("desired", desired)] {
+        if snapshot.server_version_num <= 0 {
+            return Err(DiffError::Options(format!(
+                "{side} is not a catalog snapshot (no server_version_num): take one with confiture.catalog_snapshot()"
+            )));
+        }
+    }
     let quoter = Quoter::new(if desired.reserved_words.is_empty() {
         &current.reserved_words
     } else {
@@ -124,6 +136,7 @@ pub fn plan(current: &Snapshot, desired: &Snapshot, options: &Options) -> Result
         actions: BTreeMap::new(),
         causes: BTreeSet::new(),
         online: options.online(),
+        privileges: options.privileges,
     };
     planner.decide();
     planner.swap_changed_indexes();
@@ -155,11 +168,25 @@ impl<'s> Planner<'s, '_> {
             let action = match (self.current.get(&key), self.desired.get(&key)) {
                 (None, Some(_)) => Action::Create,
                 (Some(_), None) => Action::Drop,
-                (Some(old), Some(new)) => match self.writer.compare(old, new) {
-                    Change::Same => continue,
-                    Change::Replace => Action::Replace,
-                    Change::Alter { statements, invalidates } => Action::Alter { statements, invalidates },
-                },
+                (Some(old), Some(new)) => {
+                    let change = self.writer.compare(old, new);
+                    let granted = if self.privileges && !matches!(change, Change::Replace) {
+                        let display = objects::display_name(&key);
+                        self.writer
+                            .privileges(Some(old), new, &|ddl| Statement::new(new.kind_name(), &display, ddl))
+                    } else {
+                        Vec::new()
+                    };
+                    match change {
+                        Change::Same if granted.is_empty() => continue,
+                        Change::Same => Action::Alter { statements: granted, invalidates: false },
+                        Change::Replace => Action::Replace,
+                        Change::Alter { mut statements, invalidates } => {
+                            statements.extend(granted);
+                            Action::Alter { statements, invalidates }
+                        }
+                    }
+                }
                 (None, None) => continue,
             };
             self.actions.insert(key, action);
@@ -512,6 +539,13 @@ impl<'s> Planner<'s, '_> {
     /// CREATE statements, with the online patterns on tables that exist before the plan.
     fn create_statements(&self, key: &Key, object: &Object) -> Vec<Statement> {
         let mut statements = self.writer.create(object);
+        if self.privileges {
+            let display = objects::display_name(key);
+            statements.extend(
+                self.writer
+                    .privileges(None, object, &|ddl| Statement::new(object.kind_name(), &display, ddl)),
+            );
+        }
         let on_existing_table = object
             .container()
             .filter(|c| c.0 == "relation")

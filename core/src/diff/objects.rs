@@ -122,6 +122,7 @@ impl<'s> Object<'s> {
             Object::Constraint(_) => "constraint",
             Object::Index(_) => "index",
             Object::Function(f) if f.kind == "p" => "procedure",
+            Object::Function(f) if f.kind == "a" => "aggregate",
             Object::Function(_) => "function",
             Object::Trigger(_) => "trigger",
             Object::Policy(_) => "policy",

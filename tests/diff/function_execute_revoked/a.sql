@@ -1,0 +1,3 @@
+DO $$ BEGIN CREATE ROLE diff_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE diff_owner; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 1$$;

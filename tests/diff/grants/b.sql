@@ -1,0 +1,7 @@
+DO $$ BEGIN CREATE ROLE diff_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE diff_owner; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE t (id int, secret text);
+GRANT INSERT, UPDATE ON t TO diff_reader WITH GRANT OPTION;
+GRANT SELECT ON t TO PUBLIC;
+CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO diff_reader;

@@ -1,0 +1,8 @@
+DO $$ BEGIN CREATE ROLE diff_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE diff_owner; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE t (id int);
+ALTER TABLE t OWNER TO diff_owner;
+CREATE SEQUENCE s;
+ALTER SEQUENCE s OWNER TO diff_owner;
+CREATE VIEW v AS SELECT 1 AS one;
+ALTER VIEW v OWNER TO diff_owner;
