@@ -482,7 +482,7 @@ impl Writer<'_> {
             );
         }
         if !a.not_null && b.not_null && !(a.identity.is_none() && b.identity.is_some()) {
-            out.extend(self.set_not_null(table_b, b).into_iter().map(stmt));
+            out.extend(self.set_not_null(table_b, b).into_iter().map(|(ddl, lock)| stmt(ddl).lock(lock)));
         }
         if a.storage != b.storage {
             let storage = storage_name(b.storage.as_deref().unwrap_or("x"));
@@ -506,18 +506,20 @@ impl Writer<'_> {
 
     /// SET NOT NULL without a long exclusive lock: a CHECK added NOT VALID and validated (which
     /// lets writers go on) proves the column has no NULL, so SET NOT NULL does not scan.
-    pub fn set_not_null(&self, table: &RelationDef, column: &ColumnDef) -> Vec<String> {
+    pub fn set_not_null(&self, table: &RelationDef, column: &ColumnDef) -> Vec<(String, &'static str)> {
         let name = self.q.qualified(&table.schema, &table.name);
         let ident = self.q.ident(&column.name);
+        let set = format!("ALTER TABLE {name} ALTER COLUMN {ident} SET NOT NULL");
         if table.kind == "p" || table.kind == "f" {
-            return vec![format!("ALTER TABLE {name} ALTER COLUMN {ident} SET NOT NULL")];
+            return vec![(set, ACCESS_EXCLUSIVE)];
         }
         let check = self.q.ident(&truncate_name(&format!("{}_{}_not_null", table.name, column.name)));
         vec![
-            format!("ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({ident} IS NOT NULL) NOT VALID"),
-            format!("ALTER TABLE {name} VALIDATE CONSTRAINT {check}"),
-            format!("ALTER TABLE {name} ALTER COLUMN {ident} SET NOT NULL"),
-            format!("ALTER TABLE {name} DROP CONSTRAINT {check}"),
+            (format!("ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({ident} IS NOT NULL) NOT VALID"), ACCESS_EXCLUSIVE),
+            (format!("ALTER TABLE {name} VALIDATE CONSTRAINT {check}"), SHARE_UPDATE_EXCLUSIVE),
+            // Brief: the validated check spares the scan.
+            (set, ACCESS_EXCLUSIVE),
+            (format!("ALTER TABLE {name} DROP CONSTRAINT {check}"), ACCESS_EXCLUSIVE),
         ]
     }
 }

@@ -117,7 +117,7 @@ pub fn plan(current: &Snapshot, desired: &Snapshot, options: &Options) -> Result
     options.check()?;
     // An object that is not a snapshot would read as an empty database, and plan to drop all.
     for (side, snapshot) in [("current", current), ("desired", desired)] {
-        if snapshot.server_version_num <= 0 {
+        if snapshot.server_version_num < 100_000 {
             return Err(DiffError::Options(format!(
                 "{side} is not a catalog snapshot (no server_version_num): take one with confiture.catalog_snapshot()"
             )));
