@@ -27,7 +27,9 @@ pub fn snapshot(schemas: Option<Vec<String>>) -> serde_json::Value {
 /// A snapshot argument; one that is not a snapshot is an error naming the argument.
 pub fn parse_snapshot(value: serde_json::Value, argument: &str) -> Result<Snapshot, String> {
     if !value.is_object() {
-        return Err(format!("argument {argument} is not a catalog snapshot (confiture.catalog_snapshot()): not an object"));
+        return Err(format!(
+            "argument {argument} is not a catalog snapshot (confiture.catalog_snapshot()): not an object"
+        ));
     }
     serde_json::from_value(value).map_err(|e| {
         format!("argument {argument} is not a catalog snapshot (confiture.catalog_snapshot()): {e}")

@@ -515,7 +515,10 @@ impl Writer<'_> {
         }
         let check = self.q.ident(&truncate_name(&format!("{}_{}_not_null", table.name, column.name)));
         vec![
-            (format!("ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({ident} IS NOT NULL) NOT VALID"), ACCESS_EXCLUSIVE),
+            (
+                format!("ALTER TABLE {name} ADD CONSTRAINT {check} CHECK ({ident} IS NOT NULL) NOT VALID"),
+                ACCESS_EXCLUSIVE,
+            ),
             (format!("ALTER TABLE {name} VALIDATE CONSTRAINT {check}"), SHARE_UPDATE_EXCLUSIVE),
             // Brief: the validated check spares the scan.
             (set, ACCESS_EXCLUSIVE),

@@ -210,3 +210,31 @@ fn the_plan_is_the_same_every_time() {
     }
     assert!(first[0].contains("public.a") && first[1].contains("public.b") && first[2].contains("public.c"));
 }
+
+#[test]
+fn an_enum_value_removed_while_a_column_uses_it_is_refused_naming_both() {
+    let typ = |values: serde_json::Value| json!({"schema": "public", "name": "mood", "kind": "e", "enum_values": values});
+    let deps = json!([[["column", "public", "t", "m"], ["type", "public", "mood", ""]]]);
+    let t = table("t", json!([column("m", "public.mood")]));
+    let before =
+        snapshot(json!({"types": [typ(json!(["a", "b"]))], "relations": [t.clone()], "dependencies": deps}));
+    let after = snapshot(json!({"types": [typ(json!(["a"]))], "relations": [t], "dependencies": deps}));
+    let error = plan(&before, &after, &allow_all()).unwrap_err();
+    assert!(
+        matches!(&error, DiffError::Unsupported(m) if m.contains("public.t.m") && m.contains("public.mood")),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_type_change_moves_off_a_dropped_type_before_the_drop() {
+    let typ = json!({"schema": "public", "name": "mood", "kind": "e", "enum_values": ["a"]});
+    let before =
+        snapshot(json!({"types": [typ], "relations": [table("t", json!([column("m", "public.mood")]))],
+        "dependencies": [[["column", "public", "t", "m"], ["type", "public", "mood", ""]]]}));
+    let after = snapshot(json!({"relations": [table("t", json!([column("m", "text")]))]}));
+    assert_eq!(
+        ddl(&plan(&before, &after, &allow_all()).unwrap()),
+        vec!["ALTER TABLE public.t ALTER COLUMN m TYPE text USING m::text", "DROP TYPE public.mood"]
+    );
+}

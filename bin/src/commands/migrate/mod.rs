@@ -7,7 +7,7 @@
 mod adopt;
 mod down;
 mod files;
-pub use files::new_with as new_migration;
+mod generate;
 mod history;
 mod report;
 mod segments;
@@ -443,7 +443,7 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
             report::marked(&marked, format, &format!("imported from {table}"));
         }
         MigrateAction::Generate { name, args } => {
-            let created = super::diff::generate(project, &super::diff::DiffOptions::from(&args), &name)?;
+            let created = generate::generate(project, &super::diff::DiffOptions::from(&args), &name)?;
             match format {
                 Format::Table => created.iter().for_each(|path| out!("created {path}")),
                 _ => out!("{}", serde_json::json!({"created": created})),
