@@ -1,5 +1,5 @@
 -- Schema diff: a snapshot of the catalog, the plan between two snapshots, hazards refused.
-CREATE EXTENSION IF NOT EXISTS confiture;
+CREATE EXTENSION confiture;
 CREATE SCHEMA diffdemo;
 CREATE TABLE diffdemo.account (id int PRIMARY KEY, obsolete text);
 CREATE VIEW diffdemo.account_ids AS SELECT id FROM diffdemo.account;
@@ -48,3 +48,4 @@ SELECT jsonb_typeof(confiture.catalog_snapshot(ARRAY['diffdemo'])) AS snapshot_t
 RESET ROLE;
 DROP ROLE diff_snapshot_reader;
 DROP SCHEMA diffdemo CASCADE;
+DROP EXTENSION confiture;
