@@ -1,6 +1,20 @@
-//! Pure helpers over SQL source text: where things are, for error messages.
+//! Pure helpers over SQL text: quoting names, and where things are for error messages.
 //! Parsing itself is PostgreSQL's (see `server::parser`); this only maps offsets to lines and
 //! trims what PostgreSQL counts as part of a statement (leading blanks and comments).
+
+/// `name` as an SQL identifier, as PostgreSQL's quote_ident writes it: bare when it is a plain
+/// lower-case name that `is_reserved` does not flag (the server's non-unreserved keywords),
+/// double-quoted otherwise.
+pub fn quote_ident(name: &str, is_reserved: impl Fn(&str) -> bool) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !is_reserved(name);
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
 
 /// 1-based line number of a byte offset (an offset past the end counts as the last line).
 pub fn line_of_byte(text: &str, byte_offset: usize) -> usize {

@@ -57,14 +57,7 @@ impl Catalog {
     /// `name` as an SQL identifier: quoted unless it is a plain lower-case name that is not a
     /// reserved word (what quote_ident does, for the names a remediation writes).
     pub fn ident(&self, name: &str) -> String {
-        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-            && !self.reserved_words.iter().any(|w| w == name);
-        if plain {
-            name.to_string()
-        } else {
-            format!("\"{}\"", name.replace('"', "\"\""))
-        }
+        confiture_core::sql_text::quote_ident(name, |word| self.reserved_words.iter().any(|w| w == word))
     }
 
     /// `schema.name`, each part quoted as needed.

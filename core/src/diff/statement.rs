@@ -124,14 +124,7 @@ impl Quoter {
     }
 
     pub fn ident(&self, name: &str) -> String {
-        let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-            && !self.reserved.contains(name);
-        if plain {
-            name.to_string()
-        } else {
-            format!("\"{}\"", name.replace('"', "\"\""))
-        }
+        crate::sql_text::quote_ident(name, |word| self.reserved.contains(word))
     }
 
     pub fn qualified(&self, schema: &str, name: &str) -> String {
