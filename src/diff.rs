@@ -6,7 +6,7 @@ use crate::server::scope::{Scope, Setting};
 use confiture_core::diff::{self, Options, Snapshot, Statement};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::JsonB;
+use pgrx::Json;
 
 const SNAPSHOT_SQL: &str = include_str!("../core/sql/catalog_snapshot.sql");
 /// Every name the server prints comes out schema-qualified, whatever the caller's search_path.
@@ -16,7 +16,7 @@ pub fn snapshot(schemas: Option<Vec<String>>) -> serde_json::Value {
     Scope::kept_on_success()
         .with_settings(CATALOG_ONLY)
         .run(|_| {
-            Spi::get_one_with_args::<JsonB>(SNAPSHOT_SQL, &[DatumWithOid::from(schemas)])
+            Spi::get_one_with_args::<Json>(SNAPSHOT_SQL, &[DatumWithOid::from(schemas)])
                 .unwrap_or_else(|e| pgrx::error!("confiture: reading the catalog snapshot: {e}"))
                 .map(|json| json.0)
                 .unwrap_or_default()

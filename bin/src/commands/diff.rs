@@ -74,7 +74,12 @@ pub(crate) fn snapshots(project: &Path, options: &DiffOptions) -> Result<(Snapsh
         Side::Database(target) => snapshot(target, schemas),
         Side::Files(environment) => files_snapshot(project, environment, &server, schemas),
     };
-    Ok((read(&from)?, read(&to)?, server))
+    // Two servers (or two databases) answer at the same time.
+    let (from, to) = std::thread::scope(|scope| {
+        let to = scope.spawn(|| read(&to));
+        (read(&from), to.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    Ok((from?, to?, server))
 }
 
 pub(crate) fn plan_options(project: &Path, options: &DiffOptions) -> Result<Options> {

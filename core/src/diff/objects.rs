@@ -2,7 +2,7 @@
 //! creates, drops, alters or replaces.
 
 use super::snapshot::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Copy, Debug)]
 pub enum Object<'s> {
@@ -25,6 +25,10 @@ pub enum Object<'s> {
 
 pub fn key(kind: &str, schema: &str, name: &str, part: &str) -> Key {
     (kind.to_string(), schema.to_string(), name.to_string(), part.to_string())
+}
+
+fn is_view(relation: &RelationDef) -> bool {
+    matches!(relation.kind.as_str(), "v" | "m")
 }
 
 pub fn relation_key(schema: &str, name: &str) -> Key {
@@ -54,6 +58,7 @@ impl<'s> Object<'s> {
     pub fn container(&self) -> Option<Key> {
         match self {
             Object::Column(r, _) => Some(relation_key(&r.schema, &r.name)),
+            Object::Default(r, _) if is_view(r) => Some(relation_key(&r.schema, &r.name)),
             Object::Default(r, c) => Some(key("column", &r.schema, &r.name, &c.name)),
             Object::Constraint(c) => Some(relation_key(&c.schema, &c.table)),
             Object::Index(i) => Some(relation_key(&i.schema, &i.table)),
@@ -66,7 +71,11 @@ impl<'s> Object<'s> {
 
     /// Created by its container's CREATE statement (a table's columns and their defaults).
     pub fn created_with_container(&self) -> bool {
-        matches!(self, Object::Column(..) | Object::Default(..))
+        match self {
+            Object::Column(..) => true,
+            Object::Default(r, _) => !is_view(r),
+            _ => false,
+        }
     }
 
     /// Dropped or recreated on its own when something it depends on goes away.
@@ -145,10 +154,11 @@ pub fn display_name(key: &Key) -> String {
 /// Every object of a snapshot, and its dependency edges in both directions.
 pub struct Objects<'s> {
     pub map: BTreeMap<Key, Object<'s>>,
-    /// dependent -> what it needs.
-    pub needs: BTreeMap<Key, BTreeSet<Key>>,
+    /// dependent -> what it needs. (Hash maps: a catalog of 1000 tables has tens of thousands of
+    /// edges; nothing depends on their order, the plan is sorted at the end.)
+    pub needs: HashMap<Key, Vec<Key>>,
     /// referenced -> what needs it.
-    pub needed_by: BTreeMap<Key, BTreeSet<Key>>,
+    pub needed_by: HashMap<Key, Vec<Key>>,
 }
 
 impl<'s> Objects<'s> {
@@ -168,8 +178,12 @@ impl<'s> Objects<'s> {
         }
         for relation in &snapshot.relations {
             add(Object::Relation(relation));
-            // A view's columns are its query's: they come and go with the view.
-            if matches!(relation.kind.as_str(), "v" | "m") {
+            // A view's columns are its query's: they come and go with the view. Their defaults
+            // (for INSERT through the view) are set on their own.
+            if is_view(relation) {
+                for column in relation.columns.iter().filter(|c| c.default.is_some()) {
+                    add(Object::Default(relation, column));
+                }
                 continue;
             }
             // Inherited columns too: a partition detached keeps them as its own.
@@ -186,7 +200,7 @@ impl<'s> Objects<'s> {
         snapshot.triggers.iter().for_each(|t| add(Object::Trigger(t)));
         snapshot.policies.iter().for_each(|p| add(Object::Policy(p)));
 
-        let mut objects = Objects { map, needs: BTreeMap::new(), needed_by: BTreeMap::new() };
+        let mut objects = Objects { map, needs: HashMap::new(), needed_by: HashMap::new() };
         for (dependent, referenced) in &snapshot.dependencies {
             // A sequence's ownership is its own object (SequenceOwner), set after the table.
             if dependent.0 == "sequence" && referenced.0 == "column" {
@@ -222,8 +236,8 @@ impl<'s> Objects<'s> {
         if dependent == referenced {
             return;
         }
-        self.needed_by.entry(referenced.clone()).or_default().insert(dependent.clone());
-        self.needs.entry(dependent).or_default().insert(referenced);
+        self.needed_by.entry(referenced.clone()).or_default().push(dependent.clone());
+        self.needs.entry(dependent).or_default().push(referenced);
     }
 
     pub fn get(&self, key: &Key) -> Option<&Object<'s>> {

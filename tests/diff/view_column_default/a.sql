@@ -1,0 +1,2 @@
+CREATE TABLE t (id int, label text);
+CREATE VIEW v AS SELECT id, label FROM t;
