@@ -31,6 +31,8 @@ psql -X "$DATABASE_URL" -c '\dt shop.*' \
 say "confiture migrate up: the migrations in db/migrations/ (one builds its index CONCURRENTLY, outside a transaction)"
 "$CONFITURE_BIN" --project "$PROJECT" migrate status --env local || true
 "$CONFITURE_BIN" --project "$PROJECT" migrate up --env local
+say "confiture diff: how the migrated database differs from db/schema, as the statements that would align it"
+"$CONFITURE_BIN" --project "$PROJECT" diff --env local --allow-hazards all || true
 say "confiture lint: the server checks its own catalog"
 "$CONFITURE_BIN" --project "$PROJECT" lint --env local --fail-on never
 say "a file with a mistake: the error names the file and line, and the database stays as it was"
