@@ -24,9 +24,10 @@ pub use statement::{Hazard, Statement};
 use compare::Change;
 use ddl::Writer;
 use objects::{Object, Objects};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use snapshot::Key;
 use statement::{Quoter, SHARE_UPDATE_EXCLUSIVE};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Hazards a plan may carry only when the caller allows them.
 pub const REFUSED_BY_DEFAULT: [Hazard; 1] = [Hazard::DeletesData];
@@ -164,15 +165,19 @@ pub fn plan(current: &Snapshot, desired: &Snapshot, options: &Options) -> Result
 
 impl<'s> Planner<'s, '_> {
     fn decide(&mut self) {
-        let keys: BTreeSet<Key> = self.current.map.keys().chain(self.desired.map.keys()).cloned().collect();
+        // Every key of either side once, borrowed: the current side's, then the desired side's new
+        // ones (actions is ordered by key whatever the order of insertion).
+        let current_keys = self.current.map.keys();
+        let new_keys = self.desired.map.keys().filter(|k| !self.current.map.contains_key(*k));
+        let keys: Vec<&Key> = current_keys.chain(new_keys).collect();
         for key in keys {
-            let action = match (self.current.get(&key), self.desired.get(&key)) {
+            let action = match (self.current.get(key), self.desired.get(key)) {
                 (None, Some(_)) => Action::Create,
                 (Some(_), None) => Action::Drop,
                 (Some(old), Some(new)) => {
                     let change = self.writer.compare(old, new);
                     let granted = if self.privileges && !matches!(change, Change::Replace) {
-                        let display = objects::display_name(&key);
+                        let display = objects::display_name(key);
                         self.writer
                             .privileges(Some(old), new, &|ddl| Statement::new(new.kind_name(), &display, ddl))
                     } else {
@@ -190,7 +195,7 @@ impl<'s> Planner<'s, '_> {
                 }
                 (None, None) => continue,
             };
-            self.actions.insert(key, action);
+            self.actions.insert(key.clone(), action);
         }
     }
 
@@ -442,31 +447,53 @@ impl<'s> Planner<'s, '_> {
     fn add_edges(&self, graph: &mut order::Graph) {
         // Each key's nodes are worked out once: a catalog of 1000 tables has tens of thousands of
         // edges, most between objects the plan does not touch.
-        let mut creates: HashMap<&Key, Option<order::Node>> = HashMap::new();
-        let mut drops: HashMap<&Key, Option<order::Node>> = HashMap::new();
-        let mut alters: HashMap<&Key, Option<order::Node>> = HashMap::new();
+        let mut creates: HashMap<&Key, Option<order::Node>> = HashMap::default();
+        let mut drops: HashMap<&Key, Option<order::Node>> = HashMap::default();
+        let mut alters: HashMap<&Key, Option<order::Node>> = HashMap::default();
         macro_rules! node {
             ($memo:ident, $method:ident, $key:expr) => {{
                 let key: &Key = $key;
                 $memo.entry(key).or_insert_with(|| self.$method(key)).clone()
             }};
         }
+        // Only keys with an action, or the columns of a relation created or dropped, can have a
+        // node: everything else is skipped without building one.
+        let relations = |wanted: fn(&Action) -> bool| -> HashSet<(&str, &str)> {
+            self.actions
+                .iter()
+                .filter(|(k, a)| k.0 == "relation" && wanted(a))
+                .map(|(k, _)| (k.1.as_str(), k.2.as_str()))
+                .collect()
+        };
+        let created = relations(|a| matches!(a, Action::Create | Action::Replace));
+        let dropped_relations = relations(|a| matches!(a, Action::Drop | Action::Replace));
+        let may_have_node = |key: &Key, relations: &HashSet<(&str, &str)>| {
+            self.actions.contains_key(key)
+                || (matches!(key.0.as_str(), "column" | "default")
+                    && relations.contains(&(key.1.as_str(), key.2.as_str())))
+        };
         // Creates and alters after what they need is created or altered.
         for (dependent, needs) in &self.desired.needs {
+            if !may_have_node(dependent, &created) {
+                continue;
+            }
             let Some(after) = node!(creates, create_node, dependent) else { continue };
-            for need in needs {
+            for need in needs.iter().filter(|need| may_have_node(need, &created)) {
                 if let Some(before) = node!(creates, create_node, need) {
                     graph.edge(&before, &after);
                 }
             }
         }
         for (dependent, needs) in &self.current.needs {
+            if !may_have_node(dependent, &dropped_relations) {
+                continue;
+            }
             let dropped = node!(drops, drop_node, dependent);
             let altered = node!(alters, alter_node, dependent);
             if dropped.is_none() && altered.is_none() {
                 continue;
             }
-            for need in needs {
+            for need in needs.iter().filter(|need| may_have_node(need, &dropped_relations)) {
                 let need_dropped = node!(drops, drop_node, need);
                 // Drops before what they need is dropped or altered.
                 if let Some(first) = &dropped {

@@ -2,7 +2,8 @@
 //! creates, drops, alters or replaces.
 
 use super::snapshot::*;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Object<'s> {
@@ -200,7 +201,7 @@ impl<'s> Objects<'s> {
         snapshot.triggers.iter().for_each(|t| add(Object::Trigger(t)));
         snapshot.policies.iter().for_each(|p| add(Object::Policy(p)));
 
-        let mut objects = Objects { map, needs: HashMap::new(), needed_by: HashMap::new() };
+        let mut objects = Objects { map, needs: HashMap::default(), needed_by: HashMap::default() };
         for (dependent, referenced) in &snapshot.dependencies {
             // A sequence's ownership is its own object (SequenceOwner), set after the table.
             if dependent.0 == "sequence" && referenced.0 == "column" {
