@@ -60,7 +60,7 @@ impl Writer<'_> {
                 }
                 alter(out)
             }
-            (Object::Type(a), Object::Type(b)) => self.compare_type(a, b, desired, &stmt, comment_change),
+            (Object::Type(a), Object::Type(b)) => self.compare_type(a, b, &stmt, comment_change),
             (Object::Sequence(a), Object::Sequence(b)) => {
                 let mut out = Vec::new();
                 let name = self.q.qualified(&b.schema, &b.name);
@@ -84,7 +84,7 @@ impl Writer<'_> {
                 }
             }
             (Object::Relation(a), Object::Relation(b)) => self.compare_relation(a, b, desired, &stmt),
-            (Object::Column(ra, a), Object::Column(rb, b)) => self.compare_column(ra, a, rb, b, &stmt),
+            (Object::Column(_, a), Object::Column(table, b)) => self.compare_column(a, table, b, &stmt),
             (Object::Default(_, a), Object::Default(_, b)) => {
                 if a.default == b.default {
                     Change::Same
@@ -183,7 +183,6 @@ impl Writer<'_> {
         &self,
         a: &TypeDef,
         b: &TypeDef,
-        desired: &Object,
         stmt: &dyn Fn(String) -> Statement,
         comment_change: impl Fn(&Option<String>, &Option<String>) -> Vec<Statement>,
     ) -> Change {
@@ -294,7 +293,6 @@ impl Writer<'_> {
                 }
             }
         }
-        let _ = desired;
         out.extend(comment_change(&a.common.comment, &b.common.comment));
         alter(out)
     }
@@ -429,13 +427,11 @@ impl Writer<'_> {
 
     fn compare_column(
         &self,
-        table_a: &RelationDef,
         a: &ColumnDef,
         table_b: &RelationDef,
         b: &ColumnDef,
         stmt: &dyn Fn(String) -> Statement,
     ) -> Change {
-        let _ = table_a;
         if a.generated != b.generated || (b.generated.is_some() && a.default != b.default) {
             return Change::Replace;
         }

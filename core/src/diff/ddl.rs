@@ -4,8 +4,7 @@ use super::objects::Object;
 use super::snapshot::*;
 use super::statement::{literal, Hazard, Quoter, Statement, ACCESS_EXCLUSIVE, SHARE, SHARE_ROW_EXCLUSIVE};
 
-/// What the statements are generated for: quoting, and whether a table already holds rows
-/// (online patterns only matter on tables that existed before the plan).
+/// Writes the statements of a plan, every name quoted by `q` as the server would.
 pub struct Writer<'q> {
     pub q: &'q Quoter,
 }
@@ -304,11 +303,8 @@ impl Writer<'_> {
             if foreign { "FOREIGN " } else { "" }
         );
         if let Some(bound) = &r.partition_bound {
-            sql += &format!(" PARTITION OF {}", parents.first().cloned().unwrap_or_default());
-            if !local.is_empty() {
-                // A partition's own columns can only be options of inherited ones.
-            }
-            sql += &format!(" {bound}");
+            // A partition's columns are its parent's.
+            sql += &format!(" PARTITION OF {} {bound}", parents.first().cloned().unwrap_or_default());
         } else {
             sql += &format!(" (\n{}\n)", local.join(",\n"));
             if !parents.is_empty() {

@@ -39,7 +39,7 @@ impl Planner<'_, '_> {
                 &format!(" {} ON ", q.ident(&temporary)),
                 1,
             );
-            let statements = vec![
+            let mut statements = vec![
                 Statement::new("index", &display, concurrently(&definition))
                     .lock(SHARE_UPDATE_EXCLUSIVE)
                     .hazard(Hazard::BuildsIndex)
@@ -62,7 +62,6 @@ impl Planner<'_, '_> {
                 )
                 .lock(SHARE_UPDATE_EXCLUSIVE),
             ];
-            let mut statements = statements;
             if index.comment.is_some() {
                 statements.extend(
                     self.writer
@@ -121,12 +120,11 @@ impl Planner<'_, '_> {
                     );
                 }
             }
-            Object::Column(r, c)
+            Object::Column(_, c)
                 if c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none() =>
             {
-                // Adding a NOT NULL column without a default fails on a table with rows: add it
-                // nullable, the NOT NULL once filled is a later change.
-                let _ = r;
+                // PostgreSQL checks every row for it under the lock (and fails on a table with
+                // rows: there is no value to put); labelled, the change is the author's to split.
                 statements[0] = statements[0].clone().hazard(Hazard::ScansUnderLock);
             }
             _ => {}
