@@ -13,6 +13,7 @@ mod objects;
 mod online;
 mod order;
 mod privileges;
+mod rebuild;
 mod renames;
 pub mod snapshot;
 mod statement;
@@ -110,6 +111,8 @@ struct Planner<'s, 'q> {
     actions: BTreeMap<Key, Action>,
     /// Objects whose change forced dependents to be dropped and recreated.
     causes: BTreeSet<Key>,
+    /// Enums rebuilt under their name while columns use them (see `rebuild_enum`).
+    rebuilt_enums: BTreeSet<Key>,
     online: bool,
     privileges: bool,
 }
@@ -137,6 +140,7 @@ pub fn plan(current: &Snapshot, desired: &Snapshot, options: &Options) -> Result
         writer: Writer { q: &quoter },
         actions: BTreeMap::new(),
         causes: BTreeSet::new(),
+        rebuilt_enums: BTreeSet::new(),
         online: options.online(),
         privileges: options.privileges,
     };
@@ -170,6 +174,7 @@ impl<'s> Planner<'s, '_> {
         let current_keys = self.current.map.keys();
         let new_keys = self.desired.map.keys().filter(|k| !self.current.map.contains_key(*k));
         let keys: Vec<&Key> = current_keys.chain(new_keys).collect();
+        let mut rebuilt = Vec::new();
         for key in keys {
             let action = match (self.current.get(key), self.desired.get(key)) {
                 (None, Some(_)) => Action::Create,
@@ -186,7 +191,13 @@ impl<'s> Planner<'s, '_> {
                     match change {
                         Change::Same if granted.is_empty() => continue,
                         Change::Same => Action::Alter { statements: granted, invalidates: false },
-                        Change::Replace => Action::Replace,
+                        Change::Replace => match self.rebuild_enum(key, old, new) {
+                            Some(statements) => {
+                                rebuilt.push(key.clone());
+                                Action::Alter { statements, invalidates: true }
+                            }
+                            None => Action::Replace,
+                        },
                         Change::Alter { mut statements, invalidates } => {
                             statements.extend(granted);
                             Action::Alter { statements, invalidates }
@@ -197,6 +208,7 @@ impl<'s> Planner<'s, '_> {
             };
             self.actions.insert(key.clone(), action);
         }
+        self.rebuilt_enums.extend(rebuilt);
     }
 
     fn is_dropped(&self, key: &Key) -> bool {
@@ -266,7 +278,16 @@ impl<'s> Planner<'s, '_> {
                     }
                 }
             }
-            for dependent in self.current.dependents(&cause) {
+            let rebuilt_enum = self.rebuilt_enums.contains(&cause);
+            let dependents: Vec<Key> = self.current.dependents(&cause).cloned().collect();
+            for dependent in &dependents {
+                if rebuilt_enum && matches!(self.current.get(dependent), Some(Object::Column(..))) {
+                    if self.convert_column_to_rebuilt_enum(dependent) {
+                        self.causes.insert(cause.clone());
+                        queue.push(dependent.clone());
+                    }
+                    continue;
+                }
                 let kind_matters = whole
                     || matches!(
                         self.current.get(dependent),
@@ -361,6 +382,7 @@ impl<'s> Planner<'s, '_> {
             }
         }
         self.add_edges(&mut graph);
+        self.drop_rebuilt_enums(&mut graph);
         graph.sorted()
     }
 

@@ -212,16 +212,35 @@ fn the_plan_is_the_same_every_time() {
 }
 
 #[test]
-fn an_enum_value_removed_while_a_column_uses_it_is_refused_naming_both() {
+fn an_enum_value_removed_while_a_column_uses_it_rebuilds_the_type_and_converts_the_column() {
     let typ = |values: serde_json::Value| json!({"schema": "public", "name": "mood", "kind": "e", "enum_values": values});
     let deps = json!([[["column", "public", "t", "m"], ["type", "public", "mood", ""]]]);
     let t = table("t", json!([column("m", "public.mood")]));
     let before =
         snapshot(json!({"types": [typ(json!(["a", "b"]))], "relations": [t.clone()], "dependencies": deps}));
     let after = snapshot(json!({"types": [typ(json!(["a"]))], "relations": [t], "dependencies": deps}));
+    assert_eq!(
+        ddl(&plan(&before, &after, &Options::default()).unwrap()),
+        vec![
+            "ALTER TYPE public.mood RENAME TO mood_cft_old",
+            "CREATE TYPE public.mood AS ENUM ('a')",
+            "ALTER TABLE public.t ALTER COLUMN m TYPE public.mood USING m::text::public.mood",
+            "DROP TYPE public.mood_cft_old",
+        ]
+    );
+}
+
+#[test]
+fn a_domain_whose_base_type_changes_under_a_column_is_refused_naming_both() {
+    let domain = |base: &str| json!({"schema": "public", "name": "code", "kind": "d", "base_type": base});
+    let deps = json!([[["column", "public", "t", "c"], ["type", "public", "code", ""]]]);
+    let t = table("t", json!([column("c", "public.code")]));
+    let before =
+        snapshot(json!({"types": [domain("integer")], "relations": [t.clone()], "dependencies": deps}));
+    let after = snapshot(json!({"types": [domain("bigint")], "relations": [t], "dependencies": deps}));
     let error = plan(&before, &after, &allow_all()).unwrap_err();
     assert!(
-        matches!(&error, DiffError::Unsupported(m) if m.contains("public.t.m") && m.contains("public.mood")),
+        matches!(&error, DiffError::Unsupported(m) if m.contains("public.t.c") && m.contains("public.code")),
         "{error}"
     );
 }
