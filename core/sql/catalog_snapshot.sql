@@ -142,6 +142,9 @@ objkeys AS (
     SELECT 'pg_policy'::regclass, pol.oid, 0, ARRAY['policy', c.nspname, c.relname::text, pol.polname::text]
     FROM pg_policy pol JOIN rel c ON c.oid = pol.polrelid
     UNION ALL
+    SELECT 'pg_collation'::regclass, co.oid, 0, ARRAY['collation', n.nspname, co.collname::text, '']
+    FROM pg_collation co JOIN nsp n ON n.oid = co.collnamespace
+    UNION ALL
     SELECT 'pg_namespace'::regclass, n.oid, 0, ARRAY['schema', n.nspname, '', ''] FROM nsp n
     UNION ALL
     SELECT 'pg_extension'::regclass, e.oid, 0, ARRAY['extension', '', e.extname::text, '']
@@ -175,6 +178,16 @@ SELECT json_build_object(
         FROM pg_extension e JOIN pg_namespace en ON en.oid = e.extnamespace
         WHERE e.extname <> 'confiture'
           AND ($1::text[] IS NULL OR en.nspname = ANY ($1::text[]))), '[]'),
+    'collations', coalesce((
+        SELECT json_agg(json_build_object(
+            'schema', n.nspname, 'name', co.collname,
+            'provider', co.collprovider,
+            'collate', co.collcollate, 'ctype', co.collctype, 'icu_locale', co.colliculocale,
+            'deterministic', co.collisdeterministic,
+            'comment', obj_description(co.oid, 'pg_collation'),
+            'owner', pg_get_userbyid(co.collowner)) ORDER BY n.nspname, co.collname)
+        FROM pg_collation co JOIN nsp n ON n.oid = co.collnamespace
+        WHERE (co.oid, 'pg_collation'::regclass) NOT IN (SELECT objid, classid FROM members)), '[]'),
     'types', coalesce((
         SELECT json_agg(x.o ORDER BY x.o ->> 'schema', x.o ->> 'name') FROM (
             SELECT json_build_object(

@@ -60,6 +60,14 @@ impl Writer<'_> {
                 }
                 alter(out)
             }
+            (Object::Collation(a), Object::Collation(b)) => {
+                if (&a.provider, &a.collate, &a.ctype, &a.icu_locale, a.deterministic)
+                    != (&b.provider, &b.collate, &b.ctype, &b.icu_locale, b.deterministic)
+                {
+                    return Change::Replace;
+                }
+                alter(comment_change(&a.common.comment, &b.common.comment))
+            }
             (Object::Type(a), Object::Type(b)) => self.compare_type(a, b, &stmt, comment_change),
             (Object::Sequence(a), Object::Sequence(b)) => {
                 let mut out = Vec::new();
@@ -84,7 +92,9 @@ impl Writer<'_> {
                 }
             }
             (Object::Relation(a), Object::Relation(b)) => self.compare_relation(a, b, desired, &stmt),
-            (Object::Column(_, a), Object::Column(table, b)) => self.compare_column(a, table, b, &stmt),
+            (Object::Column(table_a, a), Object::Column(table_b, b)) => {
+                self.compare_column(table_a, a, table_b, b, &stmt)
+            }
             (Object::Default(_, a), Object::Default(_, b)) => {
                 if a.default == b.default {
                     Change::Same
@@ -330,10 +340,13 @@ impl Writer<'_> {
             _ => {}
         }
         let parents_changed = a.parents != b.parents || a.partition_bound != b.partition_bound;
-        // Tagged: the planner runs them once the columns on both sides exist (see INHERITANCE).
+        // Tagged: the planner detaches before the parent's columns change, and attaches once the
+        // columns on both sides are in place (see DETACH and INHERITANCE).
         let stmt = |ddl: String| -> Statement {
             let mut statement = stmt(ddl);
-            if parents_changed && is_inheritance(&statement.ddl) {
+            if parents_changed && is_detach(&statement.ddl) {
+                statement.object_kind = DETACH.to_string();
+            } else if parents_changed && is_inheritance(&statement.ddl) {
                 statement.object_kind = INHERITANCE.to_string();
             }
             statement
@@ -427,12 +440,18 @@ impl Writer<'_> {
 
     fn compare_column(
         &self,
+        table_a: &RelationDef,
         a: &ColumnDef,
         table_b: &RelationDef,
         b: &ColumnDef,
         stmt: &dyn Fn(String) -> Statement,
     ) -> Change {
         if a.generated != b.generated || (b.generated.is_some() && a.default != b.default) {
+            return Change::Replace;
+        }
+        // Inherited only, to be the table's own while it keeps its parents: the parent drops the
+        // column (and with it the child's), so the child adds its own after.
+        if !a.local && b.local && table_a.parents == table_b.parents {
             return Change::Replace;
         }
         let table = self.q.qualified(&table_b.schema, &table_b.name);
@@ -448,10 +467,20 @@ impl Writer<'_> {
                 b.data_type
             ))
             .lock(ACCESS_EXCLUSIVE);
+            if self.is_enum(&a.data_type) || self.is_enum(&b.data_type) {
+                // No cast between an enum and another type but through text.
+                let text = if b.data_type.ends_with("[]") { "text[]" } else { "text" };
+                change.ddl =
+                    change.ddl.replace(&format!(" USING {column}::"), &format!(" USING {column}::{text}::"));
+            }
             if !binary_coercible(&a.data_type, &b.data_type) || a.collation != b.collation {
                 change = change.hazard(Hazard::RewritesTable);
             }
             out.push(change);
+        }
+        // Before an identity is added: it needs the column NOT NULL.
+        if !a.not_null && b.not_null {
+            out.extend(self.set_not_null(table_b, b).into_iter().map(|(ddl, lock)| stmt(ddl).lock(lock)));
         }
         if a.identity != b.identity {
             out.push(
@@ -476,9 +505,6 @@ impl Writer<'_> {
                 stmt(format!("ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL"))
                     .lock(ACCESS_EXCLUSIVE),
             );
-        }
-        if !a.not_null && b.not_null && !(a.identity.is_none() && b.identity.is_some()) {
-            out.extend(self.set_not_null(table_b, b).into_iter().map(|(ddl, lock)| stmt(ddl).lock(lock)));
         }
         if a.storage != b.storage {
             let storage = storage_name(b.storage.as_deref().unwrap_or("x"));
@@ -523,12 +549,19 @@ impl Writer<'_> {
     }
 }
 
-/// The object kind that marks a relation's statements changing its parents (INHERIT, ATTACH and
-/// DETACH PARTITION): they need every column of both tables in place.
+/// The object kind that marks a relation's statements giving it parents (INHERIT, ATTACH
+/// PARTITION): they need every column of both tables in place.
 pub const INHERITANCE: &str = "inheritance";
+/// The object kind that marks a relation's statements leaving its parents (NO INHERIT, DETACH
+/// PARTITION): they run before the parent's columns change, which would change the child's too.
+pub const DETACH: &str = "detach";
 
 fn is_inheritance(ddl: &str) -> bool {
-    [" INHERIT ", " ATTACH PARTITION ", " DETACH PARTITION "].iter().any(|word| ddl.contains(word))
+    [" INHERIT ", " ATTACH PARTITION "].iter().any(|word| ddl.contains(word))
+}
+
+fn is_detach(ddl: &str) -> bool {
+    [" NO INHERIT ", " DETACH PARTITION "].iter().any(|word| ddl.contains(word))
 }
 
 fn identity_kind(code: &str) -> &'static str {

@@ -7,6 +7,8 @@ use super::statement::{literal, Hazard, Quoter, Statement, ACCESS_EXCLUSIVE, SHA
 /// Writes the statements of a plan, every name quoted by `q` as the server would.
 pub struct Writer<'q> {
     pub q: &'q Quoter,
+    /// Enum types of either side, as format_type prints them (`public.mood`).
+    pub enums: std::collections::HashSet<String>,
 }
 
 /// `pg_get_viewdef` ends its query with `;`.
@@ -23,11 +25,17 @@ fn with_options(options: &Option<Vec<String>>) -> String {
 }
 
 impl Writer<'_> {
+    /// Whether `data_type` (format_type's text) is an enum or an array of one.
+    pub fn is_enum(&self, data_type: &str) -> bool {
+        self.enums.contains(data_type.trim_end_matches("[]"))
+    }
+
     pub fn name(&self, object: &Object) -> String {
         let q = self.q;
         match object {
             Object::Schema(s) => q.ident(&s.name),
             Object::Extension(e) => q.ident(&e.name),
+            Object::Collation(c) => q.qualified(&c.schema, &c.name),
             Object::Type(t) => q.qualified(&t.schema, &t.name),
             Object::Sequence(s) | Object::SequenceOwner(s) => q.qualified(&s.schema, &s.name),
             Object::Relation(r) => q.qualified(&r.schema, &r.name),
@@ -49,6 +57,7 @@ impl Writer<'_> {
             Object::Extension(_) | Object::SequenceOwner(_) | Object::Default(..) => return None,
             Object::Type(t) if t.kind == "d" => "DOMAIN",
             Object::Type(_) => "TYPE",
+            Object::Collation(_) => "COLLATION",
             Object::Sequence(_) => "SEQUENCE",
             Object::Relation(r) => relation_sql_kind(r),
             Object::Column(..) => "COLUMN",
@@ -99,6 +108,7 @@ impl Writer<'_> {
                 q.ident(&e.schema),
                 literal(&e.version)
             ))],
+            Object::Collation(c) => vec![stmt(self.create_collation(c))],
             Object::Type(t) => vec![stmt(self.create_type(t))],
             Object::Sequence(s) => vec![stmt(self.create_sequence(s))],
             Object::SequenceOwner(s) => {
@@ -149,6 +159,26 @@ impl Writer<'_> {
             out.extend(self.comment(object, comment).map(stmt));
         }
         out
+    }
+
+    fn create_collation(&self, c: &CollationDef) -> String {
+        let mut options = vec![format!("provider = {}", if c.provider == "i" { "icu" } else { "libc" })];
+        match (&c.icu_locale, &c.collate, &c.ctype) {
+            (Some(locale), _, _) if c.provider == "i" => {
+                options.push(format!("locale = {}", literal(locale)))
+            }
+            (_, Some(collate), Some(ctype)) if collate == ctype => {
+                options.push(format!("locale = {}", literal(collate)))
+            }
+            (_, collate, ctype) => {
+                options.extend(collate.iter().map(|v| format!("lc_collate = {}", literal(v))));
+                options.extend(ctype.iter().map(|v| format!("lc_ctype = {}", literal(v))));
+            }
+        }
+        if !c.deterministic {
+            options.push("deterministic = false".into());
+        }
+        format!("CREATE COLLATION {} ({})", self.q.qualified(&c.schema, &c.name), options.join(", "))
     }
 
     fn create_type(&self, t: &TypeDef) -> String {
@@ -385,6 +415,7 @@ impl Writer<'_> {
         match object {
             Object::Schema(_) => stmt(format!("DROP SCHEMA {name}")).hazard(Hazard::DeletesData),
             Object::Extension(_) => stmt(format!("DROP EXTENSION {name}")).hazard(Hazard::DeletesData),
+            Object::Collation(_) => stmt(format!("DROP COLLATION {name}")),
             Object::Type(t) if t.kind == "d" => stmt(format!("DROP DOMAIN {name}")),
             Object::Type(_) => stmt(format!("DROP TYPE {name}")),
             Object::Sequence(_) => stmt(format!("DROP SEQUENCE {name}")).hazard(Hazard::NotReversible),
@@ -463,6 +494,7 @@ fn generic_options(options: &[String], q: &Quoter) -> String {
 fn common_comment<'a>(object: &'a Object) -> Option<&'a Option<String>> {
     match object {
         Object::Schema(s) => Some(&s.common.comment),
+        Object::Collation(c) => Some(&c.common.comment),
         Object::Type(t) => Some(&t.common.comment),
         Object::Sequence(s) => Some(&s.common.comment),
         Object::Column(_, c) => Some(&c.common.comment),

@@ -137,7 +137,14 @@ pub fn plan(current: &Snapshot, desired: &Snapshot, options: &Options) -> Result
     let mut planner = Planner {
         current: Objects::new(&renamed),
         desired: Objects::new(desired),
-        writer: Writer { q: &quoter },
+        writer: Writer {
+            q: &quoter,
+            enums: [current, desired]
+                .iter()
+                .flat_map(|side| side.types.iter().filter(|t| t.kind == "e"))
+                .map(|t| quoter.qualified(&t.schema, &t.name))
+                .collect(),
+        },
         actions: BTreeMap::new(),
         causes: BTreeSet::new(),
         rebuilt_enums: BTreeSet::new(),
@@ -373,9 +380,14 @@ impl<'s> Planner<'s, '_> {
                     statements =
                         statements.into_iter().map(|s| s.hazard(Hazard::ImpactsDependents)).collect();
                 }
+                let (detach, rest): (Vec<Statement>, Vec<Statement>) =
+                    statements.into_iter().partition(|s| s.object_kind == compare::DETACH);
                 let (inheritance, own): (Vec<Statement>, Vec<Statement>) =
-                    statements.into_iter().partition(|s| s.object_kind == compare::INHERITANCE);
+                    rest.into_iter().partition(|s| s.object_kind == compare::INHERITANCE);
                 graph.add(order::Node::create(key, object.rank()), own);
+                if !detach.is_empty() {
+                    self.add_detach_node(&mut graph, key, object, detach);
+                }
                 if !inheritance.is_empty() {
                     self.add_inheritance_node(&mut graph, key, object, inheritance);
                 }
@@ -416,6 +428,38 @@ impl<'s> Planner<'s, '_> {
                 }
                 if let Some(before) = self.create_node(column) {
                     graph.edge(&before, &node);
+                }
+            }
+        }
+    }
+
+    /// NO INHERIT and DETACH PARTITION run first, before any column of the parents they leave
+    /// changes (an added column would otherwise be added to the leaving child as well).
+    fn add_detach_node(
+        &self,
+        graph: &mut order::Graph,
+        key: &Key,
+        object: &Object,
+        statements: Vec<Statement>,
+    ) {
+        let node = order::Node::drop(&objects::key("detach", &key.1, &key.2, ""), u8::MAX);
+        let kind = object.kind_name();
+        graph.add(
+            node.clone(),
+            statements.into_iter().map(|s| Statement { object_kind: kind.to_string(), ..s }).collect(),
+        );
+        graph.edge(&node, &order::Node::create(&objects::key("inheritance", &key.1, &key.2, ""), u8::MAX));
+        let Some(Object::Relation(r)) = self.current.get(key) else { return };
+        for (schema, table) in r.parents.iter().flatten() {
+            for side in [&self.current, &self.desired] {
+                let first = objects::key("column", schema, table, "");
+                for (column, _) in side.map.range(first..) {
+                    if (column.0.as_str(), &column.1, &column.2) != ("column", schema, table) {
+                        break;
+                    }
+                    for then in [self.create_node(column), self.drop_node(column)].into_iter().flatten() {
+                        graph.edge(&node, &then);
+                    }
                 }
             }
         }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 pub enum Object<'s> {
     Schema(&'s SchemaDef),
     Extension(&'s ExtensionDef),
+    Collation(&'s CollationDef),
     Type(&'s TypeDef),
     Sequence(&'s SequenceDef),
     /// A sequence's OWNED BY: set after the table exists, the sequence being created before it.
@@ -41,6 +42,7 @@ impl<'s> Object<'s> {
         match self {
             Object::Schema(s) => key("schema", &s.name, "", ""),
             Object::Extension(e) => key("extension", "", &e.name, ""),
+            Object::Collation(c) => key("collation", &c.schema, &c.name, ""),
             Object::Type(t) => key("type", &t.schema, &t.name, ""),
             Object::Sequence(s) => key("sequence", &s.schema, &s.name, ""),
             Object::SequenceOwner(s) => key("sequence_owner", &s.schema, &s.name, ""),
@@ -98,7 +100,7 @@ impl<'s> Object<'s> {
     pub fn rank(&self) -> u8 {
         match self {
             Object::Schema(_) => 0,
-            Object::Extension(_) => 1,
+            Object::Extension(_) | Object::Collation(_) => 1,
             Object::Type(_) => 2,
             Object::Sequence(_) => 3,
             Object::Function(_) => 4,
@@ -120,6 +122,7 @@ impl<'s> Object<'s> {
         match self {
             Object::Schema(_) => "schema",
             Object::Extension(_) => "extension",
+            Object::Collation(_) => "collation",
             Object::Type(_) => "type",
             Object::Sequence(_) | Object::SequenceOwner(_) => "sequence",
             Object::Relation(r) => match r.kind.as_str() {
@@ -170,6 +173,7 @@ impl<'s> Objects<'s> {
         };
         snapshot.schemas.iter().for_each(|s| add(Object::Schema(s)));
         snapshot.extensions.iter().for_each(|e| add(Object::Extension(e)));
+        snapshot.collations.iter().for_each(|c| add(Object::Collation(c)));
         snapshot.types.iter().for_each(|t| add(Object::Type(t)));
         for sequence in &snapshot.sequences {
             add(Object::Sequence(sequence));

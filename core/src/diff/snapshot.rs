@@ -14,6 +14,7 @@ pub struct Snapshot {
     pub reserved_words: Vec<String>,
     pub schemas: Vec<SchemaDef>,
     pub extensions: Vec<ExtensionDef>,
+    pub collations: Vec<CollationDef>,
     pub types: Vec<TypeDef>,
     pub sequences: Vec<SequenceDef>,
     pub relations: Vec<RelationDef>,
@@ -49,6 +50,21 @@ pub struct ExtensionDef {
     pub name: String,
     pub schema: String,
     pub version: String,
+}
+
+/// A collation created in a user schema (`provider`: c libc, i icu, d default).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CollationDef {
+    pub schema: String,
+    pub name: String,
+    pub provider: String,
+    pub collate: Option<String>,
+    pub ctype: Option<String>,
+    pub icu_locale: Option<String>,
+    pub deterministic: bool,
+    #[serde(flatten)]
+    pub common: Common,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,3 @@
+CREATE TYPE e1 AS ENUM ('a', 'b');
+CREATE TYPE e2 AS ENUM ('a', 'b', 'c');
+CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY, k e2, n int);

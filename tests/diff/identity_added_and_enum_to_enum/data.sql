@@ -1,0 +1,1 @@
+INSERT INTO t (id, k, n) VALUES (1, 'b', 1);
