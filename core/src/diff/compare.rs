@@ -467,7 +467,8 @@ impl Writer<'_> {
                 b.data_type
             ))
             .lock(ACCESS_EXCLUSIVE);
-            if self.is_enum(&a.data_type) || self.is_enum(&b.data_type) {
+            let to_text = b.data_type.trim_end_matches("[]") == "text";
+            if (self.is_enum(&a.data_type) || self.is_enum(&b.data_type)) && !to_text {
                 // No cast between an enum and another type but through text.
                 let text = if b.data_type.ends_with("[]") { "text[]" } else { "text" };
                 change.ddl =
