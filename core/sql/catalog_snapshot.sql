@@ -60,6 +60,13 @@ columns AS MATERIALIZED (
             'not_null', a.attnotnull,
             'default', pg_get_expr(ad.adbin, ad.adrelid),
             'identity', nullif(a.attidentity, ''),
+            -- An identity's sequence: its options are the column's.
+            'identity_sequence', CASE WHEN a.attidentity <> '' THEN (
+                SELECT json_build_object('name', sc.relname, 'start', sq.seqstart, 'increment', sq.seqincrement,
+                                         'min', sq.seqmin, 'max', sq.seqmax, 'cache', sq.seqcache, 'cycle', sq.seqcycle)
+                FROM pg_depend d JOIN pg_class sc ON sc.oid = d.objid JOIN pg_sequence sq ON sq.seqrelid = sc.oid
+                WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                  AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i') END,
             'generated', nullif(a.attgenerated, ''),
             'local', a.attislocal,
             'storage', CASE WHEN a.attstorage <> at.typstorage THEN a.attstorage END,

@@ -108,6 +108,10 @@ impl Writer<'_> {
                 {
                     return Change::Replace;
                 }
+                // PostgreSQL cannot un-validate a constraint: it is added again NOT VALID.
+                if a.validated && !b.validated {
+                    return Change::Replace;
+                }
                 let mut out = Vec::new();
                 if !a.validated && b.validated {
                     out.push(
@@ -479,6 +483,42 @@ impl Writer<'_> {
             }
             out.push(change);
         }
+        if let (Some(_), Some(_), Some(old), Some(new)) =
+            (&a.identity, &b.identity, &a.identity_sequence, &b.identity_sequence)
+        {
+            if old.name != new.name {
+                out.push(stmt(format!(
+                    "ALTER SEQUENCE {} RENAME TO {}",
+                    self.q.qualified(&table_b.schema, &old.name),
+                    self.q.ident(&new.name)
+                )));
+            }
+            let mut set = Vec::new();
+            if old.increment != new.increment {
+                set.push(format!("SET INCREMENT BY {}", new.increment));
+            }
+            if old.min != new.min {
+                set.push(format!("SET MINVALUE {}", new.min));
+            }
+            if old.max != new.max {
+                set.push(format!("SET MAXVALUE {}", new.max));
+            }
+            if old.start != new.start {
+                set.push(format!("SET START WITH {}", new.start));
+            }
+            if old.cache != new.cache {
+                set.push(format!("SET CACHE {}", new.cache));
+            }
+            if old.cycle != new.cycle {
+                set.push(if new.cycle { "SET CYCLE".into() } else { "SET NO CYCLE".into() });
+            }
+            if !set.is_empty() {
+                out.push(
+                    stmt(format!("ALTER TABLE {table} ALTER COLUMN {column} {}", set.join(" ")))
+                        .lock(ACCESS_EXCLUSIVE),
+                );
+            }
+        }
         // Before an identity is added: it needs the column NOT NULL.
         if !a.not_null && b.not_null {
             out.extend(self.set_not_null(table_b, b).into_iter().map(|(ddl, lock)| stmt(ddl).lock(lock)));
@@ -488,8 +528,9 @@ impl Writer<'_> {
                 stmt(match (a.identity.as_deref(), b.identity.as_deref()) {
                     (_, None) => format!("ALTER TABLE {table} ALTER COLUMN {column} DROP IDENTITY"),
                     (None, Some(kind)) => format!(
-                        "ALTER TABLE {table} ALTER COLUMN {column} ADD GENERATED {} AS IDENTITY",
-                        identity_kind(kind)
+                        "ALTER TABLE {table} ALTER COLUMN {column} ADD GENERATED {} AS IDENTITY{}",
+                        identity_kind(kind),
+                        self.identity_options(&table_b.schema, b)
                     ),
                     (Some(_), Some(kind)) => {
                         format!(

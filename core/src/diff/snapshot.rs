@@ -144,6 +144,7 @@ pub struct ColumnDef {
     pub default: Option<String>,
     /// `a` (ALWAYS) or `d` (BY DEFAULT).
     pub identity: Option<String>,
+    pub identity_sequence: Option<IdentitySequence>,
     /// `s` (STORED).
     pub generated: Option<String>,
     /// Declared on this table, not only inherited.
@@ -152,6 +153,19 @@ pub struct ColumnDef {
     pub statistics: Option<i32>,
     #[serde(flatten)]
     pub common: Common,
+}
+
+/// The sequence behind an identity column (in the column's schema).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IdentitySequence {
+    pub name: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
