@@ -4,7 +4,7 @@
 -- extension are left out: the extension is one object. Run with search_path = pg_catalog, so that
 -- every name the server prints is schema-qualified whatever the caller's search_path.
 -- Shared by the extension (confiture.catalog_snapshot) and the CLI (databases without it).
-WITH
+WITH RECURSIVE
 nsp AS (
     SELECT n.oid, n.nspname::text AS nspname
     FROM pg_namespace n
@@ -26,6 +26,20 @@ rel AS (
 identity_seq AS (
     SELECT d.objid FROM pg_depend d
     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i'
+),
+-- A partition's copy of its parent's constraint or index (and a foreign key's copies for each
+-- partition it references) stands for the original: the root at the top of conparentid or
+-- pg_inherits. What depends on a copy then depends on the object the snapshot names.
+constraint_root AS (
+    SELECT oid, oid AS root FROM pg_constraint WHERE conparentid = 0
+    UNION ALL
+    SELECT c.oid, r.root FROM pg_constraint c JOIN constraint_root r ON c.conparentid = r.oid
+),
+index_root AS (
+    SELECT indexrelid AS oid, indexrelid AS root FROM pg_index
+    WHERE indexrelid NOT IN (SELECT inhrelid FROM pg_inherits)
+    UNION ALL
+    SELECT h.inhrelid, r.root FROM pg_inherits h JOIN index_root r ON h.inhparent = r.oid
 ),
 constraint_index AS (
     SELECT con.conindid AS indexrelid, con.oid AS conoid
@@ -96,11 +110,12 @@ objkeys AS (
     FROM pg_attribute a JOIN rel c ON c.oid = a.attrelid
     WHERE c.relkind <> 'S' AND a.attnum > 0 AND NOT a.attisdropped
     UNION ALL
-    SELECT 'pg_class'::regclass, i.indexrelid, 0,
+    SELECT 'pg_class'::regclass, ir.oid, 0,
            CASE WHEN ci.conoid IS NOT NULL
                 THEN ARRAY['constraint', c.nspname, c.relname::text, con.conname::text]
                 ELSE ARRAY['index', c.nspname, ic.relname::text, ''] END
-    FROM pg_index i JOIN rel c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
+    FROM index_root ir JOIN pg_index i ON i.indexrelid = ir.root
+    JOIN rel c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
     LEFT JOIN constraint_index ci ON ci.indexrelid = i.indexrelid
     LEFT JOIN pg_constraint con ON con.oid = ci.conoid
     UNION ALL
@@ -125,10 +140,10 @@ objkeys AS (
     SELECT 'pg_proc'::regclass, p.oid, 0, ARRAY['function', p.nspname, p.proname::text, p.identity_args]
     FROM func p
     UNION ALL
-    SELECT 'pg_constraint'::regclass, con.oid, 0,
+    SELECT 'pg_constraint'::regclass, cr.oid, 0,
            CASE WHEN con.conrelid <> 0 THEN ARRAY['constraint', c.nspname, c.relname::text, con.conname::text]
                 ELSE ARRAY['type', t.nspname, t.typname::text, ''] END
-    FROM pg_constraint con
+    FROM constraint_root cr JOIN pg_constraint con ON con.oid = cr.root
     LEFT JOIN rel c ON c.oid = con.conrelid
     LEFT JOIN typ t ON t.oid = con.contypid
     WHERE c.oid IS NOT NULL OR t.oid IS NOT NULL
@@ -270,6 +285,7 @@ SELECT json_build_object(
             'unlogged', c.relpersistence = 'u',
             'options', c.reloptions,
             'rls_enabled', c.relrowsecurity, 'rls_forced', c.relforcerowsecurity,
+            'replica_identity', CASE WHEN c.relkind IN ('r', 'p', 'm') THEN c.relreplident END,
             'partition_key', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
             'partition_bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
             'parents', (SELECT json_agg(json_build_array(pc.nspname, pc.relname) ORDER BY i.inhseqno)
@@ -292,11 +308,12 @@ SELECT json_build_object(
             'local', con.conislocal,
             'comment', obj_description(con.oid, 'pg_constraint')) ORDER BY c.nspname, c.relname, con.conname)
         FROM pg_constraint con JOIN rel c ON c.oid = con.conrelid
-        WHERE con.contype IN ('p', 'u', 'c', 'f', 'x')), '[]'),
+        WHERE con.contype IN ('p', 'u', 'c', 'f', 'x') AND con.conparentid = 0), '[]'),
     'indexes', coalesce((
         SELECT json_agg(json_build_object(
             'schema', c.nspname, 'table', c.relname, 'name', ic.relname,
             'definition', pg_get_indexdef(i.indexrelid),
+            'replica_identity', i.indisreplident,
             'comment', obj_description(i.indexrelid, 'pg_class')) ORDER BY c.nspname, ic.relname)
         FROM pg_index i JOIN rel c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
         WHERE i.indexrelid NOT IN (SELECT indexrelid FROM constraint_index)

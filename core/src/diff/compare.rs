@@ -130,7 +130,12 @@ impl Writer<'_> {
                 if a.table != b.table || a.definition != b.definition {
                     return Change::Replace;
                 }
-                alter(comment_change(&a.comment, &b.comment))
+                let mut out = Vec::new();
+                if b.replica_identity && !a.replica_identity {
+                    out.push(stmt(self.replica_index(b)).lock(ACCESS_EXCLUSIVE));
+                }
+                out.extend(comment_change(&a.comment, &b.comment));
+                alter(out)
             }
             (Object::Function(a), Object::Function(b)) => {
                 let mut out = Vec::new();
@@ -422,6 +427,14 @@ impl Writer<'_> {
             let action = if b.rls_enabled { "ENABLE" } else { "DISABLE" };
             out.push(stmt(format!("ALTER TABLE {name} {action} ROW LEVEL SECURITY")).lock(ACCESS_EXCLUSIVE));
         }
+        if a.replica_identity != b.replica_identity && b.replica_identity.as_deref() != Some("i") {
+            let setting = match b.replica_identity.as_deref() {
+                Some("f") => "FULL",
+                Some("n") => "NOTHING",
+                _ => "DEFAULT",
+            };
+            out.push(stmt(format!("ALTER TABLE {name} REPLICA IDENTITY {setting}")).lock(ACCESS_EXCLUSIVE));
+        }
         if a.rls_forced != b.rls_forced {
             let action = if b.rls_forced { "FORCE" } else { "NO FORCE" };
             out.push(stmt(format!("ALTER TABLE {name} {action} ROW LEVEL SECURITY")).lock(ACCESS_EXCLUSIVE));
@@ -462,7 +475,9 @@ impl Writer<'_> {
         let column = self.q.ident(&b.name);
         let mut out = Vec::new();
         let mut invalidates = false;
-        if (&a.data_type, &a.collation) != (&b.data_type, &b.collation) {
+        // An inherited column's type is its parent's: the parent's ALTER TYPE recurses to it.
+        let own_type = a.local || b.local;
+        if own_type && (&a.data_type, &a.collation) != (&b.data_type, &b.collation) {
             invalidates = true;
             let mut change = stmt(format!(
                 "ALTER TABLE {table} ALTER COLUMN {column} TYPE {}{} USING {column}::{}",

@@ -162,9 +162,13 @@ impl Writer<'_> {
             // A partitioned table's index is printed ON ONLY (its partitions' are attached one by
             // one); created plainly, it is built on every partition.
             Object::Index(i) => {
-                vec![stmt(i.definition.replacen(" ON ONLY ", " ON ", 1))
+                let mut statements = vec![stmt(i.definition.replacen(" ON ONLY ", " ON ", 1))
                     .lock(SHARE)
-                    .hazard(Hazard::BuildsIndex)]
+                    .hazard(Hazard::BuildsIndex)];
+                if i.replica_identity {
+                    statements.push(stmt(self.replica_index(i)).lock(ACCESS_EXCLUSIVE));
+                }
+                statements
             }
             Object::Function(f) => vec![stmt(f.definition.trim_end().to_string())],
             Object::Trigger(t) => {
@@ -306,6 +310,7 @@ impl Writer<'_> {
         if r.rls_forced {
             out.push(stmt(format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY")));
         }
+        out.extend(self.replica_identity(r).map(stmt));
         if r.common.comment.is_some() {
             out.extend(self.comment(&Object::Relation(r), &r.common.comment).map(stmt));
         }
@@ -408,6 +413,25 @@ impl Writer<'_> {
         } else {
             roles.join(", ")
         }
+    }
+
+    /// REPLICA IDENTITY FULL or NOTHING (DEFAULT is what a table starts with; USING INDEX is the
+    /// index's to say, once it exists).
+    pub fn replica_identity(&self, r: &RelationDef) -> Option<String> {
+        let setting = match r.replica_identity.as_deref() {
+            Some("f") => "FULL",
+            Some("n") => "NOTHING",
+            _ => return None,
+        };
+        Some(format!("ALTER TABLE {} REPLICA IDENTITY {setting}", self.q.qualified(&r.schema, &r.name)))
+    }
+
+    pub fn replica_index(&self, i: &IndexDef) -> String {
+        format!(
+            "ALTER TABLE {} REPLICA IDENTITY USING INDEX {}",
+            self.q.qualified(&i.schema, &i.table),
+            self.q.ident(&i.name)
+        )
     }
 
     /// ENABLE/DISABLE for a trigger not in the default state (`O`).

@@ -227,20 +227,31 @@ impl<'s> Planner<'s, '_> {
     }
 
     /// The container of `key` on the current side goes (so `key` goes with it).
+    /// What a DROP of `object`'s own would be implied by: its container, the column owning a
+    /// sequence, the partitioned table of a partition.
+    fn dropped_with(object: &Object) -> Option<Key> {
+        match object {
+            // A foreign key is dropped on its own, first: two tables dropped together may
+            // reference each other, and neither DROP TABLE could then go first.
+            Object::Constraint(c) if c.kind == "f" => None,
+            // DROP COLUMN (or TABLE) drops the sequences the column owns.
+            Object::Sequence(s) => s
+                .owned_by
+                .as_ref()
+                .map(|(schema, table, column)| objects::key("column", schema, table, column)),
+            Object::Relation(r) if r.partition_bound.is_some() => {
+                r.parents.iter().flatten().next().map(|(schema, table)| objects::relation_key(schema, table))
+            }
+            _ => object.container(),
+        }
+    }
+
     fn container_dropped(&self, key: &Key) -> bool {
         let Some(object) = self.current.get(key) else { return false };
-        if let Some(container) = object.container() {
-            return self.is_dropped(&container) || self.container_dropped(&container);
+        match Self::dropped_with(object) {
+            Some(container) => self.is_dropped(&container) || self.container_dropped(&container),
+            None => false,
         }
-        // A sequence owned by a column goes with the column's table.
-        if let Object::Sequence(s) = object {
-            if let Some((schema, table, column)) = &s.owned_by {
-                let column_key = objects::key("column", schema, table, column);
-                return self.is_dropped(&objects::relation_key(schema, table))
-                    || self.is_dropped(&column_key);
-            }
-        }
-        false
     }
 
     /// The container of `key` on the desired side is created by the plan (so `key` is created
@@ -267,23 +278,17 @@ impl<'s> Planner<'s, '_> {
             // What lives in a dropped container goes with it: recreate what should stay.
             let mut affected: Vec<Key> = Vec::new();
             if whole {
+                // Its columns, constraints..., the sequences its columns own, its partitions.
                 affected.extend(
                     self.current
                         .map
                         .iter()
-                        .filter(|(_, o)| o.container().as_ref() == Some(&cause))
+                        .filter(|(_, o)| {
+                            o.container().as_ref() == Some(&cause)
+                                || Self::dropped_with(o).as_ref() == Some(&cause)
+                        })
                         .map(|(k, _)| k.clone()),
                 );
-                if let Some(Object::Relation(r)) = self.current.get(&cause) {
-                    // Sequences owned by its columns go too.
-                    for (k, o) in &self.current.map {
-                        if let Object::Sequence(s) = o {
-                            if s.owned_by.as_ref().is_some_and(|(sc, t, _)| (sc, t) == (&r.schema, &r.name)) {
-                                affected.push(k.clone());
-                            }
-                        }
-                    }
-                }
             }
             let rebuilt_enum = self.rebuilt_enums.contains(&cause);
             let dependents: Vec<Key> = self.current.dependents(&cause).cloned().collect();
@@ -321,9 +326,8 @@ impl<'s> Planner<'s, '_> {
                     _ => {}
                 }
                 let lives_in_cause = object.container().as_ref() == Some(&cause)
-                    || self.current.get(&key).and_then(|o| o.container()).as_ref() == Some(&cause);
-                let owned_sequence = matches!(object, Object::Sequence(_)) && whole;
-                if object.replaceable() || lives_in_cause || owned_sequence {
+                    || self.current.get(&key).and_then(Self::dropped_with).as_ref() == Some(&cause);
+                if object.replaceable() || lives_in_cause {
                     self.actions.insert(key.clone(), Action::Replace);
                     if !lives_in_cause {
                         self.causes.insert(cause.clone());
@@ -491,11 +495,7 @@ impl<'s> Planner<'s, '_> {
     fn drop_node(&self, key: &Key) -> Option<order::Node> {
         let object = self.current.get(key)?;
         if self.container_dropped(key) || inherited(&self.current, key) {
-            let container = object.container().or_else(|| match object {
-                Object::Sequence(s) => s.owned_by.as_ref().map(|(sc, t, _)| objects::relation_key(sc, t)),
-                _ => None,
-            })?;
-            return self.drop_node(&container);
+            return self.drop_node(&Self::dropped_with(object).or_else(|| object.container())?);
         }
         match self.actions.get(key)? {
             Action::Drop | Action::Replace => Some(order::Node::drop(key, object.rank())),

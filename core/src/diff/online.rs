@@ -62,6 +62,12 @@ impl Planner<'_, '_> {
                 )
                 .lock(SHARE_UPDATE_EXCLUSIVE),
             ];
+            if index.replica_identity {
+                statements.push(
+                    Statement::new("index", &display, self.writer.replica_index(index))
+                        .lock(ACCESS_EXCLUSIVE),
+                );
+            }
             if index.comment.is_some() {
                 statements.extend(
                     self.writer

@@ -187,6 +187,8 @@ pub struct RelationDef {
     pub options: Option<Vec<String>>,
     pub rls_enabled: bool,
     pub rls_forced: bool,
+    /// d default, n nothing, f full, i an index (the index says which).
+    pub replica_identity: Option<String>,
     pub partition_key: Option<String>,
     pub partition_bound: Option<String>,
     /// `[schema, name]` of the parents: the partitioned table, or the INHERITS list.
@@ -219,6 +221,8 @@ pub struct IndexDef {
     pub table: String,
     pub name: String,
     pub definition: String,
+    /// The table's REPLICA IDENTITY USING INDEX.
+    pub replica_identity: bool,
     pub comment: Option<String>,
 }
 
