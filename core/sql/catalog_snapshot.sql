@@ -204,7 +204,9 @@ SELECT json_build_object(
         SELECT json_agg(json_build_object(
             'schema', n.nspname, 'name', co.collname,
             'provider', co.collprovider,
-            'collate', co.collcollate, 'ctype', co.collctype, 'icu_locale', co.colliculocale,
+            -- The ICU locale's column is colliculocale in 15-16, colllocale from 17: read by name.
+            'collate', co.collcollate, 'ctype', co.collctype,
+            'icu_locale', coalesce(to_jsonb(co) ->> 'colliculocale', to_jsonb(co) ->> 'colllocale'),
             'deterministic', co.collisdeterministic,
             'comment', obj_description(co.oid, 'pg_collation'),
             'owner', pg_get_userbyid(co.collowner)) ORDER BY n.nspname, co.collname)
