@@ -1,6 +1,7 @@
 //! confiture diff: the round trip over the corpus of before/after pairs (tests/diff/<pair>/a.sql,
-//! b.sql), pagila and the generated 1000-table project from nothing, hazards refused, renames
-//! keeping rows, --verify, migrate generate.
+//! b.sql, and optional data.sql, check.sql, environment.yaml, flags, no-verify), pagila and the
+//! generated 1000-table project from nothing, hazards refused, renames keeping rows, --verify,
+//! migrate generate.
 
 use crate::support::*;
 use std::path::Path;
@@ -84,7 +85,12 @@ fn round_trip(name: &str, before: &str, after: &str, pair: Option<&Path>) -> Res
     let environment = format!("name: local\n{}", read("environment.yaml").unwrap_or_default());
     project.write("db/environments/local.yaml", &environment);
     let flags = read("flags").unwrap_or_default();
-    let flags: Vec<&str> = flags.split_whitespace().collect();
+    let mut flags: Vec<&str> = flags.split_whitespace().collect();
+    // The plan is also proven on a copy of a rebuilt from its snapshot (every pair's a.sql then
+    // goes through the plan from an empty database too), unless the pair says why not.
+    if read("no-verify").is_none() {
+        flags.push("--verify");
+    }
     let (code, statements, errors) = plan_json(project.path(), &a, &b, &flags);
     if code != 1 || statements.is_empty() {
         return Err(format!("diff exited {code} with {} statements: {errors}", statements.len()));
@@ -96,6 +102,7 @@ fn round_trip(name: &str, before: &str, after: &str, pair: Option<&Path>) -> Res
             return Err(format!("check.sql is false after the plan: {check}"));
         }
     }
+    let flags: Vec<&str> = flags.into_iter().filter(|f| *f != "--verify").collect();
     let (again, rest, _) = plan_json(project.path(), &a, &b, &flags);
     if again != 0 {
         return Err(format!("second diff exited {again}: {rest:?}"));
