@@ -230,9 +230,19 @@ fn files_as_target_with_a_declared_rename_verify_and_generate() {
          CREATE INDEX clients_email ON clients (email);\n",
     )]);
     project.write("db/environments/local.yaml", "name: local\ndatabase_url: ${CONFITURE_E2E_URL}\n");
-    let scratch_before =
-        query_one_i64(&url, "SELECT count(*) FROM pg_database WHERE datname LIKE 'confiture_%'");
-    let shown = project.run(&url, &["diff", "-f", "sql", "--verify"]);
+    // Run by hand to know its process id, which the scratch databases' names carry.
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_confiture"))
+        .arg("--project")
+        .arg(project.path())
+        .args(["diff", "-f", "sql", "--verify"])
+        .env_remove("CONFITURE_DATABASE_URL")
+        .env("CONFITURE_E2E_URL", &url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let shown = child.wait_with_output().unwrap();
     assert_exit(&shown, 1);
     let sql = stdout(&shown);
     assert!(sql.contains("ALTER TABLE public.customers RENAME TO clients"), "{sql}");
@@ -240,9 +250,12 @@ fn files_as_target_with_a_declared_rename_verify_and_generate() {
     assert!(sql.contains("CREATE INDEX CONCURRENTLY clients_email"), "{sql}");
     assert!(!sql.contains("DROP TABLE"), "{sql}");
     assert!(stderr(&shown).contains("verified"), "{}", stderr(&shown));
-    let scratch_after =
-        query_one_i64(&url, "SELECT count(*) FROM pg_database WHERE datname LIKE 'confiture_%'");
-    assert_eq!(scratch_before, scratch_after, "scratch databases are dropped");
+    // Its scratch databases (the files built, the verify copy) are gone.
+    let left = query_one_i64(
+        &url,
+        &format!("SELECT count(*) FROM pg_database WHERE datname ~ '^confiture_(diff|verify)_{pid}_'"),
+    );
+    assert_eq!(left, 0, "scratch databases of diff process {pid} are left");
 
     let generated = project.run(&url, &["migrate", "generate", "rename_customers"]);
     assert_exit(&generated, 0);
