@@ -7,6 +7,7 @@
 //! around the change. The statements are then ordered by the dependencies of both snapshots:
 //! drops before what they depend on goes, creates after what they need exists.
 
+mod columns;
 mod compare;
 mod ddl;
 mod objects;
