@@ -29,17 +29,26 @@ identity_seq AS (
 ),
 -- A partition's copy of its parent's constraint or index (and a foreign key's copies for each
 -- partition it references) stands for the original: the root at the top of conparentid or
--- pg_inherits. What depends on a copy then depends on the object the snapshot names.
-constraint_root AS (
-    SELECT oid, oid AS root FROM pg_constraint WHERE conparentid = 0
+-- pg_inherits. What depends on a copy then depends on the object the snapshot names. Only the
+-- copies recurse (a recursive CTE over all of pg_constraint is estimated so badly that joining it
+-- took seconds on 1000 tables).
+constraint_copy AS (
+    SELECT c.oid, c.conparentid AS root FROM pg_constraint c WHERE c.conparentid <> 0
     UNION ALL
-    SELECT c.oid, r.root FROM pg_constraint c JOIN constraint_root r ON c.conparentid = r.oid
+    SELECT cc.oid, p.conparentid FROM constraint_copy cc JOIN pg_constraint p ON p.oid = cc.root
+    WHERE p.conparentid <> 0
+),
+constraint_root AS (
+    SELECT cc.oid, cc.root FROM constraint_copy cc
+    JOIN pg_constraint r ON r.oid = cc.root WHERE r.conparentid = 0
+),
+index_copy AS (
+    SELECT h.inhrelid AS oid, h.inhparent AS root FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid
+    UNION ALL
+    SELECT ic.oid, h.inhparent FROM index_copy ic JOIN pg_inherits h ON h.inhrelid = ic.root
 ),
 index_root AS (
-    SELECT indexrelid AS oid, indexrelid AS root FROM pg_index
-    WHERE indexrelid NOT IN (SELECT inhrelid FROM pg_inherits)
-    UNION ALL
-    SELECT h.inhrelid, r.root FROM pg_inherits h JOIN index_root r ON h.inhparent = r.oid
+    SELECT ic.oid, ic.root FROM index_copy ic WHERE ic.root NOT IN (SELECT inhrelid FROM pg_inherits)
 ),
 constraint_index AS (
     SELECT con.conindid AS indexrelid, con.oid AS conoid
@@ -110,11 +119,12 @@ objkeys AS (
     FROM pg_attribute a JOIN rel c ON c.oid = a.attrelid
     WHERE c.relkind <> 'S' AND a.attnum > 0 AND NOT a.attisdropped
     UNION ALL
-    SELECT 'pg_class'::regclass, ir.oid, 0,
+    SELECT 'pg_class'::regclass, own.indexrelid, 0,
            CASE WHEN ci.conoid IS NOT NULL
                 THEN ARRAY['constraint', c.nspname, c.relname::text, con.conname::text]
                 ELSE ARRAY['index', c.nspname, ic.relname::text, ''] END
-    FROM index_root ir JOIN pg_index i ON i.indexrelid = ir.root
+    FROM pg_index own LEFT JOIN index_root ir ON ir.oid = own.indexrelid
+    JOIN pg_index i ON i.indexrelid = coalesce(ir.root, own.indexrelid)
     JOIN rel c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
     LEFT JOIN constraint_index ci ON ci.indexrelid = i.indexrelid
     LEFT JOIN pg_constraint con ON con.oid = ci.conoid
@@ -140,10 +150,11 @@ objkeys AS (
     SELECT 'pg_proc'::regclass, p.oid, 0, ARRAY['function', p.nspname, p.proname::text, p.identity_args]
     FROM func p
     UNION ALL
-    SELECT 'pg_constraint'::regclass, cr.oid, 0,
+    SELECT 'pg_constraint'::regclass, own.oid, 0,
            CASE WHEN con.conrelid <> 0 THEN ARRAY['constraint', c.nspname, c.relname::text, con.conname::text]
                 ELSE ARRAY['type', t.nspname, t.typname::text, ''] END
-    FROM constraint_root cr JOIN pg_constraint con ON con.oid = cr.root
+    FROM pg_constraint own LEFT JOIN constraint_root cr ON cr.oid = own.oid
+    JOIN pg_constraint con ON con.oid = coalesce(cr.root, own.oid)
     LEFT JOIN rel c ON c.oid = con.conrelid
     LEFT JOIN typ t ON t.oid = con.contypid
     WHERE c.oid IS NOT NULL OR t.oid IS NOT NULL
