@@ -274,22 +274,24 @@ impl<'s> Planner<'s, '_> {
             })
             .map(|(k, _)| k.clone())
             .collect();
+        // What goes with each object (its columns, constraints..., the sequences its columns own,
+        // its partitions), indexed once: looking it up per cause made dropping 1000 tables take
+        // minutes.
+        let mut goes_with: HashMap<Key, Vec<Key>> = HashMap::default();
+        for (key, object) in &self.current.map {
+            let mut containers: Vec<Key> = object.container().into_iter().collect();
+            containers.extend(Self::dropped_with(object));
+            containers.dedup();
+            for container in containers {
+                goes_with.entry(container).or_default().push(key.clone());
+            }
+        }
         while let Some(cause) = queue.pop() {
             let whole = self.is_dropped(&cause);
             // What lives in a dropped container goes with it: recreate what should stay.
             let mut affected: Vec<Key> = Vec::new();
             if whole {
-                // Its columns, constraints..., the sequences its columns own, its partitions.
-                affected.extend(
-                    self.current
-                        .map
-                        .iter()
-                        .filter(|(_, o)| {
-                            o.container().as_ref() == Some(&cause)
-                                || Self::dropped_with(o).as_ref() == Some(&cause)
-                        })
-                        .map(|(k, _)| k.clone()),
-                );
+                affected.extend(goes_with.get(&cause).into_iter().flatten().cloned());
             }
             let rebuilt_enum = self.rebuilt_enums.contains(&cause);
             let dependents: Vec<Key> = self.current.dependents(&cause).cloned().collect();
