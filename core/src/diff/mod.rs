@@ -136,7 +136,7 @@ pub fn plan(current: &Snapshot, desired: &Snapshot, options: &Options) -> Result
     });
     let (renamed, mut statements) = renames::apply(current, desired, &options.renames, &quoter)?;
     let mut planner = Planner {
-        current: Objects::new(&renamed),
+        current: Objects::new(&renamed).with_dependents(),
         desired: Objects::new(desired),
         writer: Writer {
             q: &quoter,
@@ -405,7 +405,21 @@ impl<'s> Planner<'s, '_> {
         graph.sorted()
     }
 
-    /// INHERIT, ATTACH and DETACH PARTITION run once every column of the table and of its parents
+    /// A node of `statements` that change `object`'s parents, shown under the object's kind.
+    fn add_parents_node(
+        graph: &mut order::Graph,
+        node: &order::Node,
+        object: &Object,
+        statements: Vec<Statement>,
+    ) {
+        let kind = object.kind_name();
+        graph.add(
+            node.clone(),
+            statements.into_iter().map(|s| Statement { object_kind: kind.to_string(), ..s }).collect(),
+        );
+    }
+
+    /// INHERIT and ATTACH PARTITION run once every column of the table and of its parents
     /// (before and after) is in place: attaching needs the columns to match.
     fn add_inheritance_node(
         &self,
@@ -415,11 +429,7 @@ impl<'s> Planner<'s, '_> {
         statements: Vec<Statement>,
     ) {
         let node = order::Node::create(&objects::key("inheritance", &key.1, &key.2, ""), u8::MAX);
-        let kind = object.kind_name();
-        graph.add(
-            node.clone(),
-            statements.into_iter().map(|s| Statement { object_kind: kind.to_string(), ..s }).collect(),
-        );
+        Self::add_parents_node(graph, &node, object, statements);
         graph.edge(&order::Node::create(key, object.rank()), &node);
         let mut tables = vec![(key.1.clone(), key.2.clone())];
         for side in [&self.current, &self.desired] {
@@ -427,12 +437,8 @@ impl<'s> Planner<'s, '_> {
                 tables.extend(r.parents.iter().flatten().cloned());
             }
         }
-        for (schema, table) in tables {
-            let first = objects::key("column", &schema, &table, "");
-            for (column, _) in self.desired.map.range(first..) {
-                if (column.0.as_str(), &column.1, &column.2) != ("column", &schema, &table) {
-                    break;
-                }
+        for (schema, table) in &tables {
+            for column in self.desired.columns_of(schema, table) {
                 if let Some(before) = self.create_node(column) {
                     graph.edge(&before, &node);
                 }
@@ -450,20 +456,12 @@ impl<'s> Planner<'s, '_> {
         statements: Vec<Statement>,
     ) {
         let node = order::Node::drop(&objects::key("detach", &key.1, &key.2, ""), u8::MAX);
-        let kind = object.kind_name();
-        graph.add(
-            node.clone(),
-            statements.into_iter().map(|s| Statement { object_kind: kind.to_string(), ..s }).collect(),
-        );
+        Self::add_parents_node(graph, &node, object, statements);
         graph.edge(&node, &order::Node::create(&objects::key("inheritance", &key.1, &key.2, ""), u8::MAX));
         let Some(Object::Relation(r)) = self.current.get(key) else { return };
         for (schema, table) in r.parents.iter().flatten() {
             for side in [&self.current, &self.desired] {
-                let first = objects::key("column", schema, table, "");
-                for (column, _) in side.map.range(first..) {
-                    if (column.0.as_str(), &column.1, &column.2) != ("column", schema, table) {
-                        break;
-                    }
+                for column in side.columns_of(schema, table) {
                     for then in [self.create_node(column), self.drop_node(column)].into_iter().flatten() {
                         graph.edge(&node, &then);
                     }

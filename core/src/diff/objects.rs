@@ -161,8 +161,9 @@ pub struct Objects<'s> {
     /// dependent -> what it needs. (Hash maps: a catalog of 1000 tables has tens of thousands of
     /// edges; nothing depends on their order, the plan is sorted at the end.)
     pub needs: HashMap<Key, Vec<Key>>,
-    /// referenced -> what needs it.
-    pub needed_by: HashMap<Key, Vec<Key>>,
+    /// referenced -> what needs it: built by `with_dependents`, for the side the planner walks
+    /// backwards (the current one).
+    needed_by: HashMap<Key, Vec<Key>>,
 }
 
 impl<'s> Objects<'s> {
@@ -241,8 +242,25 @@ impl<'s> Objects<'s> {
         if dependent == referenced {
             return;
         }
-        self.needed_by.entry(referenced.clone()).or_default().push(dependent.clone());
         self.needs.entry(dependent).or_default().push(referenced);
+    }
+
+    /// Index the edges backwards too, for `dependents`.
+    pub fn with_dependents(mut self) -> Self {
+        for (dependent, needs) in &self.needs {
+            for referenced in needs {
+                self.needed_by.entry(referenced.clone()).or_default().push(dependent.clone());
+            }
+        }
+        self
+    }
+
+    /// The column keys of `schema.table` that are objects, in name order.
+    pub fn columns_of<'a>(&'a self, schema: &'a str, table: &'a str) -> impl Iterator<Item = &'a Key> + 'a {
+        self.map
+            .range(key("column", schema, table, "")..)
+            .map(|(k, _)| k)
+            .take_while(move |k| (k.0.as_str(), k.1.as_str(), k.2.as_str()) == ("column", schema, table))
     }
 
     pub fn get(&self, key: &Key) -> Option<&Object<'s>> {
