@@ -37,18 +37,18 @@ impl<'a> From<&'a crate::cli::DiffArgs> for DiffOptions<'a> {
 }
 
 /// One side of a diff.
-enum Side {
+enum Side<'e> {
     Database(Target),
-    Files(Environment),
+    Files(&'e Environment),
 }
 
 fn is_url(spec: &str) -> bool {
     spec.contains("://") || spec.contains('=')
 }
 
-fn side(project: &Path, spec: &str, environment: &Environment) -> Result<Side> {
+fn side<'e>(project: &Path, spec: &str, environment: &'e Environment) -> Result<Side<'e>> {
     if spec == "schema" {
-        return Ok(Side::Files(config::load(project, Some(&environment.name))?));
+        return Ok(Side::Files(environment));
     }
     if is_url(spec) {
         return Ok(Side::Database(Target::parse(spec)?));
@@ -58,16 +58,19 @@ fn side(project: &Path, spec: &str, environment: &Environment) -> Result<Side> {
 }
 
 /// The sides' snapshots and a server to build scratch databases on.
-pub(crate) fn snapshots(project: &Path, options: &DiffOptions) -> Result<(Snapshot, Snapshot, Target)> {
-    let environment = config::load(project, options.env)?;
+pub(crate) fn snapshots(
+    project: &Path,
+    environment: &Environment,
+    options: &DiffOptions,
+) -> Result<(Snapshot, Snapshot, Target)> {
     let from = match options.from {
-        Some(spec) => side(project, spec, &environment)?,
-        None => Side::Database(Target::parse(&config::database_url(&environment, None)?)?),
+        Some(spec) => side(project, spec, environment)?,
+        None => Side::Database(Target::parse(&config::database_url(environment, None)?)?),
     };
-    let to = side(project, options.to, &environment)?;
+    let to = side(project, options.to, environment)?;
     let server = match (&from, &to) {
         (Side::Database(target), _) | (_, Side::Database(target)) => target.clone(),
-        _ => Target::parse(&config::database_url(&environment, None)?)?,
+        _ => Target::parse(&config::database_url(environment, None)?)?,
     };
     let schemas = (!options.schemas.is_empty()).then_some(options.schemas.as_slice());
     let read = |side: &Side| match side {
@@ -82,11 +85,14 @@ pub(crate) fn snapshots(project: &Path, options: &DiffOptions) -> Result<(Snapsh
     Ok((from?, to?, server))
 }
 
-pub(crate) fn plan_options(project: &Path, options: &DiffOptions) -> Result<Options> {
-    let environment = config::load(project, options.env)?;
+pub(crate) fn plan_options(
+    project: &Path,
+    environment: &Environment,
+    options: &DiffOptions,
+) -> Result<Options> {
     let mut renames = environment.renames.clone();
     // The DDL files declare renames; comparing two databases reads them only if there are any.
-    match diff_renames::declared(project, &environment) {
+    match diff_renames::declared(project, environment) {
         Ok(declared) => renames.extend(declared),
         Err(failure) if options.to == "schema" => return Err(failure),
         Err(_) => {}
@@ -154,8 +160,10 @@ fn verify(
 }
 
 pub fn command(project: &Path, options: &DiffOptions, format: Format) -> Result<u8> {
-    let (from, to, server) = snapshots(project, options)?;
-    let statements = diff::plan(&from, &to, &plan_options(project, options)?).map_err(failure_of)?;
+    let environment = config::load(project, options.env)?;
+    let (from, to, server) = snapshots(project, &environment, options)?;
+    let statements =
+        diff::plan(&from, &to, &plan_options(project, &environment, options)?).map_err(failure_of)?;
     if options.verify {
         verify(&server, &from, &to, &statements, options.privileges)?;
         eprintln!("verified: the plan turns a copy of the source into the target exactly");

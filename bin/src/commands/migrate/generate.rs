@@ -9,8 +9,9 @@ use std::path::Path;
 /// `migrate generate NAME`: the plan from the environment's database to its DDL files as the up
 /// migration, and the plan back as the down one.
 pub fn generate(project: &Path, options: &DiffOptions, name: &str) -> Result<Vec<String>> {
-    let (from, to, _) = snapshots(project, options)?;
-    let plan_options = plan_options(project, options)?;
+    let environment = crate::config::load(project, options.env)?;
+    let (from, to, _) = snapshots(project, &environment, options)?;
+    let plan_options = plan_options(project, &environment, options)?;
     let up = diff::plan(&from, &to, &plan_options).map_err(failure_of)?;
     if up.is_empty() {
         return Err(Failure::new(
