@@ -30,3 +30,7 @@ GRANT EXECUTE ON FUNCTION migration_status(text[], text[]) TO PUBLIC;
 REVOKE ALL ON FUNCTION validate_seeds(integer, text[], text[], jsonb), apply_seeds(text[], text[], boolean),
     register_seed(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION seed_codes() TO PUBLIC;
+
+-- Masking computes text from its arguments and the caller's own key: open to every role.
+GRANT EXECUTE ON FUNCTION mask_text(text, text, jsonb, text, bytea), mask_email(text, text, bytea),
+    mask_phone(text, text, bytea), mask_key_fingerprint(bytea) TO PUBLIC;

@@ -535,3 +535,60 @@ fn seed_codes() -> TableIterator<
         }),
     )
 }
+
+/// A masking failure as an SQL error (22023); messages never contain the key.
+fn masked(result: Result<Option<String>, confiture_core::mask::MaskError>) -> Option<String> {
+    result.unwrap_or_else(|e| raise(crate::errors::codes::INVALID_ARGUMENT, e.to_string(), None, None))
+}
+
+/// `value` masked with `strategy` in `domain`, exactly as `confiture sync` masks a column whose
+/// rule says the same (its domain is `schema.table.column` unless the rule names one). The key is
+/// `key`, else the session's `confiture.mask_key`. NULL stays NULL.
+#[pg_extern(stable, parallel_safe)]
+fn mask_text(
+    value: Option<String>,
+    strategy: Option<String>,
+    options: Option<JsonText>,
+    domain: Option<String>,
+    key: default!(Option<Vec<u8>>, "NULL"),
+) -> Option<String> {
+    let strategy = required(strategy, "strategy");
+    let options = json_argument(options, "options");
+    let domain = required(domain, "domain");
+    value.and_then(|value| {
+        masked(crate::mask::mask_text(&value, &strategy, &options, &domain, key.as_deref()))
+    })
+}
+
+/// `value` as a pseudonymous address: `<16 hex>@example.com` (strategy email).
+#[pg_extern(stable, parallel_safe)]
+fn mask_email(
+    value: Option<String>,
+    domain: default!(Option<String>, "'email'"),
+    key: default!(Option<Vec<u8>>, "NULL"),
+) -> Option<String> {
+    let domain = required(domain, "domain");
+    let options = serde_json::json!({});
+    value.and_then(|value| masked(crate::mask::mask_text(&value, "email", &options, &domain, key.as_deref())))
+}
+
+/// `value` with its digits permuted by FF1, the rest kept (strategy phone): distinct numbers stay
+/// distinct.
+#[pg_extern(stable, parallel_safe)]
+fn mask_phone(
+    value: Option<String>,
+    domain: default!(Option<String>, "'phone'"),
+    key: default!(Option<Vec<u8>>, "NULL"),
+) -> Option<String> {
+    let domain = required(domain, "domain");
+    let options = serde_json::json!({});
+    value.and_then(|value| masked(crate::mask::mask_text(&value, "phone", &options, &domain, key.as_deref())))
+}
+
+/// The public fingerprint of the masking key (`key`, else the session's): the one `confiture
+/// sync --format json` reports, to check both use the same key without showing it.
+#[pg_extern(stable, parallel_safe)]
+fn mask_key_fingerprint(key: default!(Option<Vec<u8>>, "NULL")) -> String {
+    crate::mask::key_fingerprint(key.as_deref())
+        .unwrap_or_else(|e| raise(crate::errors::codes::INVALID_ARGUMENT, e.to_string(), None, None))
+}

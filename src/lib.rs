@@ -12,6 +12,7 @@ mod catalog;
 mod diff;
 mod errors;
 mod lint;
+mod mask;
 mod migrate;
 use confiture_core::schema_hash;
 mod script;
@@ -42,6 +43,7 @@ extension_sql_file!(
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     migrate::events::define_settings();
+    mask::define_settings();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -78,6 +78,12 @@ pub enum Command {
         #[command(flatten)]
         args: DiffArgs,
     },
+    /// Copy the rows of one database into another with the same schema, personal data masked
+    /// (--anonymize), in one consistent snapshot, resumable after a kill.
+    Sync {
+        #[command(flatten)]
+        args: SyncArgs,
+    },
     /// Lint the environment's database with confiture.lint_schema().
     Lint {
         /// The environment: db/environments/<env>.yaml (its `lint:` section is the configuration).
@@ -140,6 +146,43 @@ pub struct DiffArgs {
     /// Compare owners and privileges too (ALTER ... OWNER TO, GRANT, REVOKE).
     #[arg(long)]
     pub privileges: bool,
+}
+
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    /// Where the rows come from: an environment name or a database URL.
+    #[arg(long)]
+    pub from: String,
+    /// Where they go (its schema already built from the same files): an environment or a URL.
+    #[arg(long)]
+    pub to: String,
+    /// Mask personal data with the rules file and the key (CONFITURE_MASK_KEY by default).
+    #[arg(long)]
+    pub anonymize: bool,
+    /// The rules file (default: db/sync/anonymization.yaml).
+    #[arg(long, alias = "anonymization-config")]
+    pub rules: Option<PathBuf>,
+    /// Only these tables (globs over `table` or `schema.table`; repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// Leave these tables out (globs, as --tables).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Copy only the rows of a table that match an SQL condition: `table=condition` (repeat).
+    #[arg(long = "where")]
+    pub filters: Vec<String>,
+    /// Copy columns that look personal (email, phone, name...) without a rule, as they are.
+    #[arg(long)]
+    pub allow_unmasked: bool,
+    /// Tables loaded at the same time, each worker in the same snapshot of the source.
+    #[arg(short = 'j', long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Continue an interrupted sync: tables it loaded are kept, the others loaded.
+    #[arg(long)]
+    pub resume: bool,
+    /// Check everything and show what would be copied; copy nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Subcommand)]

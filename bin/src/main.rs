@@ -69,6 +69,24 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Diff { args } => {
             commands::diff::command(&cli.project, &commands::diff::DiffOptions::from(&args), cli.format)
         }
+        Command::Sync { args } => {
+            let options = commands::sync::SyncOptions {
+                from: args.from,
+                to: args.to,
+                anonymize: args.anonymize,
+                rules: args.rules,
+                selection: commands::sync::Selection {
+                    tables: args.tables,
+                    exclude: args.exclude,
+                    filters: args.filters,
+                    allow_unmasked: args.allow_unmasked,
+                },
+                jobs: args.jobs as usize,
+                resume: args.resume,
+                dry_run: args.dry_run,
+            };
+            commands::sync::command(&cli.project, &options, cli.format)
+        }
         Command::Init { dir } => commands::init::command(&dir.unwrap_or(cli.project), cli.format),
         Command::Build { env, apply, fresh, database_url, output, show_hash, list_files } => {
             let options = commands::build::BuildOptions {

@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod lint;
+pub mod mask;
 pub mod migration;
 pub mod schema_hash;
 pub mod seeds;

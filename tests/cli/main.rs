@@ -17,3 +17,4 @@ mod lint;
 mod migrate;
 mod migrate_outside;
 mod seeds;
+mod sync;

@@ -42,19 +42,20 @@ enum Side<'e> {
     Files(&'e Environment),
 }
 
-fn is_url(spec: &str) -> bool {
-    spec.contains("://") || spec.contains('=')
+/// The database a `--from`/`--to` names: a URL (or `key=value` string), or an environment.
+pub(crate) fn database_target(project: &Path, spec: &str) -> Result<Target> {
+    if spec.contains("://") || spec.contains('=') {
+        return Target::parse(spec);
+    }
+    let named = config::load(project, Some(spec))?;
+    Target::parse(&config::database_url(&named, None)?)
 }
 
 fn side<'e>(project: &Path, spec: &str, environment: &'e Environment) -> Result<Side<'e>> {
     if spec == "schema" {
         return Ok(Side::Files(environment));
     }
-    if is_url(spec) {
-        return Ok(Side::Database(Target::parse(spec)?));
-    }
-    let named = config::load(project, Some(spec))?;
-    Ok(Side::Database(Target::parse(&config::database_url(&named, None)?)?))
+    database_target(project, spec).map(Side::Database)
 }
 
 /// The sides' snapshots and a server to build scratch databases on.

@@ -12,3 +12,4 @@ mod lint_json;
 mod lint_select;
 pub mod migrate;
 pub mod seed;
+pub mod sync;
