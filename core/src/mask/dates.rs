@@ -7,11 +7,10 @@ pub fn shift(value: &str, digest: &[u8; 32], max_days: i64) -> Result<String, Ma
     if value == "infinity" || value == "-infinity" {
         return Ok(value.to_string());
     }
-    let unreadable = || MaskError::Value(format!("date_shift: {value:?} is not an ISO date (YYYY-MM-DD...)"));
+    // Messages never quote the value: it is the personal data being masked.
+    let unreadable = || MaskError::Value("date_shift: a value is not an ISO date (YYYY-MM-DD...)".into());
     if value.ends_with(" BC") {
-        return Err(MaskError::Value(format!(
-            "date_shift: {value:?} is before year 1, which it does not shift"
-        )));
+        return Err(MaskError::Value("date_shift: a value is before year 1, which it does not shift".into()));
     }
     let mut parts = value.splitn(3, '-');
     let year: i64 =
@@ -33,7 +32,7 @@ pub fn shift(value: &str, digest: &[u8; 32], max_days: i64) -> Result<String, Ma
     let days = if digest[8] & 1 == 0 { magnitude } else { -magnitude };
     let (year, month, day) = civil_from_days(days_from_civil(year, month, day) + days);
     if year < 1 {
-        return Err(MaskError::Value(format!("date_shift: {value:?} would move before year 1")));
+        return Err(MaskError::Value("date_shift: a value would move before year 1".into()));
     }
     Ok(format!("{year:04}-{month:02}-{day:02}{tail}"))
 }

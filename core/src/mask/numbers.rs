@@ -13,7 +13,8 @@ pub fn noise(value: &str, digest: &[u8; 32], ratio: f64) -> Result<String, MaskE
         && plain.bytes().filter(|&b| b == b'.').count() <= 1;
     let number: f64 = match value.parse() {
         Ok(number) if readable => number,
-        _ => return Err(MaskError::Value(format!("noise: {value:?} is not a plain number"))),
+        // Never quoting the value: it is the personal data being masked.
+        _ => return Err(MaskError::Value("noise: a value is not a plain number".into())),
     };
     let decimals = plain.split_once('.').map_or(0, |(_, fraction)| fraction.len());
     // A factor in [-ratio, ratio], never 0: 53 bits of the digest as a fraction.
