@@ -167,6 +167,16 @@ fn masked_copies_are_keyed_deterministic_and_consistent() {
         0
     );
 
+    // The indexes and constraints the load dropped and rebuilt are as the schema defines them.
+    let reference = empty_database("sync_main_schema_only");
+    connect(&reference).batch_execute(SCHEMA).unwrap();
+    let definitions = "SELECT string_agg(d, E'\n' ORDER BY d) FROM (
+        SELECT indexdef AS d FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'confiture')
+        UNION ALL
+        SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated
+        FROM pg_constraint WHERE connamespace <> 'pg_catalog'::regnamespace) x";
+    assert_eq!(column(&target, definitions), column(&reference, definitions));
+
     // The SQL functions give the same bytes, with the key given per session at connection time.
     let functions = empty_database("sync_main_functions");
     connect(&functions).batch_execute("CREATE EXTENSION confiture").unwrap();

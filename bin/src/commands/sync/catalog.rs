@@ -27,7 +27,19 @@ pub struct Table {
     pub name: String,
     pub estimated_rows: i64,
     pub triggers: Vec<Trigger>,
+    #[serde(default)]
+    pub indexes: Vec<Index>,
     pub columns: Vec<Column>,
+}
+
+/// An index the load drops and rebuilds: a plain one, or the one of a primary key, unique or
+/// exclusion constraint (re-added as the constraint).
+#[derive(Clone, Debug, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub definition: String,
+    pub constraint_name: Option<String>,
+    pub constraint_definition: Option<String>,
 }
 
 /// An enabled user trigger: `enabled` is pg_trigger.tgenabled (O, A or R), restored as it was.
@@ -78,7 +90,13 @@ pub fn shown(name: &str) -> String {
     confiture_core::sql_text::quote_ident(name, |_| false)
 }
 
+/// The tables of the database. The session's search_path is set to pg_catalog first, and stays
+/// so: every name the server prints from then on (types, index and constraint definitions) is
+/// schema-qualified.
 pub fn tables(client: &mut impl GenericClient, description: &str) -> Result<Vec<Table>> {
+    client
+        .batch_execute("SET search_path = pg_catalog")
+        .map_err(|e| Failure::from_postgres(e, description))?;
     let row = client.query_one(TABLES_SQL, &[]).map_err(|e| Failure::from_postgres(e, description))?;
     let text: Option<String> = row.get(0);
     match text {
@@ -181,7 +199,14 @@ mod tests {
     }
 
     fn table(columns: Vec<Column>) -> Table {
-        Table { schema: "Sales".into(), name: "t".into(), estimated_rows: 0, triggers: Vec::new(), columns }
+        Table {
+            schema: "Sales".into(),
+            name: "t".into(),
+            estimated_rows: 0,
+            triggers: Vec::new(),
+            indexes: Vec::new(),
+            columns,
+        }
     }
 
     #[test]

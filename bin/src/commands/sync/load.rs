@@ -117,6 +117,16 @@ pub fn load_table(
             .batch_execute(&format!("ALTER TABLE {table} DISABLE TRIGGER {}", ident(&trigger.name)))
             .map_err(on_target)?;
     }
+    // Indexes are built once after the COPY rather than updated row by row (as pg_restore does);
+    // all in this transaction, so a kill leaves the table as it was.
+    let schema = ident(&plan.source.schema);
+    for index in &plan.target_indexes {
+        let drop = match &index.constraint_name {
+            Some(constraint) => format!("ALTER TABLE {table} DROP CONSTRAINT {}", ident(constraint)),
+            None => format!("DROP INDEX {schema}.{}", ident(&index.name)),
+        };
+        transaction.batch_execute(&drop).map_err(on_target)?;
+    }
     let reader = source.client.copy_out(source_copy(plan).as_str()).map_err(|e| {
         let mut failure = Failure::from_postgres(e, &source.description);
         failure.message = format!("reading {}: {}", plan.source.shown_name(), failure.message);
@@ -135,6 +145,15 @@ pub fn load_table(
     let writer = output.into_inner().map_err(|e| stream_failure(plan, StreamError::Io(e.into_error())))?;
     writer.finish().map_err(on_target)?;
     drop(input);
+    for index in &plan.target_indexes {
+        let create = match (&index.constraint_name, &index.constraint_definition) {
+            (Some(constraint), Some(definition)) => {
+                format!("ALTER TABLE {table} ADD CONSTRAINT {} {definition}", ident(constraint))
+            }
+            _ => index.definition.clone(),
+        };
+        transaction.batch_execute(&create).map_err(on_target)?;
+    }
     for trigger in &plan.target_triggers {
         transaction
             .batch_execute(&format!(

@@ -2,7 +2,7 @@
 //! target, ordered parents first), each column's mask, the rows' filter and the COPY format.
 //! Everything that can be refused is refused here, all problems listed at once.
 
-use super::catalog::{differences, shown, Table, Trigger};
+use super::catalog::{differences, shown, Index, Table, Trigger};
 use super::stream::Wire;
 use crate::failure::{Failure, Kind, Result};
 use confiture_core::mask::personal::looks_personal;
@@ -25,6 +25,8 @@ pub struct TablePlan {
     pub source: Table,
     /// The target's enabled user triggers, turned off while the table loads.
     pub target_triggers: Vec<Trigger>,
+    /// The target's indexes rebuilt after the COPY.
+    pub target_indexes: Vec<Index>,
     /// The copied columns, in COPY order, with the mask of each masked one.
     pub columns: Vec<PlannedColumn>,
     pub filter: Option<String>,
@@ -44,8 +46,13 @@ impl TablePlan {
         self.source.sql_name()
     }
 
+    /// The columns masked (not those a `keep` rule declares harmless).
     pub fn masked_columns(&self) -> Vec<String> {
-        self.columns.iter().filter(|c| c.mask.is_some()).map(|c| c.name.clone()).collect()
+        self.columns
+            .iter()
+            .filter(|c| c.mask.as_ref().is_some_and(|m| *m.strategy() != Strategy::Keep))
+            .map(|c| c.name.clone())
+            .collect()
     }
 
     /// The masks for the stream, by position; `sql` expressions are computed by the source.
@@ -205,6 +212,7 @@ pub fn plan(
         plans.push(TablePlan {
             source: source.clone(),
             target_triggers: target.triggers.clone(),
+            target_indexes: target.indexes.clone(),
             columns,
             filter,
             wire,

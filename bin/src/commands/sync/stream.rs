@@ -6,7 +6,7 @@
 //! text) line by line, with PostgreSQL's escapes undone for the masked fields only.
 
 use confiture_core::mask::{ColumnMask, MaskError};
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Write};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wire {
@@ -68,7 +68,7 @@ fn copy_binary(
     }
     output.write_all(&header)?;
     let extension = u32::from_be_bytes(header[15..19].try_into().expect("4 bytes")) as usize;
-    io::copy(&mut input.take(extension as u64), output)?;
+    pass_through(input, output, extension)?;
     let mut rows = 0u64;
     let mut field = Vec::new();
     loop {
@@ -93,12 +93,7 @@ fn copy_binary(
             match mask {
                 None => {
                     output.write_all(&length.to_be_bytes())?;
-                    let copied = io::copy(&mut input.take(length as u64), output)?;
-                    if copied != length as u64 {
-                        return Err(StreamError::Malformed(
-                            "the source's COPY stream ended inside a row".into(),
-                        ));
-                    }
+                    pass_through(input, output, length as usize)?;
                 }
                 Some(mask) => {
                     field.resize(length as usize, 0);
@@ -122,6 +117,25 @@ fn copy_binary(
     }
     progress(rows);
     Ok(rows)
+}
+
+/// `length` bytes from `input` to `output`, straight from the input's buffer.
+fn pass_through(
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+    mut length: usize,
+) -> Result<(), StreamError> {
+    while length > 0 {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Err(StreamError::Malformed("the source's COPY stream ended inside a row".into()));
+        }
+        let take = available.len().min(length);
+        output.write_all(&available[..take])?;
+        input.consume(take);
+        length -= take;
+    }
+    Ok(())
 }
 
 fn copy_text(

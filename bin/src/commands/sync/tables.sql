@@ -1,5 +1,5 @@
 -- The tables confiture sync can copy, with what it needs to know of their columns. Read on both
--- sides; schemas of the system, of confiture and of extensions are left out.
+-- sides, with search_path = pg_catalog so that every printed name is qualified; schemas of the system, of confiture and of extensions are left out.
 SELECT json_agg(json_build_object(
          'schema', n.nspname,
          'name', c.relname,
@@ -8,6 +8,24 @@ SELECT json_agg(json_build_object(
          'triggers', (SELECT coalesce(json_agg(json_build_object('name', t.tgname, 'enabled', t.tgenabled)
                                                ORDER BY t.tgname), '[]')
                       FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled <> 'D'),
+         -- Indexes the load may drop and rebuild after its COPY (faster than maintaining them
+         -- row by row): not those a partitioned index, a replica identity, CLUSTER or a comment
+         -- would miss.
+         'indexes', (SELECT coalesce(json_agg(json_build_object(
+                              'name', ic.relname,
+                              'definition', pg_get_indexdef(i.indexrelid),
+                              'constraint_name', k.conname,
+                              'constraint_definition', pg_get_constraintdef(k.oid)
+                            ) ORDER BY ic.relname), '[]')
+                     FROM pg_index i
+                     JOIN pg_class ic ON ic.oid = i.indexrelid
+                     LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = c.oid
+                                              AND k.contype IN ('p', 'u', 'x')
+                     WHERE i.indrelid = c.oid AND i.indisvalid AND NOT i.indisreplident AND NOT i.indisclustered
+                       AND (k.oid IS NULL OR k.conparentid = 0)
+                       AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
+                       AND NOT EXISTS (SELECT 1 FROM pg_description d
+                                       WHERE d.objoid = i.indexrelid OR d.objoid = k.oid)),
          'columns', (
            SELECT coalesce(json_agg(json_build_object(
                     'name', a.attname,
