@@ -89,11 +89,13 @@ users:
   - {column: full_name, strategy: name}
   - {column: national_id, strategy: preserve_format}
 YAML
+# The Python tool's phone strategy has 9,000 outputs (+1-555-1000..9999): on this unique column
+# its run fails, so it hashes the phone instead.
 PY_RULES="$BENCH_DIR/py-rules.yaml"
 cat >"$PY_RULES" <<'YAML'
 users:
   - {column: email, strategy: email}
-  - {column: phone, strategy: phone}
+  - {column: phone, strategy: hash}
   - {column: full_name, strategy: name}
   - {column: national_id, strategy: hash}
 YAML
