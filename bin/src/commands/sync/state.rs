@@ -142,34 +142,34 @@ pub fn mark_loaded(
         .map(drop)
 }
 
-/// Re-adds the dropped foreign keys: each NOT VALID in the transaction that forgets it, then
-/// validated (a scan that takes no lock blocking writes). Returns the keys that failed to
-/// validate, with PostgreSQL's reason: they stay, NOT VALID.
+/// Re-adds the dropped foreign keys: each NOT VALID, then validated (a scan that takes no lock
+/// blocking writes), and only then forgotten: a kill in between leaves the record, and the next
+/// run drops and re-adds the key again. Returns the keys that failed to validate, with
+/// PostgreSQL's reason: they stay NOT VALID, still recorded.
 pub fn restore_foreign_keys(client: &mut Client, description: &str) -> Result<Vec<(String, String)>> {
     let found = read(client, description)?;
     let mut invalid = Vec::new();
     for key in &found.dropped {
         let name = super::catalog::ident(&key.name);
-        let mut transaction = client.transaction().map_err(db(description))?;
         let definition = key.definition.trim_end_matches(" NOT VALID");
-        transaction
+        client
             .batch_execute(&format!("ALTER TABLE {} ADD CONSTRAINT {name} {definition} NOT VALID", key.table))
             .map_err(db(description))?;
-        transaction
-            .execute(
-                "DELETE FROM confiture_sync.dropped_foreign_keys WHERE table_name = $1 AND constraint_name = $2",
-                &[&key.table, &key.name],
-            )
-            .map_err(db(description))?;
-        transaction.commit().map_err(db(description))?;
         if key.validated {
             if let Err(error) =
                 client.batch_execute(&format!("ALTER TABLE {} VALIDATE CONSTRAINT {name}", key.table))
             {
                 let failure = Failure::from_postgres(error, description);
                 invalid.push((format!("{} on {}", key.name, key.table), failure.message));
+                continue;
             }
         }
+        client
+            .execute(
+                "DELETE FROM confiture_sync.dropped_foreign_keys WHERE table_name = $1 AND constraint_name = $2",
+                &[&key.table, &key.name],
+            )
+            .map_err(db(description))?;
     }
     Ok(invalid)
 }
