@@ -396,3 +396,72 @@ fn the_key_never_reaches_the_server_log() {
     assert!(log.contains("sync_log") || log.contains("COPY"), "log_statement=all logged nothing");
     assert!(!log.contains(marker), "the key is in the server log");
 }
+
+#[test]
+fn filters_sql_masks_and_partitions() {
+    let (source, target) = databases("sync_filters");
+    let partitions = "
+        CREATE TABLE events (id bigint, at date NOT NULL, user_id bigint REFERENCES users, PRIMARY KEY (id, at))
+            PARTITION BY RANGE (at);
+        CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        CREATE INDEX events_user ON events (user_id);";
+    connect(&source).batch_execute(partitions).unwrap();
+    connect(&target).batch_execute(partitions).unwrap();
+    connect(&source)
+        .batch_execute(
+            "INSERT INTO events SELECT g, date '2024-06-01' + (g % 400), 1 + g % 3000 FROM generate_series(1, 2000) g",
+        )
+        .unwrap();
+    let project = Project::new(&[(
+        "rules.yaml",
+        "key_env: SYNC_TEST_KEY\ntables:\n  users:\n    columns:\n      email: email\n      phone: phone\n      \
+         full_name: {strategy: sql, expr: \"'Person #' || id\"}\n      national_id: {strategy: null}\n      \
+         born: {strategy: date_shift, max_days: 10}\n  billing.invoices:\n    where: \"amount < 1000\"\n    \
+         columns:\n      customer_email: {strategy: hash, length: 16}\n",
+    )]);
+    let rules = project.path().join("rules.yaml");
+    let rules = rules.to_str().unwrap();
+    let output = sync(
+        project.path(),
+        &source,
+        &target,
+        KEY,
+        &["--rules", rules, "--where", "events=id % 2 = 0", "--jobs", "2"],
+    );
+    assert_exit(&output, 0);
+    let count = |url: &str, sql: &str| query_one_i64(url, sql);
+    assert_eq!(
+        count(&target, "SELECT count(*) FROM billing.invoices"),
+        count(&source, "SELECT count(*) FROM billing.invoices WHERE amount < 1000")
+    );
+    assert_eq!(count(&target, "SELECT count(*) FROM events"), 1000);
+    assert_eq!(
+        count(&target, "SELECT count(*) FROM events_2025"),
+        count(&source, "SELECT count(*) FROM events_2025 WHERE id % 2 = 0")
+    );
+    assert_eq!(count(&target, "SELECT count(*) FROM users WHERE full_name = 'Person #' || id"), 3000);
+    assert_eq!(count(&target, "SELECT count(*) FROM users WHERE national_id IS NULL"), 3000);
+    assert_eq!(
+        count(&target, "SELECT count(*) FROM billing.invoices WHERE length(customer_email) = 16"),
+        count(&target, "SELECT count(*) FROM billing.invoices")
+    );
+    // The partitions' indexes (attached to the partitioned ones) are in place.
+    assert_eq!(count(&target, "SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'events_20%'"), 4);
+
+    // A filter that leaves children without their parents: the rows are loaded, the foreign key
+    // is named, left NOT VALID, and the run fails.
+    let output =
+        sync(project.path(), &source, &target, KEY, &["--rules", rules, "--where", "users=id <= 10"]);
+    assert_exit(&output, 1);
+    let error: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let message = error["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("invoices_user_id_fkey"), "{message}");
+    assert_eq!(
+        count(
+            &target,
+            "SELECT count(*) FROM pg_constraint WHERE conname = 'invoices_user_id_fkey' AND NOT convalidated"
+        ),
+        1
+    );
+}

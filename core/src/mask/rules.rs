@@ -151,6 +151,11 @@ fn column_map(table: &str, value: &Value) -> Result<Vec<ColumnRule>, MaskError> 
                 column_rule(table, column, &only)
             }
             Value::Object(rule) => column_rule(table, column, rule),
+            Value::Null => {
+                let mut only = Map::new();
+                only.insert("strategy".into(), Value::Null);
+                column_rule(table, column, &only)
+            }
             _ => Err(invalid(&format!("{table}.{column}: expected a strategy name or a map"))),
         })
         .collect()
@@ -158,8 +163,12 @@ fn column_map(table: &str, value: &Value) -> Result<Vec<ColumnRule>, MaskError> 
 
 fn column_rule(table: &str, column: &str, map: &Map<String, Value>) -> Result<ColumnRule, MaskError> {
     let where_ = format!("{table}.{column}");
-    let strategy = map.get("strategy").and_then(Value::as_str);
-    let strategy = strategy.ok_or_else(|| invalid(&format!("{where_}: no strategy")))?.to_string();
+    // YAML reads `strategy: null` as a null, not as the name "null": both mean the null strategy.
+    let strategy = match map.get("strategy") {
+        Some(Value::String(name)) => name.clone(),
+        Some(Value::Null) => "null".to_string(),
+        _ => return Err(invalid(&format!("{where_}: no strategy"))),
+    };
     let mut options = match map.get("options") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(options)) => options.clone(),

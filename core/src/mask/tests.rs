@@ -166,6 +166,10 @@ fn rules_read_the_python_shape_and_ours() {
         RuleSet::parse(&json!({"users": [{"column": "email", "strategy": "scramble"}]})).unwrap_err();
     assert!(unknown.to_string().contains("users") && unknown.to_string().contains("scramble"), "{unknown}");
     assert!(RuleSet::parse(&json!({"users": [{"strategy": "email"}]})).is_err());
+    // YAML's `null` is the null strategy, in both shapes.
+    let nulls =
+        RuleSet::parse(&json!({"tables": {"t": {"columns": {"a": null, "b": {"strategy": null}}}}})).unwrap();
+    assert!(nulls.tables[0].columns.iter().all(|c| c.strategy == "null"));
     assert!(RuleSet::parse(
         &json!({"users": [{"column": "a", "strategy": "email"}, {"column": "a", "strategy": "hash"}]})
     )

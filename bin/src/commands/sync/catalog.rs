@@ -26,6 +26,11 @@ pub struct Table {
     pub schema: String,
     pub name: String,
     pub estimated_rows: i64,
+    /// For a partition: its topmost partitioned table.
+    #[serde(default)]
+    pub root_schema: Option<String>,
+    #[serde(default)]
+    pub root_name: Option<String>,
     pub triggers: Vec<Trigger>,
     #[serde(default)]
     pub indexes: Vec<Index>,
@@ -73,6 +78,15 @@ impl Table {
     /// The columns COPY moves: all but generated ones (the target computes those).
     pub fn copied_columns(&self) -> impl Iterator<Item = &Column> {
         self.columns.iter().filter(|c| !c.generated)
+    }
+
+    /// The table as rules, filters and masking domains name it: a partition's partitioned table,
+    /// else itself.
+    pub fn logical(&self) -> (&str, &str) {
+        match (&self.root_schema, &self.root_name) {
+            (Some(schema), Some(name)) => (schema, name),
+            _ => (&self.schema, &self.name),
+        }
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {

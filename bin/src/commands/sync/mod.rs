@@ -110,7 +110,7 @@ pub fn command(project: &Path, options: &SyncOptions, format: Format) -> Result<
         return Err(Failure::new(
             Kind::Database,
             format!(
-                "the rows are loaded but these foreign keys do not hold (left NOT VALID):\n  {}",
+                "the rows are loaded but these foreign keys do not hold:\n  {}",
                 lines.join("\n  ")
             ),
         )

@@ -9,7 +9,7 @@ use confiture_core::mask::personal::looks_personal;
 use confiture_core::mask::rules::{split_qualified, RuleSet, TableRules};
 use confiture_core::mask::{ColumnMask, Key, Strategy};
 use globset::{Glob, GlobMatcher};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the command line selects.
 #[derive(Debug, Default)]
@@ -74,26 +74,28 @@ fn matches(patterns: &[(bool, GlobMatcher)], table: &Table) -> bool {
         .any(|(has_schema, glob)| glob.is_match(if *has_schema { &qualified } else { &table.name }))
 }
 
-/// The source table a rule or filter names: `schema.table` exactly, or a bare name in `public`,
-/// else in the one schema that has it.
-fn find<'t>(tables: &'t [Table], name: &str, what: &str) -> Result<&'t Table> {
+/// The source tables a rule or filter names: `schema.table` exactly, or a bare name in `public`,
+/// else in the one schema that has it; a partitioned table stands for its partitions.
+fn find<'t>(tables: &'t [Table], name: &str, what: &str) -> Result<Vec<&'t Table>> {
     let (schema, table) =
         split_qualified(name).map_err(|e| Failure::new(Kind::Config, format!("{what}: {e}")))?;
+    let named = |(s, n): (&str, &str)| n == table && schema.as_ref().is_none_or(|wanted| wanted == s);
     let candidates: Vec<&Table> =
-        tables.iter().filter(|t| t.name == table && schema.as_ref().is_none_or(|s| *s == t.schema)).collect();
-    match candidates.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Failure::new(
+        tables.iter().filter(|t| named((&t.schema, &t.name)) || named(t.logical())).collect();
+    let schemas: BTreeSet<&str> = candidates.iter().map(|t| t.logical().0).collect();
+    match schemas.len() {
+        0 => Err(Failure::new(
             Kind::Config,
             format!("{what} names table {name}, which the source does not have"),
         )),
-        several => match several.iter().find(|t| t.schema == "public") {
-            Some(public) if schema.is_none() => Ok(public),
-            _ => Err(Failure::new(
-                Kind::Config,
-                format!("{what} names table {name}, which several schemas have: qualify it (schema.table)"),
-            )),
-        },
+        1 => Ok(candidates),
+        _ if schema.is_none() && schemas.contains("public") => {
+            Ok(candidates.into_iter().filter(|t| t.logical().0 == "public").collect())
+        }
+        _ => Err(Failure::new(
+            Kind::Config,
+            format!("{what} names table {name}, which several schemas have: qualify it (schema.table)"),
+        )),
     }
 }
 
@@ -126,8 +128,9 @@ pub fn plan(
                 Some(schema) => format!("{}.{}", shown(schema), shown(&entry.table)),
                 None => shown(&entry.table),
             };
-            let table = find(source_tables, &name, "the rules file")?;
-            table_rules.insert(table.sql_name(), entry);
+            for table in find(source_tables, &name, "the rules file")? {
+                table_rules.insert(table.sql_name(), entry);
+            }
         }
     }
     let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -137,8 +140,9 @@ pub fn plan(
         else {
             return Err(Failure::new(Kind::Config, format!("--where {pair:?}: expected table=condition")));
         };
-        let table = find(source_tables, name.trim(), "--where")?;
-        filters.entry(table.sql_name()).or_default().push(condition.trim().to_string());
+        for table in find(source_tables, name.trim(), "--where")? {
+            filters.entry(table.sql_name()).or_default().push(condition.trim().to_string());
+        }
     }
 
     let mut unmasked = Vec::new();
@@ -168,7 +172,8 @@ pub fn plan(
                             problems.push(format!("{where_}: strategy null on a NOT NULL column"))
                         }
                         Ok(strategy) => {
-                            let domain = rule.domain_or(&source.schema, &source.name);
+                            let (schema, table) = source.logical();
+                            let domain = rule.domain_or(schema, table);
                             planned.rule =
                                 Some(format!("{} {:?} domain {domain}", rule.strategy, rule.options));
                             planned.mask = Some(ColumnMask::new(key, &domain, strategy));
@@ -176,7 +181,7 @@ pub fn plan(
                     }
                 }
                 _ => {
-                    if let Some(word) = looks_personal(&source.name, &column.name) {
+                    if let Some(word) = looks_personal(source.logical().1, &column.name) {
                         unmasked.push(format!("{}.{} ({word})", source.shown_name(), shown(&column.name)));
                     }
                 }

@@ -4,6 +4,10 @@ SELECT json_agg(json_build_object(
          'schema', n.nspname,
          'name', c.relname,
          'estimated_rows', greatest(c.reltuples, 0)::bigint,
+         -- A partition is named in rules, filters and masking domains by its partitioned table.
+         'root_schema', (SELECT rn.nspname FROM pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
+                         WHERE c.relispartition AND r.oid = pg_partition_root(c.oid)),
+         'root_name', (SELECT r.relname FROM pg_class r WHERE c.relispartition AND r.oid = pg_partition_root(c.oid)),
          -- User triggers that would fire on COPY FROM (the load turns them off, in its transaction).
          'triggers', (SELECT coalesce(json_agg(json_build_object('name', t.tgname, 'enabled', t.tgenabled)
                                                ORDER BY t.tgname), '[]')
