@@ -217,6 +217,8 @@ mod tests {
             schema: "Sales".into(),
             name: "t".into(),
             estimated_rows: 0,
+            root_schema: None,
+            root_name: None,
             triggers: Vec::new(),
             indexes: Vec::new(),
             columns,

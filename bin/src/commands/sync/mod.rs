@@ -109,10 +109,7 @@ pub fn command(project: &Path, options: &SyncOptions, format: Format) -> Result<
         let lines: Vec<String> = invalid.iter().map(|(key, reason)| format!("{key}: {reason}")).collect();
         return Err(Failure::new(
             Kind::Database,
-            format!(
-                "the rows are loaded but these foreign keys do not hold:\n  {}",
-                lines.join("\n  ")
-            ),
+            format!("the rows are loaded but these foreign keys do not hold:\n  {}", lines.join("\n  ")),
         )
         .with_hint(
             "A --where filter or a table left out of the sync keeps rows whose parents were not copied.",

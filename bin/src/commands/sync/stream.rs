@@ -55,11 +55,25 @@ pub fn copy(
     }
 }
 
+/// Rows per batch handed to a masking thread.
+const BATCH_ROWS: usize = 2048;
+
 fn copy_binary(
     input: &mut impl BufRead,
     output: &mut impl Write,
     masks: &[Option<&ColumnMask>],
     progress: &mut dyn FnMut(u64),
+) -> Result<u64, StreamError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    copy_binary_with(input, output, masks, progress, threads)
+}
+
+fn copy_binary_with(
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+    masks: &[Option<&ColumnMask>],
+    progress: &mut dyn FnMut(u64),
+    threads: usize,
 ) -> Result<u64, StreamError> {
     let mut header = [0u8; 19];
     input.read_exact(&mut header)?;
@@ -69,36 +83,74 @@ fn copy_binary(
     output.write_all(&header)?;
     let extension = u32::from_be_bytes(header[15..19].try_into().expect("4 bytes")) as usize;
     pass_through(input, output, extension)?;
-    let mut rows = 0u64;
-    let mut field = Vec::new();
-    loop {
-        let mut count = [0u8; 2];
-        input.read_exact(&mut count)?;
-        output.write_all(&count)?;
-        let count = i16::from_be_bytes(count);
-        if count == -1 {
-            break;
-        }
-        if count as usize != masks.len() {
-            return Err(StreamError::Malformed(format!("a row of {count} fields, {} expected", masks.len())));
-        }
-        for (position, mask) in masks.iter().enumerate() {
-            let mut length = [0u8; 4];
-            input.read_exact(&mut length)?;
-            let length = i32::from_be_bytes(length);
-            if length < 0 {
-                output.write_all(&length.to_be_bytes())?;
-                continue;
+    let rows = if masks.iter().any(Option::is_some) && threads > 1 {
+        copy_rows_in_parallel(input, output, masks, progress, threads)?
+    } else {
+        let mut rows = 0u64;
+        let mut raw = Vec::with_capacity(1 << 16);
+        while read_row(input, &mut raw, masks.len())? {
+            rows += 1;
+            if raw.len() >= 1 << 16 || rows % BATCH_ROWS as u64 == 0 {
+                mask_rows(&raw, output, masks)?;
+                raw.clear();
             }
+            if rows % PROGRESS_EVERY == 0 {
+                progress(rows);
+            }
+        }
+        mask_rows(&raw, output, masks)?;
+        rows
+    };
+    output.write_all(&(-1i16).to_be_bytes())?;
+    progress(rows);
+    Ok(rows)
+}
+
+/// Appends the next row of a binary COPY stream to `raw` as it came; false at the trailer.
+fn read_row(input: &mut impl BufRead, raw: &mut Vec<u8>, fields: usize) -> Result<bool, StreamError> {
+    let mut count = [0u8; 2];
+    input.read_exact(&mut count)?;
+    let count = i16::from_be_bytes(count);
+    if count == -1 {
+        return Ok(false);
+    }
+    if count as usize != fields {
+        return Err(StreamError::Malformed(format!("a row of {count} fields, {fields} expected")));
+    }
+    raw.extend_from_slice(&count.to_be_bytes());
+    for _ in 0..fields {
+        let mut length = [0u8; 4];
+        input.read_exact(&mut length)?;
+        raw.extend_from_slice(&length);
+        let length = i32::from_be_bytes(length);
+        if length > 0 {
+            let start = raw.len();
+            raw.resize(start + length as usize, 0);
+            input.read_exact(&mut raw[start..])?;
+        }
+    }
+    Ok(true)
+}
+
+/// Writes whole rows read by `read_row`, the masked fields rewritten, the others as they are.
+fn mask_rows(
+    mut raw: &[u8],
+    output: &mut impl Write,
+    masks: &[Option<&ColumnMask>],
+) -> Result<(), StreamError> {
+    let truncated = || StreamError::Malformed("a row ended early".into());
+    while !raw.is_empty() {
+        let (count, rest) = raw.split_at_checked(2).ok_or_else(truncated)?;
+        output.write_all(count)?;
+        raw = rest;
+        for (position, mask) in masks.iter().enumerate() {
+            let (length_bytes, rest) = raw.split_at_checked(4).ok_or_else(truncated)?;
+            let length = i32::from_be_bytes(length_bytes.try_into().expect("4 bytes"));
+            let (field, rest) = rest.split_at_checked(length.max(0) as usize).ok_or_else(truncated)?;
+            raw = rest;
             match mask {
-                None => {
-                    output.write_all(&length.to_be_bytes())?;
-                    pass_through(input, output, length as usize)?;
-                }
-                Some(mask) => {
-                    field.resize(length as usize, 0);
-                    input.read_exact(&mut field)?;
-                    let text = std::str::from_utf8(&field)
+                Some(mask) if length >= 0 => {
+                    let text = std::str::from_utf8(field)
                         .map_err(|_| StreamError::Malformed("a masked column's text is not UTF-8".into()))?;
                     match mask.mask(text).map_err(|e| StreamError::Mask(position, e))? {
                         None => output.write_all(&(-1i32).to_be_bytes())?,
@@ -108,15 +160,91 @@ fn copy_binary(
                         }
                     }
                 }
+                _ => {
+                    output.write_all(length_bytes)?;
+                    output.write_all(field)?;
+                }
             }
         }
-        rows += 1;
-        if rows % PROGRESS_EVERY == 0 {
-            progress(rows);
-        }
     }
-    progress(rows);
-    Ok(rows)
+    Ok(())
+}
+
+/// The rows read and written by this thread, in order, and masked by `threads` others, batch by
+/// batch: masking (FF1 above all) costs more than moving bytes.
+fn copy_rows_in_parallel(
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+    masks: &[Option<&ColumnMask>],
+    progress: &mut dyn FnMut(u64),
+    threads: usize,
+) -> Result<u64, StreamError> {
+    use std::collections::BTreeMap;
+    use std::sync::{mpsc, Mutex};
+    type Masked = (usize, Result<Vec<u8>, StreamError>);
+    let (work, jobs) = mpsc::channel::<(usize, Vec<u8>)>();
+    let jobs = Mutex::new(jobs);
+    let (finished, results) = mpsc::channel::<Masked>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let finished = finished.clone();
+            let jobs = &jobs;
+            scope.spawn(move || loop {
+                let job = jobs.lock().map_err(|_| ()).and_then(|jobs| jobs.recv().map_err(|_| ()));
+                let Ok((sequence, raw)) = job else { return };
+                let mut out = Vec::with_capacity(raw.len() + raw.len() / 4);
+                let masked = mask_rows(&raw, &mut out, masks).map(|()| out);
+                if finished.send((sequence, masked)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(finished);
+        let outcome = (|| {
+            let mut sent = 0usize;
+            let mut written = 0usize;
+            let mut waiting: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+            let mut rows = 0u64;
+            let mut write_ready =
+                |result: Masked, waiting: &mut BTreeMap<usize, Vec<u8>>, written: &mut usize| {
+                    let (sequence, masked) = result;
+                    waiting.insert(sequence, masked?);
+                    while let Some(bytes) = waiting.remove(written) {
+                        output.write_all(&bytes)?;
+                        *written += 1;
+                    }
+                    Ok::<(), StreamError>(())
+                };
+            let mut raw = Vec::with_capacity(1 << 16);
+            let mut in_batch = 0;
+            loop {
+                let more = read_row(input, &mut raw, masks.len())?;
+                if more {
+                    rows += 1;
+                    in_batch += 1;
+                }
+                if (in_batch == BATCH_ROWS || !more) && in_batch > 0 {
+                    work.send((sent, std::mem::take(&mut raw)))
+                        .map_err(|_| StreamError::Malformed("the masking threads stopped".into()))?;
+                    sent += 1;
+                    in_batch = 0;
+                    // At most two batches per thread in flight: memory stays bounded.
+                    while sent - written > 2 * threads || (!more && written < sent) {
+                        let result = results
+                            .recv()
+                            .map_err(|_| StreamError::Malformed("the masking threads stopped".into()))?;
+                        write_ready(result, &mut waiting, &mut written)?;
+                    }
+                    progress(rows);
+                }
+                if !more {
+                    return Ok(rows);
+                }
+            }
+        })();
+        drop(work);
+        outcome
+    })
 }
 
 /// `length` bytes from `input` to `output`, straight from the input's buffer.
@@ -292,6 +420,30 @@ mod tests {
         let mut unmasked = Vec::new();
         copy(Wire::Binary, &mut input.as_slice(), &mut unmasked, &[None, None], &mut |_| {}).unwrap();
         assert_eq!(unmasked, input);
+    }
+
+    #[test]
+    fn parallel_masking_keeps_the_row_order() {
+        let key = Key::new(&[2; 32]).unwrap();
+        let mask =
+            ColumnMask::new(&key, "d", Strategy::parse("phone", &serde_json::Map::new(), false).unwrap());
+        let values: Vec<String> = (0..10_000).map(|i| format!("{i:08}")).collect();
+        let rows: Vec<Vec<Option<&[u8]>>> = values
+            .iter()
+            .map(|v| vec![Some(v.as_bytes()), if v.ends_with('7') { None } else { Some(v.as_bytes()) }])
+            .collect();
+        let input = binary(&rows);
+        let mut parallel = Vec::new();
+        let mut header_and_rows = &input[19..input.len() - 2];
+        let mut serial = input[..19].to_vec();
+        mask_rows(std::mem::take(&mut header_and_rows), &mut serial, &[None, Some(&mask)]).unwrap();
+        serial.extend((-1i16).to_be_bytes());
+        let mut reader = input.as_slice();
+        let mut seen = 0;
+        let rows =
+            copy_binary_with(&mut reader, &mut parallel, &[None, Some(&mask)], &mut |n| seen = n, 2).unwrap();
+        assert_eq!((rows, seen), (10_000, 10_000));
+        assert_eq!(parallel, serial);
     }
 
     #[test]
