@@ -136,13 +136,14 @@ fresh_target
 TIME["python masked"]=$(seconds "$PY_VENV/bin/confiture" sync --from "$(py_url source)" --to "$(py_url target)" --anonymize --anonymization-config "$PY_RULES")
 [ "$(rows_in target)" = "$TOTAL" ] || say "python masked copied $(rows_in target) rows of $TOTAL"
 
-# The masked table alone (the Python tool loads tables in alphabetical order with TRUNCATE ...
-# CASCADE: on the whole graph its masked run fails on a foreign key, so the masked comparison is
-# made on the users table by itself).
+# The masked table alone, without its unique constraints: the Python tool cannot mask the graph
+# above (its email strategy keeps 32 bits, which collide among a million unique emails, and it
+# loads tables in alphabetical order with TRUNCATE ... CASCADE), so the masked comparison is made
+# on the users table by itself, where it can finish.
 say "the users table alone ($USERS rows, 4 masked columns)"
 q "$(url postgres)" -c "CREATE DATABASE users_source" -c "CREATE DATABASE users_empty"
-USERS_SCHEMA="CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, phone text UNIQUE, full_name text NOT NULL,
-  national_id text UNIQUE, country_id int, created_at timestamptz NOT NULL)"
+USERS_SCHEMA="CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, phone text, full_name text NOT NULL,
+  national_id text, country_id int, created_at timestamptz NOT NULL)"
 q "$(url users_source)" -c "$USERS_SCHEMA"
 q "$(url users_empty)" -c "$USERS_SCHEMA"
 pg_dump --data-only -t users "$(url source)" | q "$(url users_source)" >/dev/null

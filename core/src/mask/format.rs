@@ -4,6 +4,7 @@
 //! digits, 5 letters); below that a small keyed Feistel network with cycle walking, also a
 //! permutation.
 
+use super::numerals::{self, SmallNumerals};
 use super::{mac, HmacSha256};
 use aes::Aes256;
 use fpe::ff1::{FlexibleNumeralString, FF1};
@@ -70,10 +71,15 @@ impl FormatPermutation {
             return self.small_domain(numerals, radix);
         }
         let cipher = if radix == 10 { &self.digits } else { &self.letters };
-        let input = FlexibleNumeralString::from(numerals.to_vec());
-        match cipher.encrypt(&self.tweak, &input) {
+        // Unreachable errors: the numerals are below the radix and the domain is large enough.
+        if numerals::fits(radix as u32, numerals.len()) {
+            let input = SmallNumerals { numerals: numerals.to_vec(), radix: radix as u32 };
+            if let Ok(output) = cipher.encrypt(&self.tweak, &input) {
+                return output.numerals;
+            }
+        }
+        match cipher.encrypt(&self.tweak, &FlexibleNumeralString::from(numerals.to_vec())) {
             Ok(output) => output.into(),
-            // Unreachable: the numerals are below the radix and the domain is large enough.
             Err(_) => self.small_domain(numerals, radix),
         }
     }

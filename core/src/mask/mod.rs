@@ -12,6 +12,7 @@ mod dates;
 mod format;
 mod names;
 mod numbers;
+mod numerals;
 pub mod personal;
 pub mod rules;
 mod strategy;
