@@ -71,17 +71,14 @@ impl FormatPermutation {
             return self.small_domain(numerals, radix);
         }
         let cipher = if radix == 10 { &self.digits } else { &self.letters };
-        // Unreachable errors: the numerals are below the radix and the domain is large enough.
+        // FF1 refuses only numerals at or above the radix or a domain below a million: neither
+        // can reach here. Returning the input unmasked instead would leak it silently.
+        const VALID: &str = "numerals below the radix, a domain of a million values or more";
         if numerals::fits(radix as u32, numerals.len()) {
             let input = SmallNumerals { numerals: numerals.to_vec(), radix: radix as u32 };
-            if let Ok(output) = cipher.encrypt(&self.tweak, &input) {
-                return output.numerals;
-            }
+            return cipher.encrypt(&self.tweak, &input).expect(VALID).numerals;
         }
-        match cipher.encrypt(&self.tweak, &FlexibleNumeralString::from(numerals.to_vec())) {
-            Ok(output) => output.into(),
-            Err(_) => self.small_domain(numerals, radix),
-        }
+        cipher.encrypt(&self.tweak, &FlexibleNumeralString::from(numerals.to_vec())).expect(VALID).into()
     }
 
     /// A keyed permutation of [0, radix^n) for n numerals (below a million values): a Feistel
