@@ -11,9 +11,10 @@ use crate::failure::{Failure, Kind, Result};
 use postgres::{Client, Transaction};
 use std::io::{BufReader, BufWriter, Write};
 
-/// Settings that make the text both sides print and read the same (text COPY, masked dates).
+/// Settings that make the text both sides print and read the same (text COPY, masked dates),
+/// and no timeout cutting a long COPY or the snapshot's transaction, idle between tables.
 const SESSION: &str = "SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; \
-                       SET statement_timeout = 0";
+                       SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0";
 
 pub struct SourceSession {
     client: Client,
