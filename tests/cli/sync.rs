@@ -224,15 +224,18 @@ fn masked_copies_are_keyed_deterministic_and_consistent() {
 #[test]
 fn a_killed_sync_resumes_to_the_same_result() {
     let (source, target) = databases("sync_resume");
-    // Enough rows that the kill lands in the middle.
+    // A big table loaded last (parents first, then by name): the kill lands while it loads,
+    // after the small ones.
+    let big = "CREATE TABLE zz_big (id int PRIMARY KEY, payload text)";
     connect(&source)
-        .batch_execute(
-            "INSERT INTO \"Mixed Case\".\"Odd Table\" SELECT repeat('w', 200), g FROM generate_series(4, 400000) g",
-        )
+        .batch_execute(&format!(
+            "{big}; INSERT INTO zz_big SELECT g, repeat('w', 200) FROM generate_series(1, 400000) g"
+        ))
         .unwrap();
+    connect(&target).batch_execute(big).unwrap();
     let project = rules_project();
     let reference = empty_database("sync_resume_reference");
-    connect(&reference).batch_execute(SCHEMA).unwrap();
+    connect(&reference).batch_execute(&format!("{SCHEMA}; {big}")).unwrap();
     assert_exit(&sync(project.path(), &source, &reference, KEY, &[]), 0);
 
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_confiture"))
@@ -244,13 +247,13 @@ fn a_killed_sync_resumes_to_the_same_result() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it once a table is loaded and before the last one is.
+    // Kill it once three tables are loaded, while the big one loads.
     let loaded = "SELECT CASE WHEN to_regclass('confiture_sync.loaded') IS NULL THEN 0
                        ELSE (SELECT count(*) FROM confiture_sync.loaded) END";
     let started = std::time::Instant::now();
     loop {
         let count = connect(&target).query_one(loaded, &[]).map(|r| r.get::<_, i64>(0)).unwrap_or(0);
-        if count >= 1 {
+        if count >= 3 {
             break;
         }
         assert!(child.try_wait().unwrap().is_none(), "the sync ended before it could be killed");
@@ -260,7 +263,7 @@ fn a_killed_sync_resumes_to_the_same_result() {
     child.kill().unwrap();
     child.wait().unwrap();
     let done = query_one_i64(&target, loaded);
-    assert!(done < 4, "the kill came after the last table ({done} loaded)");
+    assert!(done < 5, "the kill came after the last table ({done} loaded)");
     // The foreign keys dropped for the load are recorded, not lost.
     assert_eq!(query_one_i64(&target, "SELECT count(*) FROM confiture_sync.dropped_foreign_keys"), 2);
 
@@ -269,6 +272,8 @@ fn a_killed_sync_resumes_to_the_same_result() {
     let report: serde_json::Value = serde_json::from_str(&stdout(&resumed)).unwrap();
     assert_eq!(report["resumed_tables"], done);
     assert_eq!(contents(&target), contents(&reference));
+    let big_digest = "SELECT count(*) || md5(string_agg(payload, '' ORDER BY id)) FROM zz_big";
+    assert_eq!(column(&target, big_digest), column(&reference, big_digest));
     assert_eq!(
         query_one_i64(&target, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated"),
         2
