@@ -343,6 +343,15 @@ fn refusals_come_before_any_row_moves() {
         untouched();
     }
 
+    // Another sync loading the target (its session lock held here).
+    let mut holder = connect(&target);
+    holder.batch_execute("SELECT pg_advisory_lock(hashtextextended('confiture sync', 0))").unwrap();
+    let output = plain(&["--allow-unmasked"]);
+    assert_exit(&output, 6);
+    assert!(stderr(&output).contains("another confiture sync is loading"), "{}", stderr(&output));
+    drop(holder);
+    untouched();
+
     // A column of another type in the target.
     connect(&target)
         .batch_execute("ALTER TABLE billing.invoices ALTER COLUMN amount TYPE numeric(12,2)")

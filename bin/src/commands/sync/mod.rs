@@ -98,6 +98,7 @@ pub fn command(project: &Path, options: &SyncOptions, format: Format) -> Result<
         return Ok(0);
     }
 
+    state::lock(&mut target_client, &target.description)?;
     let to_drop: Vec<ForeignKey> = links.foreign_keys.clone();
     state::begin(&mut target_client, &target.description, &fingerprint, !options.resume, &to_drop)?;
     let pending: Vec<&TablePlan> = plans.iter().filter(|p| !done.contains(&p.name())).collect();

@@ -79,6 +79,20 @@ pub fn read(client: &mut Client, description: &str) -> Result<Found> {
     Ok(found)
 }
 
+/// One sync at a time into a database: a session lock, held until `client` disconnects (a
+/// killed run's goes with it).
+pub fn lock(client: &mut Client, description: &str) -> Result<()> {
+    let locked: bool = client
+        .query_one("SELECT pg_try_advisory_lock(hashtextextended('confiture sync', 0))", &[])
+        .map_err(db(description))?
+        .get(0);
+    if locked {
+        return Ok(());
+    }
+    Err(Failure::new(Kind::Lock, format!("another confiture sync is loading {description}"))
+        .with_hint("Wait for it to finish, or stop it (its tables loaded so far are kept for --resume)."))
+}
+
 /// Starts (or resumes) a run: the state tables exist, the fingerprint is this run's, and every
 /// foreign key in `foreign_keys` is recorded then dropped, in one transaction.
 pub fn begin(
