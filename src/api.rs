@@ -541,6 +541,19 @@ fn masked(result: Result<Option<String>, confiture_core::mask::MaskError>) -> Op
     result.unwrap_or_else(|e| raise(crate::errors::codes::INVALID_ARGUMENT, e.to_string(), None, None))
 }
 
+/// `value` masked with `strategy` and no options: mask_email and mask_phone.
+fn mask_with(
+    strategy: &str,
+    value: Option<String>,
+    domain: Option<String>,
+    key: Option<Vec<u8>>,
+) -> Option<String> {
+    let domain = required(domain, "domain");
+    let options = serde_json::json!({});
+    value
+        .and_then(|value| masked(crate::mask::mask_text(&value, strategy, &options, &domain, key.as_deref())))
+}
+
 /// `value` masked with `strategy` in `domain`, exactly as `confiture sync` masks a column whose
 /// rule says the same (its domain is `schema.table.column` unless the rule names one). The key is
 /// `key`, else the session's `confiture.mask_key`. NULL stays NULL.
@@ -567,9 +580,7 @@ fn mask_email(
     domain: default!(Option<String>, "'email'"),
     key: default!(Option<Vec<u8>>, "NULL"),
 ) -> Option<String> {
-    let domain = required(domain, "domain");
-    let options = serde_json::json!({});
-    value.and_then(|value| masked(crate::mask::mask_text(&value, "email", &options, &domain, key.as_deref())))
+    mask_with("email", value, domain, key)
 }
 
 /// `value` with its digits permuted by FF1, the rest kept (strategy phone): distinct numbers stay
@@ -580,9 +591,7 @@ fn mask_phone(
     domain: default!(Option<String>, "'phone'"),
     key: default!(Option<Vec<u8>>, "NULL"),
 ) -> Option<String> {
-    let domain = required(domain, "domain");
-    let options = serde_json::json!({});
-    value.and_then(|value| masked(crate::mask::mask_text(&value, "phone", &options, &domain, key.as_deref())))
+    mask_with("phone", value, domain, key)
 }
 
 /// The public fingerprint of the masking key (`key`, else the session's): the one `confiture

@@ -9,6 +9,7 @@
 use confiture_core::mask::{ColumnMask, Key, MaskError, Strategy};
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ffi::CString;
 
@@ -26,12 +27,12 @@ pub fn define_settings() {
     );
 }
 
-/// The key of a call: its argument, else the session's setting.
-fn key(argument: Option<&[u8]>) -> Result<Key, MaskError> {
+/// The key's bytes for a call: its argument, else the session's setting (not yet checked).
+fn key_bytes(argument: Option<&[u8]>) -> Result<Cow<'_, [u8]>, MaskError> {
     match argument {
-        Some(bytes) => Key::new(bytes),
+        Some(bytes) => Ok(Cow::Borrowed(bytes)),
         None => match SESSION_KEY.get() {
-            Some(text) if !text.as_bytes().is_empty() => Key::new(text.as_bytes()),
+            Some(text) if !text.as_bytes().is_empty() => Ok(Cow::Owned(text.into_bytes())),
             _ => Err(MaskError::Key(
                 "no masking key: pass one as the key argument, or set confiture.mask_key for the session \
                  (at connection time: PGOPTIONS='-c confiture.mask_key=...')"
@@ -41,12 +42,19 @@ fn key(argument: Option<&[u8]>) -> Result<Key, MaskError> {
     }
 }
 
-/// What a cached mask was built from: the key's fingerprint, the domain, the strategy and its
-/// options (a query masks a column with the same arguments on every row).
-type CacheKey = (String, String, String, String);
+/// The mask a query built last, with what it was built from: a query masks a column with the same
+/// arguments on every row, so the check per row compares them instead of rebuilding (or
+/// fingerprinting the key, or serializing the options).
+struct Cached {
+    key: Vec<u8>,
+    domain: String,
+    strategy: String,
+    options: Value,
+    mask: ColumnMask,
+}
 
 thread_local! {
-    static LAST: RefCell<Option<(CacheKey, ColumnMask)>> = const { RefCell::new(None) };
+    static LAST: RefCell<Option<Cached>> = const { RefCell::new(None) };
 }
 
 /// `value` masked with `strategy` (and its options; `unique: true` among them asks for distinct
@@ -58,34 +66,42 @@ pub fn mask_text(
     domain: &str,
     key_argument: Option<&[u8]>,
 ) -> Result<Option<String>, MaskError> {
-    let key = key(key_argument)?;
-    let cache_key = (key.fingerprint(), domain.to_string(), strategy.to_string(), options.to_string());
+    let key = key_bytes(key_argument)?;
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        if last.as_ref().is_none_or(|(cached, _)| *cached != cache_key) {
-            let mut options: Map<String, Value> = match options {
+        let fresh = last.as_ref().is_some_and(|c| {
+            *c.key == *key && c.domain == domain && c.strategy == strategy && c.options == *options
+        });
+        if !fresh {
+            let mut parsed_options: Map<String, Value> = match options {
                 Value::Object(map) => map.clone(),
                 Value::Null => Map::new(),
                 _ => return Err(MaskError::Rule("options must be a json object".into())),
             };
-            let unique = match options.remove("unique") {
+            let unique = match parsed_options.remove("unique") {
                 None | Some(Value::Null) => false,
                 Some(Value::Bool(flag)) => flag,
                 Some(_) => return Err(MaskError::Rule("options.unique must be true or false".into())),
             };
-            let parsed = Strategy::parse(strategy, &options, unique)?;
+            let parsed = Strategy::parse(strategy, &parsed_options, unique)?;
             if matches!(parsed, Strategy::Sql { .. }) {
                 return Err(MaskError::Rule(
                     "strategy sql is for confiture sync's rules; in SQL, write the expression itself".into(),
                 ));
             }
-            *last = Some((cache_key, ColumnMask::new(&key, domain, parsed)));
+            *last = Some(Cached {
+                mask: ColumnMask::new(&Key::new(&key)?, domain, parsed),
+                key: key.into_owned(),
+                domain: domain.to_string(),
+                strategy: strategy.to_string(),
+                options: options.clone(),
+            });
         }
-        let (_, mask) = last.as_ref().expect("just filled");
-        mask.mask(value)
+        let cached = last.as_ref().expect("just filled");
+        cached.mask.mask(value)
     })
 }
 
 pub fn key_fingerprint(key_argument: Option<&[u8]>) -> Result<String, MaskError> {
-    key(key_argument).map(|key| key.fingerprint())
+    Key::new(&key_bytes(key_argument)?).map(|key| key.fingerprint())
 }

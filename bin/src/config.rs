@@ -432,6 +432,15 @@ pub fn database_url(environment: &Environment, flag: Option<&str>) -> Result<Str
     })
 }
 
+/// The database a `--from`/`--to` names: a URL (or `key=value` string) as given, or the named
+/// environment's URL.
+pub fn database_url_of(project: &Path, spec: &str) -> Result<String> {
+    if spec.contains("://") || spec.contains('=') {
+        return Ok(spec.to_string());
+    }
+    database_url(&load(project, Some(spec))?, None)
+}
+
 /// Why there is no database URL: none given anywhere, or the file's names an unset variable.
 #[derive(Debug, PartialEq, Eq)]
 pub enum NoUrl {

@@ -42,20 +42,11 @@ enum Side<'e> {
     Files(&'e Environment),
 }
 
-/// The database a `--from`/`--to` names: a URL (or `key=value` string), or an environment.
-pub(crate) fn database_target(project: &Path, spec: &str) -> Result<Target> {
-    if spec.contains("://") || spec.contains('=') {
-        return Target::parse(spec);
-    }
-    let named = config::load(project, Some(spec))?;
-    Target::parse(&config::database_url(&named, None)?)
-}
-
 fn side<'e>(project: &Path, spec: &str, environment: &'e Environment) -> Result<Side<'e>> {
     if spec == "schema" {
         return Ok(Side::Files(environment));
     }
-    database_target(project, spec).map(Side::Database)
+    Target::parse(&config::database_url_of(project, spec)?).map(Side::Database)
 }
 
 /// The sides' snapshots and a server to build scratch databases on.

@@ -12,6 +12,7 @@ mod plan;
 mod state;
 mod stream;
 
+use crate::config;
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
 use crate::output::Format;
@@ -51,8 +52,8 @@ struct Loaded {
 
 pub fn command(project: &Path, options: &SyncOptions, format: Format) -> Result<u8> {
     let started = Instant::now();
-    let source = crate::commands::diff::database_target(project, &options.from)?;
-    let target = crate::commands::diff::database_target(project, &options.to)?;
+    let source = Target::parse(&config::database_url_of(project, &options.from)?)?;
+    let target = Target::parse(&config::database_url_of(project, &options.to)?)?;
     let masking = match options.anonymize {
         true => Some(rules_and_key(project, options.rules.as_deref())?),
         false if options.rules.is_some() => {

@@ -150,9 +150,7 @@ fn mask_rows(
             raw = rest;
             match mask {
                 Some(mask) if length >= 0 => {
-                    let text = std::str::from_utf8(field)
-                        .map_err(|_| StreamError::Malformed("a masked column's text is not UTF-8".into()))?;
-                    match mask.mask(text).map_err(|e| StreamError::Mask(position, e))? {
+                    match mask_field(mask, position, std::str::from_utf8(field).ok())? {
                         None => output.write_all(&(-1i32).to_be_bytes())?,
                         Some(masked) => {
                             output.write_all(&(masked.len() as i32).to_be_bytes())?;
@@ -168,6 +166,12 @@ fn mask_rows(
         }
     }
     Ok(())
+}
+
+/// A masked field's new text (`None`: NULL); `text` is `None` when the field is not UTF-8.
+fn mask_field(mask: &ColumnMask, position: usize, text: Option<&str>) -> Result<Option<String>, StreamError> {
+    let text = text.ok_or_else(|| StreamError::Malformed("a masked column's text is not UTF-8".into()))?;
+    mask.mask(text).map_err(|e| StreamError::Mask(position, e))
 }
 
 /// The rows read and written by this thread, in order, and masked by `threads` others, batch by
@@ -290,10 +294,7 @@ fn copy_text(
                 }
                 match masks.get(position).copied().flatten() {
                     Some(mask) if raw != b"\\N" => {
-                        let text = unescape(raw).ok_or_else(|| {
-                            StreamError::Malformed("a masked column's text is not UTF-8".into())
-                        })?;
-                        match mask.mask(&text).map_err(|e| StreamError::Mask(position, e))? {
+                        match mask_field(mask, position, unescape(raw).as_deref())? {
                             None => output.write_all(b"\\N")?,
                             Some(value) => output.write_all(escape(&value).as_bytes())?,
                         }
