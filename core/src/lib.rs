@@ -6,6 +6,8 @@ pub mod diff;
 pub mod lint;
 pub mod mask;
 pub mod migration;
+pub mod order;
+pub mod s2s;
 pub mod schema_hash;
 pub mod seeds;
 pub mod sql_text;

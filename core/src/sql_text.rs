@@ -16,6 +16,55 @@ pub fn quote_ident(name: &str, is_reserved: impl Fn(&str) -> bool) -> String {
     }
 }
 
+/// An SQL string literal (standard_conforming_strings: only quotes are doubled; E'' when a
+/// backslash must survive either setting).
+pub fn literal(text: &str) -> String {
+    if text.contains('\\') {
+        format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+}
+
+/// `t`, `s.t`, `"S x".t`, `s."T.y"`: the schema (if any) and the table, unquoted (an unquoted
+/// part keeps its case as written).
+pub fn split_qualified(name: &str) -> Result<(Option<String>, String), String> {
+    let mut parts = Vec::new();
+    let mut chars = name.trim().chars().peekable();
+    let mut current = String::new();
+    let mut quoted_part = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if current.is_empty() && !quoted_part => {
+                quoted_part = true;
+                loop {
+                    match chars.next() {
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            current.push('"');
+                        }
+                        Some('"') => break,
+                        Some(c) => current.push(c),
+                        None => return Err(format!("table name {name:?}: unclosed quote")),
+                    }
+                }
+            }
+            '.' => {
+                parts.push(std::mem::take(&mut current));
+                quoted_part = false;
+            }
+            c if quoted_part => return Err(format!("table name {name:?}: {c:?} after a quoted part")),
+            c => current.push(c),
+        }
+    }
+    parts.push(current);
+    if parts.iter().any(String::is_empty) || parts.len() > 2 {
+        return Err(format!("table name {name:?}: expected table or schema.table"));
+    }
+    let table = parts.pop().unwrap_or_default();
+    Ok((parts.pop(), table))
+}
+
 /// 1-based line number of a byte offset (an offset past the end counts as the last line).
 pub fn line_of_byte(text: &str, byte_offset: usize) -> usize {
     let end = byte_offset.min(text.len());

@@ -132,12 +132,4 @@ impl Quoter {
     }
 }
 
-/// An SQL string literal (standard_conforming_strings: only quotes are doubled; E'' when a
-/// backslash must survive either setting).
-pub fn literal(text: &str) -> String {
-    if text.contains('\\') {
-        format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
-    } else {
-        format!("'{}'", text.replace('\'', "''"))
-    }
-}
+pub use crate::sql_text::literal;

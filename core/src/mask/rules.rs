@@ -204,40 +204,5 @@ fn column_rule(table: &str, column: &str, map: &Map<String, Value>) -> Result<Co
 
 /// `t`, `s.t`, `"S x".t`, `s."T.y"`: the schema (if any) and the table, unquoted.
 pub fn split_qualified(name: &str) -> Result<(Option<String>, String), MaskError> {
-    let mut parts = Vec::new();
-    let mut chars = name.trim().chars().peekable();
-    let mut current = String::new();
-    let mut quoted_part = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if current.is_empty() && !quoted_part => {
-                quoted_part = true;
-                loop {
-                    match chars.next() {
-                        Some('"') if chars.peek() == Some(&'"') => {
-                            chars.next();
-                            current.push('"');
-                        }
-                        Some('"') => break,
-                        Some(c) => current.push(c),
-                        None => return Err(invalid(&format!("table name {name:?}: unclosed quote"))),
-                    }
-                }
-            }
-            '.' => {
-                parts.push(std::mem::take(&mut current));
-                quoted_part = false;
-            }
-            c if quoted_part => {
-                return Err(invalid(&format!("table name {name:?}: {c:?} after a quoted part")))
-            }
-            c => current.push(c),
-        }
-    }
-    parts.push(current);
-    if parts.iter().any(String::is_empty) || parts.len() > 2 {
-        return Err(invalid(&format!("table name {name:?}: expected table or schema.table")));
-    }
-    let table = parts.pop().unwrap_or_default();
-    Ok((parts.pop(), table))
+    crate::sql_text::split_qualified(name).map_err(|why| invalid(&why))
 }

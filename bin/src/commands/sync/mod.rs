@@ -184,19 +184,9 @@ fn refuse_same_database(
 /// those they reference; a cycle keeps the listed order.
 fn parents_first(plans: Vec<TablePlan>, foreign_keys: &[ForeignKey]) -> Vec<TablePlan> {
     let names: Vec<String> = plans.iter().map(TablePlan::name).collect();
-    let mut placed = vec![false; plans.len()];
-    let mut order = Vec::with_capacity(plans.len());
-    while order.len() < plans.len() {
-        let ready = (0..plans.len()).find(|&i| {
-            !placed[i]
-                && foreign_keys.iter().filter(|k| k.table == names[i] && k.referenced != names[i]).all(|k| {
-                    names.iter().position(|n| *n == k.referenced).is_none_or(|parent| placed[parent])
-                })
-        });
-        let next = ready.unwrap_or_else(|| (0..plans.len()).find(|&i| !placed[i]).expect("one left"));
-        placed[next] = true;
-        order.push(next);
-    }
+    let edges: Vec<(String, String)> =
+        foreign_keys.iter().map(|k| (k.table.clone(), k.referenced.clone())).collect();
+    let order = confiture_core::order::parents_first(&names, &edges);
     let mut slots: Vec<Option<TablePlan>> = plans.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
