@@ -34,3 +34,10 @@ GRANT EXECUTE ON FUNCTION seed_codes() TO PUBLIC;
 -- Masking computes text from its arguments and the caller's own key: open to every role.
 GRANT EXECUTE ON FUNCTION mask_text(text, text, jsonb, text, bytea), mask_email(text, text, bytea),
     mask_phone(text, text, bytea), mask_key_fingerprint(bytea) TO PUBLIC;
+
+-- Schema-to-schema migration creates a foreign server, a user mapping and schemas, and writes
+-- tables: not for PUBLIC (docs/schema-to-schema.md lists what a granted role needs besides).
+REVOKE ALL ON FUNCTION s2s_attach(jsonb, text[], jsonb), s2s_plan(jsonb), s2s_copy(regclass, jsonb),
+    s2s_copy_by_oid(oid, jsonb), s2s_validate(), s2s_sync_sequences(), s2s_verify(regclass, text),
+    s2s_verify_by_oid(oid, text), s2s_detach() FROM PUBLIC;
+REVOKE ALL ON PROCEDURE s2s_copy_table(regclass, jsonb) FROM PUBLIC;

@@ -10,7 +10,7 @@
 
 use crate::errors::raise;
 use crate::server::json_arg::JsonText;
-use crate::{build, diff, lint, migrate, schema_hash, seeds, sources};
+use crate::{build, diff, lint, migrate, s2s, schema_hash, seeds, sources};
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -600,4 +600,126 @@ fn mask_phone(
 fn mask_key_fingerprint(key: default!(Option<Vec<u8>>, "NULL")) -> String {
     crate::mask::key_fingerprint(key.as_deref())
         .unwrap_or_else(|e| raise(crate::errors::codes::INVALID_ARGUMENT, e.to_string(), None, None))
+}
+
+/// Attach the source database over postgres_fdw: a foreign server from `source`'s connection
+/// settings, a user mapping (the password from `source` or confiture.s2s_source_password), and
+/// one staging schema of foreign tables per source schema.
+#[pg_extern(volatile, parallel_unsafe)]
+fn s2s_attach(
+    source: Option<JsonText>,
+    source_schemas: default!(Option<TextArray>, "'{public}'"),
+    options: default!(Option<JsonText>, "'{}'"),
+) -> TableIterator<'static, (name!(source_schema, String), name!(staging_schema, String), name!(tables, i32))>
+{
+    let source = json_argument(Some(required(source, "source")), "source");
+    let schemas = required(text_elements(source_schemas, "source_schemas"), "source_schemas");
+    TableIterator::new(s2s::attach::attach(&source, &schemas, &json_argument(options, "options")))
+}
+
+/// Plan every target table from the mapping; store the plans (a table whose plan is unchanged
+/// keeps its copy progress).
+#[pg_extern(volatile, parallel_unsafe)]
+fn s2s_plan(
+    mapping: default!(Option<JsonText>, "'{}'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(position, i32),
+        name!(target_table, Option<String>),
+        name!(source_table, Option<String>),
+        name!(columns, Option<JsonB>),
+        name!(batch_key, Vec<String>),
+        name!(source_rows, i64),
+        name!(hazards, Vec<String>),
+        name!(errors, Vec<String>),
+        name!(state, Option<String>),
+        name!(rows_copied, i64),
+    ),
+> {
+    let mapping = json_argument(mapping, "mapping");
+    TableIterator::new(s2s::plan::plan(&mapping).into_iter().map(|r| {
+        (
+            r.position,
+            r.target_table,
+            r.source_table,
+            Some(JsonB(r.columns)),
+            r.batch_key,
+            r.source_rows,
+            r.hazards,
+            r.errors,
+            r.state,
+            r.rows_copied,
+        )
+    }))
+}
+
+/// Called by confiture.s2s_copy(regclass, jsonb) (sql/s2s_procedures.sql): one batch of a
+/// planned table (commit between calls; confiture.s2s_copy_table loops).
+#[pg_extern(volatile, parallel_unsafe)]
+fn s2s_copy_by_oid(
+    target: Option<pg_sys::Oid>,
+    options: default!(Option<JsonText>, "'{}'"),
+) -> TableIterator<
+    'static,
+    (name!(target_table, String), name!(rows_copied, i64), name!(batch_rows, i64), name!(done, bool)),
+> {
+    let copied = s2s::copy::copy(required(target, "target"), &json_argument(options, "options"));
+    TableIterator::once((copied.target_table, copied.rows_copied, copied.batch_rows, copied.done))
+}
+
+/// Put back the foreign keys the copies set aside, validated.
+#[pg_extern(volatile, parallel_unsafe)]
+fn s2s_validate() -> TableIterator<
+    'static,
+    (name!(target_table, String), name!(constraint_name, String), name!(status, String)),
+> {
+    TableIterator::new(s2s::finish::validate())
+}
+
+/// Move every sequence of the planned tables past the copied values.
+#[pg_extern(volatile, parallel_unsafe)]
+fn s2s_sync_sequences() -> TableIterator<
+    'static,
+    (
+        name!(sequence_name, String),
+        name!(target_table, String),
+        name!(column_name, String),
+        name!(value, Option<i64>),
+    ),
+> {
+    TableIterator::new(s2s::finish::sync_sequences())
+}
+
+/// Called by confiture.s2s_verify(regclass, text): a copied table against its mapped source rows.
+#[pg_extern(volatile, parallel_unsafe)]
+fn s2s_verify_by_oid(
+    target: Option<pg_sys::Oid>,
+    mode: default!(Option<&str>, "'checksum'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(target_table, String),
+        name!(source_table, Option<String>),
+        name!(source_rows, i64),
+        name!(target_rows, i64),
+        name!(matches, bool),
+        name!(differing, JsonB),
+    ),
+> {
+    let verified = s2s::verify::verify(required(target, "target"), required(mode, "mode"));
+    TableIterator::once((
+        verified.target_table,
+        verified.source_table,
+        verified.source_rows,
+        verified.target_rows,
+        verified.matches,
+        JsonB(verified.differing),
+    ))
+}
+
+/// Remove what s2s_attach created, and nothing else; nothing attached is not an error.
+#[pg_extern(volatile, parallel_unsafe)]
+fn s2s_detach() -> SetOfIterator<'static, String> {
+    SetOfIterator::new(s2s::attach::detach())
 }

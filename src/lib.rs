@@ -14,6 +14,7 @@ mod errors;
 mod lint;
 mod mask;
 mod migrate;
+mod s2s;
 use confiture_core::schema_hash;
 mod script;
 mod seeds;
@@ -33,6 +34,13 @@ extension_sql_file!(
     requires = [api::lint_schema, api::register_lint_rule_by_oid]
 );
 
+extension_sql_file!("../sql/s2s.sql", name = "s2s", requires = ["build_history"]);
+extension_sql_file!(
+    "../sql/s2s_procedures.sql",
+    name = "s2s_procedures",
+    requires = ["s2s", api::s2s_copy_by_oid, api::s2s_verify_by_oid]
+);
+
 extension_sql_file!(
     "../sql/migration_functions.sql",
     name = "migration_functions",
@@ -44,6 +52,7 @@ extension_sql_file!(
 pub extern "C-unwind" fn _PG_init() {
     migrate::events::define_settings();
     mask::define_settings();
+    s2s::attach::define_settings();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

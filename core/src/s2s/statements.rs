@@ -113,7 +113,17 @@ pub fn checksums(plan: &TablePlan) -> Option<(String, String)> {
     Some((target, source))
 }
 
-/// The keys (as text, in the target's key order) of rows that differ, are missing from the
+/// Row counts only, in the checksums' row shape (the source's count is computed by the source).
+pub fn row_counts(plan: &TablePlan) -> Option<(String, String)> {
+    let source = plan.source.as_ref()?;
+    let count = |table: String| format!("SELECT count(*)::bigint, ''::text, ''::text FROM {table}");
+    Some((
+        count(qualified(&plan.target_schema, &plan.target_name)),
+        count(qualified(&source.staging_schema, &source.name)),
+    ))
+}
+
+/// The keys (text[], in the target's key order) of rows that differ, are missing from the
 /// target, or are extra in it: one pass over each side, hashed and joined on the key. Returns
 /// `key text, in_target bool, in_source bool`.
 pub fn differing_keys(plan: &TablePlan, limit: i64) -> Option<String> {
@@ -140,7 +150,7 @@ pub fn differing_keys(plan: &TablePlan, limit: i64) -> Option<String> {
             .collect()
     };
     Some(format!(
-        "SELECT coalesce(t.k, s.k)::text, t.k IS NOT NULL, s.k IS NOT NULL FROM \
+        "SELECT coalesce(t.k, s.k), t.k IS NOT NULL, s.k IS NOT NULL FROM \
          (SELECT ARRAY[{}] AS k, {} AS h FROM {} AS t) AS t \
          FULL JOIN (SELECT ARRAY[{}] AS k, {} AS h FROM {} AS src) AS s ON s.k = t.k \
          WHERE t.h IS DISTINCT FROM s.h ORDER BY 1 LIMIT {limit}",

@@ -1,0 +1,66 @@
+//! Schema-to-schema migration in the target server (docs/schema-to-schema.md): attach the
+//! source over postgres_fdw (attach.rs), plan every target table from the mapping
+//! (confiture_core::s2s, stored by plan.rs), copy in committed key-range batches that resume
+//! (copy.rs), put the foreign keys back and move sequences (finish.rs), compare checksums and
+//! name differing rows (verify.rs), detach.
+
+pub mod attach;
+pub mod copy;
+pub mod finish;
+pub mod plan;
+pub mod verify;
+
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use serde::de::DeserializeOwned;
+
+const CAPABILITY: &str = "confiture s2s";
+
+fn spi_checked<T>(what: &str, result: Result<T, pgrx::spi::Error>) -> T {
+    crate::errors::spi_checked(CAPABILITY, what, result)
+}
+
+/// Run a statement of ours; its own errors (a refused privilege...) reach the caller as they are.
+fn execute(what: &str, statement: &str) {
+    spi_checked(what, Spi::run(statement));
+}
+
+/// The first column of the first row (None for no row or NULL). Every query here runs as a
+/// read-write SPI call: it then sees what the statements before it in this function changed.
+fn text_query<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
+    what: &str,
+    query: &str,
+    args: &[DatumWithOid],
+) -> Option<T> {
+    spi_checked(
+        what,
+        Spi::connect_mut(|client| {
+            let table = client.update(query, Some(1), args)?;
+            if table.is_empty() {
+                return Ok(None);
+            }
+            table.first().get::<T>(1)
+        }),
+    )
+}
+
+/// A query returning one text value holding JSON, read into `T`.
+fn json_query<T: DeserializeOwned>(what: &str, query: &str, args: &[DatumWithOid]) -> T {
+    let text: String = text_query(what, query, args).unwrap_or_else(|| "null".into());
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| pgrx::error!("{CAPABILITY}: {what}: unreadable result: {e}"))
+}
+
+/// `schema.name`, each part quoted as quote_ident does.
+fn quoted(schema: &str, name: &str) -> String {
+    pgrx::spi::quote_qualified_identifier(schema, name)
+}
+
+/// What a caught error says, whatever raised it.
+fn report_of(error: &pgrx::pg_sys::panic::CaughtError) -> &pgrx::pg_sys::panic::ErrorReportWithLevel {
+    use pgrx::pg_sys::panic::CaughtError;
+    match error {
+        CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => report,
+        CaughtError::RustPanic { ereport, .. } => ereport,
+    }
+}
