@@ -331,6 +331,33 @@ pub enum MigrateAction {
         /// lower_snake_case name.
         name: String,
     },
+    /// Medium 4: fill a new database, built from the DDL files, with an old database's rows over
+    /// postgres_fdw, each column by the mapping; validate, move sequences, verify checksums,
+    /// detach (also on error and Ctrl-C), print the cutover checklist.
+    SchemaToSchema {
+        /// The old database: an environment name or a URL.
+        #[arg(long)]
+        from: String,
+        /// The new database: an environment (built from its DDL files when it has no tables) or a URL.
+        #[arg(long)]
+        to: String,
+        /// The column mapping (YAML, the Python confiture's shape or ours); without it every
+        /// target table is filled from the source table of its name.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Attach, plan and check, then detach: copy nothing.
+        #[arg(long)]
+        plan_only: bool,
+        /// Continue an interrupted copy from its recorded progress.
+        #[arg(long)]
+        resume: bool,
+        /// Rows per committed batch.
+        #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(i64).range(1..=10_000_000))]
+        batch_rows: i64,
+        /// The source's host as the target server reaches it (default: the --from URL's host).
+        #[arg(long)]
+        source_host: Option<String>,
+    },
     /// Write the migration that brings the environment's database to its DDL files
     /// (up: database to files; down: files to database), from the schema diff.
     Generate {

@@ -37,6 +37,18 @@ impl SslMode {
         })
     }
 
+    /// libpq's name for the mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Disable => "disable",
+            Self::Allow => "allow",
+            Self::Prefer => "prefer",
+            Self::Require => "require",
+            Self::VerifyCa => "verify-ca",
+            Self::VerifyFull => "verify-full",
+        }
+    }
+
     pub fn verifies_chain(self) -> bool {
         matches!(self, Self::VerifyCa | Self::VerifyFull)
     }

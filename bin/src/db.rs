@@ -100,6 +100,15 @@ impl Target {
 }
 
 impl Target {
+    /// Ask the server to cancel the query running on the session `token` belongs to.
+    pub fn cancel(&self, token: &postgres::CancelToken) -> Result<()> {
+        let sent = match self.tls.mode {
+            SslMode::Disable => token.cancel_query(NoTls),
+            _ => token.cancel_query(self.tls_connector()?),
+        };
+        sent.map_err(|e| Failure::from_postgres(e, &self.description))
+    }
+
     /// OpenSSL set up as libpq would for this sslmode: no verification below verify-ca, the
     /// chain from verify-ca, the chain and the host name at verify-full.
     fn tls_connector(&self) -> Result<MakeTlsConnector> {

@@ -10,6 +10,7 @@ mod files;
 mod generate;
 mod history;
 mod report;
+mod s2s;
 mod segments;
 mod session;
 mod verify;
@@ -441,6 +442,10 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
             let (table, marked) =
                 adopt::import(project, target.env.as_deref(), target.database_url.as_deref(), &lock)?;
             report::marked(&marked, format, &format!("imported from {table}"));
+        }
+        MigrateAction::SchemaToSchema { from, to, mapping, plan_only, resume, batch_rows, source_host } => {
+            let options = s2s::Options { from, to, mapping, plan_only, resume, batch_rows, source_host };
+            return s2s::command(project, &options, format);
         }
         MigrateAction::Generate { name, args } => {
             let created = generate::generate(project, &super::diff::DiffOptions::from(&args), &name)?;
