@@ -96,6 +96,12 @@ cluster_start() {
     grep -q tls_cert_user "$dir/data/pg_hba.conf" || as_server_user sed -i \
         -e '1i hostssl all tls_cert_user 127.0.0.1/32 cert' -e '1i hostssl all tls_cert_user ::1/128 cert' \
         "$dir/data/pg_hba.conf"
+    # Password (scram-sha-256) login for one role, so schema-to-schema attaches a source over
+    # postgres_fdw as a non-superuser must: with a password that is really used.
+    if ! grep -q scram_owner "$dir/data/pg_hba.conf"; then
+        as_server_user sed -i -e '1i host all scram_owner 127.0.0.1/32 scram-sha-256' "$dir/data/pg_hba.conf"
+        as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" reload >/dev/null 2>&1 || true
+    fi
     if ! as_server_user "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         as_server_user mkdir -p "$dir/sock"
         # Without RUST_BACKTRACE: the extension would otherwise attach a backtrace to errors.

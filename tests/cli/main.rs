@@ -16,5 +16,6 @@ mod hardening;
 mod lint;
 mod migrate;
 mod migrate_outside;
+mod s2s;
 mod seeds;
 mod sync;
