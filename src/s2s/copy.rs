@@ -11,7 +11,7 @@
 use super::plan::{progress, Progress};
 use super::{execute, json_query, report_of, spi_checked, text_query};
 use crate::errors::{invalid, raise};
-use crate::server::scope::Scope;
+use crate::server::scope::{Scope, Setting};
 use confiture_core::s2s::statements::copy_batch;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -143,7 +143,8 @@ fn start(target: pg_sys::Oid, progress: &Progress) {
 /// The batch's rows and last key. A failure is raised again naming the tables and where the
 /// batch started, with PostgreSQL's own code, detail and hint.
 fn run_batch(statement: &str, progress: &Progress) -> (i64, Option<Vec<String>>) {
-    let outcome = Scope::kept_on_success().run(|_| {
+    // The batch is held in a tuplestore; in memory it is much faster than spilled to disk.
+    let outcome = Scope::kept_on_success().with_settings(batch_settings()).run(|_| {
         Spi::connect_mut(|client| -> Result<(i64, Option<Vec<Option<String>>>), pgrx::spi::Error> {
             let row = client.update(statement, None, &[])?.first();
             Ok((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<Option<String>>>(2)?))
@@ -167,6 +168,22 @@ fn run_batch(statement: &str, progress: &Progress) -> (i64, Option<Vec<String>>)
                 report.hint().map(str::to_string),
             )
         }
+    }
+}
+
+/// work_mem for a batch: at least 64MB (a 50,000-row batch of ordinary rows fits), never lowered.
+fn batch_settings() -> &'static [Setting] {
+    const RAISED: &[Setting] = &[(c"work_mem", c"64MB")];
+    let current_kb = text_query::<i64>(
+        "reading work_mem",
+        "SELECT setting::bigint FROM pg_catalog.pg_settings WHERE name = 'work_mem'",
+        &[],
+    )
+    .unwrap_or(0);
+    if current_kb < 64 * 1024 {
+        RAISED
+    } else {
+        &[]
     }
 }
 

@@ -201,31 +201,33 @@ fn run(
         .with_hint("Continue it with --resume, or start again from a new, empty target database."));
     }
     let started_at = std::time::Instant::now();
-    let copied = session::copy_all(client, target, &plan, options.batch_rows, interrupted)?;
+    let verifier = session::Verifier::start(target, interrupted)?;
+    let copied = session::copy_all(client, target, &plan, options.batch_rows, interrupted, &verifier)?;
+    let copy_seconds = started_at.elapsed().as_secs_f64();
+    // The foreign keys are validated while the last tables are verified.
     let validated = client.query("SELECT * FROM confiture.s2s_validate()", &[]).map_err(db_error)?;
     let broken: Vec<String> = validated
         .iter()
         .filter(|r| r.get::<_, String>("status").starts_with("error"))
         .map(|r| format!("{}.{}: {}", r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, String>(2)))
         .collect();
+    let sequences =
+        client.query("SELECT * FROM confiture.s2s_sync_sequences()", &[]).map_err(db_error)?.len();
+    let keys_seconds = started_at.elapsed().as_secs_f64() - copy_seconds;
+    let verified = verifier.finish()?;
     if !broken.is_empty() {
         return Err(Failure::new(
             Kind::Migration,
             format!("the rows are copied but these foreign keys do not hold:\n  {}", broken.join("\n  ")),
         ));
     }
-    let sequences =
-        client.query("SELECT * FROM confiture.s2s_sync_sequences()", &[]).map_err(db_error)?.len();
-    let mut verified = Vec::new();
-    for row in plan.iter().filter(|r| r.target_table.is_some()) {
-        let name = row.target_table.as_deref().unwrap_or_default();
-        let found = client
-            .query_one("SELECT * FROM confiture.s2s_verify($1::text::regclass)", &[&name])
-            .map_err(db_error)?;
-        verified.push(Verified::from_row(&found));
-    }
+    let phases = report::Phases {
+        copy: copy_seconds,
+        keys_and_sequences: keys_seconds,
+        verify_after: started_at.elapsed().as_secs_f64() - copy_seconds - keys_seconds,
+    };
+    report::print_done(&plan, &copied, &verified, sequences, &phases, format);
     let differing: Vec<String> = verified.iter().filter(|v| !v.matches).map(Verified::describe).collect();
-    report::print_done(&plan, &copied, &verified, sequences, started_at.elapsed(), format);
     if !differing.is_empty() {
         return Err(Failure::new(
             Kind::Migration,

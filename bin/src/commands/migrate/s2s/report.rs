@@ -4,7 +4,6 @@ use crate::output::Format;
 use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
 use postgres::Row;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// A row of confiture.s2s_plan().
 pub struct PlanRow {
@@ -156,16 +155,24 @@ const CUTOVER: &[&str] = &[
     "Run confiture lint and your smoke tests against the new database.",
 ];
 
+/// Seconds spent in each step after the plan (verification runs beside the copy; `verify_after`
+/// is what it took once the rest was done).
+pub struct Phases {
+    pub copy: f64,
+    pub keys_and_sequences: f64,
+    pub verify_after: f64,
+}
+
 pub fn print_done(
     plan: &[PlanRow],
     copied: &[(String, i64, f64)],
     verified: &[Verified],
     sequences: usize,
-    elapsed: Duration,
+    phases: &Phases,
     format: Format,
 ) {
     let rows: i64 = copied.iter().map(|(_, rows, _)| rows).sum();
-    let seconds = elapsed.as_secs_f64();
+    let seconds = phases.copy + phases.keys_and_sequences + phases.verify_after;
     if format != Format::Table {
         out!(
             "{}",
@@ -179,6 +186,7 @@ pub fn print_done(
                 "rows": rows,
                 "sequences_moved": sequences,
                 "seconds": seconds,
+                "phases": {"copy": phases.copy, "foreign_keys_and_sequences": phases.keys_and_sequences, "verify_after": phases.verify_after},
                 "plan": plan.iter().map(plan_json).collect::<Vec<_>>(),
                 "cutover": CUTOVER,
             })
@@ -199,8 +207,12 @@ pub fn print_done(
     }
     out!("{table}");
     out!(
-        "{rows} rows in {seconds:.1} s ({:.0} rows/s), {sequences} sequences moved past the copied values",
-        rows as f64 / seconds.max(0.001)
+        "{rows} rows in {seconds:.1} s ({:.0} rows/s): copy {:.1} s, foreign keys and sequences {:.1} s, \
+         then verification {:.1} s; {sequences} sequences moved past the copied values",
+        rows as f64 / seconds.max(0.001),
+        phases.copy,
+        phases.keys_and_sequences,
+        phases.verify_after
     );
     out!("cutover checklist:");
     for (i, step) in CUTOVER.iter().enumerate() {

@@ -1,7 +1,7 @@
 //! The target session: connecting with the source password kept out of every statement, Ctrl-C,
 //! the copy loop, and detaching.
 
-use super::report::PlanRow;
+use super::report::{PlanRow, Verified};
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -9,7 +9,7 @@ use postgres::config::Host;
 use postgres::Client;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 /// `options` text for libpq's startup packet: spaces and backslashes escaped.
 fn escape_option(value: &str) -> String {
@@ -78,29 +78,103 @@ pub fn source_settings(source: &Target, host_override: Option<&str>) -> serde_js
     serde_json::Value::Object(settings)
 }
 
-/// Ctrl-C: noted, and the query running on the target cancelled, so the run stops at once and
-/// detaches instead of dying with the source attached.
+/// Ctrl-C: noted, and the queries running on the target cancelled (the main session's and the
+/// verifier's), so the run stops at once and detaches instead of dying with the source attached.
 pub struct Interrupted {
     flag: Arc<AtomicBool>,
+    sessions: Arc<Mutex<Vec<postgres::CancelToken>>>,
 }
 
 impl Interrupted {
     pub fn watch(client: &Client, target: &Target) -> Result<Self> {
         let flag = Arc::new(AtomicBool::new(false));
-        let token = Mutex::new(client.cancel_token());
-        let (seen, target) = (flag.clone(), target.clone());
+        let sessions = Arc::new(Mutex::new(vec![client.cancel_token()]));
+        let (seen, tokens, target) = (flag.clone(), sessions.clone(), target.clone());
         ctrlc::set_handler(move || {
             seen.store(true, Ordering::SeqCst);
-            if let Ok(token) = token.lock() {
-                let _ = target.cancel(&token);
+            if let Ok(tokens) = tokens.lock() {
+                for token in tokens.iter() {
+                    let _ = target.cancel(token);
+                }
             }
         })
         .map_err(|e| Failure::new(Kind::Config, format!("cannot watch for Ctrl-C: {e}")))?;
-        Ok(Self { flag })
+        Ok(Self { flag, sessions })
+    }
+
+    fn also_cancel(&self, client: &Client) {
+        if let Ok(mut tokens) = self.sessions.lock() {
+            tokens.push(client.cancel_token());
+        }
     }
 
     pub fn happened(&self) -> bool {
         self.flag.load(Ordering::SeqCst)
+    }
+}
+
+/// Verification on a session of its own: a table is verified while the next ones copy (the copy
+/// keeps one core busy in the target and little in the source; the checksums use the other).
+pub struct Verifier {
+    tables: Option<mpsc::Sender<String>>,
+    worker: Option<std::thread::JoinHandle<Result<Vec<Verified>>>>,
+    session: (Target, postgres::CancelToken),
+    stop: Arc<AtomicBool>,
+}
+
+impl Verifier {
+    pub fn start(target: &Target, interrupted: &Interrupted) -> Result<Self> {
+        let mut client = target.connect()?;
+        interrupted.also_cancel(&client);
+        let session = (target.clone(), client.cancel_token());
+        let (sender, receiver) = mpsc::channel::<String>();
+        let target = target.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let worker = std::thread::spawn(move || {
+            let mut verified = Vec::new();
+            for table in receiver {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let row = client
+                    .query_one("SELECT * FROM confiture.s2s_verify($1::text::regclass)", &[&table])
+                    .map_err(|e| Failure::from_postgres(e, &target.description))?;
+                verified.push(Verified::from_row(&row));
+            }
+            Ok(verified)
+        });
+        Ok(Self { tables: Some(sender), worker: Some(worker), session, stop })
+    }
+
+    /// Verify this table (copied and committed) once the ones before it are.
+    pub fn verify(&self, table: &str) {
+        if let Some(sender) = &self.tables {
+            // A send fails only when the worker stopped on an error, which finish() returns.
+            let _ = sender.send(table.to_string());
+        }
+    }
+
+    /// Every table's verdict, once the last is verified.
+    pub fn finish(mut self) -> Result<Vec<Verified>> {
+        self.tables = None;
+        match self.worker.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(outcome)) => outcome,
+            _ => Err(Failure::new(Kind::Migration, "the verification stopped unexpectedly")),
+        }
+    }
+}
+
+/// A run that stops early cancels the verification in flight: detach must not wait for it.
+impl Drop for Verifier {
+    fn drop(&mut self) {
+        self.tables = None;
+        if let Some(worker) = self.worker.take() {
+            self.stop.store(true, Ordering::SeqCst);
+            let (target, token) = &self.session;
+            let _ = target.cancel(token);
+            let _ = worker.join();
+        }
     }
 }
 
@@ -123,6 +197,7 @@ pub fn copy_all(
     plan: &[PlanRow],
     batch_rows: i64,
     interrupted: &Interrupted,
+    verifier: &Verifier,
 ) -> Result<Vec<(String, i64, f64)>> {
     let estimated: i64 = plan.iter().map(|r| r.source_rows.max(0)).sum();
     let bar = ProgressBar::new(estimated.max(1) as u64);
@@ -159,6 +234,7 @@ pub fn copy_all(
             }
         }
         copied.push((name.to_string(), total, started.elapsed().as_secs_f64()));
+        verifier.verify(name);
     }
     bar.finish_and_clear();
     Ok(copied)

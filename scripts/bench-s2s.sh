@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Benchmark: schema-to-schema over postgres_fdw, a 3-table foreign-key graph (users, orders,
+# order_items; ROWS in all, default 1M) from one database into a new one built from DDL files:
+#   confiture migrate schema-to-schema (batches of 50k, foreign keys set aside and validated,
+#   sequences moved, every table verified by checksum), a plain INSERT ... SELECT over
+#   postgres_fdw into the same schema (what a DBA writes by hand: no verification), and
+#   pg_dump --data-only | psql of the same tables.
+# Prints seconds and rows/s for each and the ratios, and the target backend's peak private
+# memory (RssAnon) during confiture's copy; run it with 1000000 and 5000000 to see it flat.
+#   scripts/bench-s2s.sh [ROWS]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ROWS="${1:-1000000}"
+BENCH_DIR="${CONFITURE_BENCH_DIR:-/tmp/confiture-bench-s2s}"
+BENCH_PORT="${CONFITURE_BENCH_PORT:-54336}"
+export PGOPTIONS='-c client_min_messages=warning'
+export CONFITURE_NO_PROGRESS=1
+
+ensure_toolchain
+install_extension
+build_cli
+trap 'cluster_stop "$BENCH_DIR"; rm -rf "$PROJECT"' EXIT
+cluster_stop "$BENCH_DIR"
+cluster_start "$BENCH_DIR" "$BENCH_PORT"
+url() { cluster_url "$BENCH_DIR" "$BENCH_PORT" "$1"; }
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+now() { date +%s.%N; }
+rows_in() { psql -X -tA "$(url "$1")" -c "SELECT (SELECT count(*) FROM users)+(SELECT count(*) FROM orders)+(SELECT count(*) FROM order_items)"; }
+
+USERS=$((ROWS / 5)); ORDERS=$((ROWS * 3 / 10)); ITEMS=$((ROWS - USERS - ORDERS))
+SOURCE_SCHEMA="
+CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text NOT NULL, created_at timestamptz NOT NULL);
+CREATE TABLE orders (id bigserial PRIMARY KEY, user_id int NOT NULL REFERENCES users, status text NOT NULL, total numeric(12,2) NOT NULL);
+CREATE TABLE order_items (order_id bigint REFERENCES orders, line int, sku text NOT NULL, quantity int NOT NULL, PRIMARY KEY (order_id, line));
+CREATE INDEX ON orders (user_id);"
+TARGET_SCHEMA="$SOURCE_SCHEMA"
+
+say "generating the source: $USERS users, $ORDERS orders, $ITEMS order items"
+q "$(url postgres)" -c "CREATE DATABASE source"
+q "$(url source)" -c "$SOURCE_SCHEMA"
+q "$(url source)" <<SQL
+INSERT INTO users (email, full_name, created_at)
+  SELECT 'user' || g || '@mail.example', 'First' || g || ' Last' || g, now() - g * interval '1 minute' FROM generate_series(1, $USERS) g;
+INSERT INTO orders (user_id, status, total) SELECT 1 + g % $USERS, 'paid', (g % 5000) + 0.5 FROM generate_series(1, $ORDERS) g;
+INSERT INTO order_items SELECT 1 + g % $ORDERS, g / $ORDERS, 'SKU-' || (g % 20000), 1 + g % 5 FROM generate_series(0, $ITEMS - 1) g;
+VACUUM ANALYZE;
+SQL
+
+PROJECT=$(mktemp -d)
+mkdir -p "$PROJECT/db/schema" "$PROJECT/db/environments"
+echo "$TARGET_SCHEMA" >"$PROJECT/db/schema/10_tables.sql"
+printf 'name: target\ndatabase_url: %s\ninclude_dirs: [db/schema]\n' "$(url confiture_target)" >"$PROJECT/db/environments/target.yaml"
+
+say "confiture migrate schema-to-schema"
+q "$(url postgres)" -c "CREATE DATABASE confiture_target"
+PEAK_FILE=$(mktemp)
+(
+    # The target backend's private (anonymous) memory, sampled every 50 ms: shared buffers excluded.
+    peak=0
+    while sleep 0.05; do
+        pid=$(psql -X -tA "$(url postgres)" -c "SELECT pid FROM pg_stat_activity WHERE datname = 'confiture_target' AND application_name = 'confiture' LIMIT 1" 2>/dev/null)
+        [ -n "$pid" ] || continue
+        kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        [ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb && echo "$peak" >"$PEAK_FILE"
+    done
+) &
+SAMPLER=$!
+start=$(now)
+"$CONFITURE_BIN" --project "$PROJECT" migrate schema-to-schema --from "$(url source)" --to target >/tmp/bench-s2s-confiture.out
+confiture_s=$(python3 -c "print(round($(now) - $start, 2))")
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
+peak_kb=$(cat "$PEAK_FILE"); rm -f "$PEAK_FILE"
+[ "$(rows_in confiture_target)" = "$ROWS" ] || die "confiture copied $(rows_in confiture_target) rows, not $ROWS"
+
+say "plain INSERT ... SELECT over postgres_fdw (no verification)"
+q "$(url postgres)" -c "CREATE DATABASE fdw_target"
+q "$(url fdw_target)" -c "$TARGET_SCHEMA"
+q "$(url fdw_target)" <<SQL
+CREATE EXTENSION postgres_fdw;
+CREATE SERVER src FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '$BENCH_PORT', dbname 'source', fetch_size '10000');
+CREATE USER MAPPING FOR CURRENT_USER SERVER src OPTIONS (user 'postgres');
+CREATE SCHEMA old;
+IMPORT FOREIGN SCHEMA public FROM SERVER src INTO old;
+SQL
+start=$(now)
+q "$(url fdw_target)" <<SQL
+INSERT INTO users SELECT * FROM old.users;
+INSERT INTO orders SELECT * FROM old.orders;
+INSERT INTO order_items SELECT * FROM old.order_items;
+SELECT setval('users_id_seq', (SELECT max(id) FROM users)), setval('orders_id_seq', (SELECT max(id) FROM orders)) \gset
+SQL
+fdw_s=$(python3 -c "print(round($(now) - $start, 2))")
+[ "$(rows_in fdw_target)" = "$ROWS" ] || die "the FDW insert copied $(rows_in fdw_target) rows"
+
+say "pg_dump --data-only | psql"
+q "$(url postgres)" -c "CREATE DATABASE dump_target"
+q "$(url dump_target)" -c "$TARGET_SCHEMA"
+start=$(now)
+pg_dump --data-only -t users -t orders -t order_items "$(url source)" | q "$(url dump_target)" >/dev/null
+dump_s=$(python3 -c "print(round($(now) - $start, 2))")
+[ "$(rows_in dump_target)" = "$ROWS" ] || die "the dump copied $(rows_in dump_target) rows"
+
+python3 - "$ROWS" "$confiture_s" "$fdw_s" "$dump_s" "$peak_kb" <<'PY'
+import sys
+rows, c, f, d, peak = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5] or 0)
+print(f"{rows} rows, 3 tables")
+print(f"{'':44} {'seconds':>8} {'rows/s':>10}")
+for name, s in [("confiture schema-to-schema (verified)", c), ("INSERT ... SELECT over postgres_fdw", f), ("pg_dump --data-only | psql", d)]:
+    print(f"{name:44} {s:8.2f} {rows / s:10.0f}")
+print(f"confiture vs plain FDW insert: {f / c:.2f}x   vs pg_dump | psql: {d / c:.2f}x")
+print(f"target backend peak private memory (RssAnon) during confiture's run: {peak / 1024:.1f} MiB")
+PY
