@@ -55,13 +55,19 @@ say "confiture migrate schema-to-schema"
 q "$(url postgres)" -c "CREATE DATABASE confiture_target"
 PEAK_FILE=$(mktemp)
 (
-    # The target backend's private (anonymous) memory, sampled every 50 ms: shared buffers excluded.
-    peak=0
+    # The target backends' private (anonymous) memory, sampled every 50 ms (shared buffers
+    # excluded): the peak while tables copy, and the peak of the whole run (foreign key
+    # validation runs with work_mem raised to maintenance_work_mem by PostgreSQL itself).
+    copy_peak=0; peak=0
     while sleep 0.05; do
-        pid=$(psql -X -tA "$(url postgres)" -c "SELECT pid FROM pg_stat_activity WHERE datname = 'confiture_target' AND application_name = 'confiture' LIMIT 1" 2>/dev/null)
-        [ -n "$pid" ] || continue
-        kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-        [ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb && echo "$peak" >"$PEAK_FILE"
+        copying=$(psql -X -tA "$(url confiture_target)" -c "SELECT count(*) FROM confiture.s2s_tables WHERE state <> 'copied'" 2>/dev/null || echo 0)
+        for pid in $(psql -X -tA "$(url postgres)" -c "SELECT pid FROM pg_stat_activity WHERE datname = 'confiture_target' AND application_name = 'confiture'" 2>/dev/null); do
+            kb=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+            [ -n "$kb" ] || continue
+            [ "$kb" -gt "$peak" ] && peak=$kb
+            [ "${copying:-0}" -gt 0 ] && [ "$kb" -gt "$copy_peak" ] && copy_peak=$kb
+        done
+        echo "$copy_peak $peak" >"$PEAK_FILE"
     done
 ) &
 SAMPLER=$!
@@ -70,8 +76,23 @@ start=$(now)
 confiture_s=$(python3 -c "print(round($(now) - $start, 2))")
 kill "$SAMPLER" 2>/dev/null || true
 wait "$SAMPLER" 2>/dev/null || true
-peak_kb=$(cat "$PEAK_FILE"); rm -f "$PEAK_FILE"
+read -r copy_peak_kb peak_kb <"$PEAK_FILE"; rm -f "$PEAK_FILE"
+grep "rows in" /tmp/bench-s2s-confiture.out >&2
 [ "$(rows_in confiture_target)" = "$ROWS" ] || die "confiture copied $(rows_in confiture_target) rows, not $ROWS"
+
+say "one changed cell among $ROWS rows: found and named by s2s_verify"
+q "$(url confiture_target)" -c "UPDATE order_items SET quantity = quantity + 1 WHERE order_id = 4242 AND line = 1"
+start=$(now)
+named=$(psql -X -tA -v ON_ERROR_STOP=1 "$(url confiture_target)" <<SQL
+SELECT count(*) FROM confiture.s2s_attach('{"host": "127.0.0.1", "port": "$BENCH_PORT", "dbname": "source"}') \\gset
+SELECT count(*) FROM confiture.s2s_plan('{}') \\gset
+SELECT 'order_items: ' || matches || ' ' || differing FROM confiture.s2s_verify('order_items');
+SELECT count(*) FROM confiture.s2s_detach() \\gset
+SQL
+)
+verify_s=$(python3 -c "print(round($(now) - $start, 2))")
+echo "$named ($verify_s s, attach and plan included)" >&2
+echo "$named" | grep -q '"key": {"line": "1", "order_id": "4242"}' || die "the changed cell was not named: $named"
 
 say "plain INSERT ... SELECT over postgres_fdw (no verification)"
 q "$(url postgres)" -c "CREATE DATABASE fdw_target"
@@ -101,13 +122,15 @@ pg_dump --data-only -t users -t orders -t order_items "$(url source)" | q "$(url
 dump_s=$(python3 -c "print(round($(now) - $start, 2))")
 [ "$(rows_in dump_target)" = "$ROWS" ] || die "the dump copied $(rows_in dump_target) rows"
 
-python3 - "$ROWS" "$confiture_s" "$fdw_s" "$dump_s" "$peak_kb" <<'PY'
+python3 - "$ROWS" "$confiture_s" "$fdw_s" "$dump_s" "$copy_peak_kb" "$peak_kb" <<'PY'
 import sys
-rows, c, f, d, peak = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5] or 0)
+rows, c, f, d = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+copy_peak, peak = int(sys.argv[5] or 0), int(sys.argv[6] or 0)
 print(f"{rows} rows, 3 tables")
 print(f"{'':44} {'seconds':>8} {'rows/s':>10}")
 for name, s in [("confiture schema-to-schema (verified)", c), ("INSERT ... SELECT over postgres_fdw", f), ("pg_dump --data-only | psql", d)]:
     print(f"{name:44} {s:8.2f} {rows / s:10.0f}")
 print(f"confiture vs plain FDW insert: {f / c:.2f}x   vs pg_dump | psql: {d / c:.2f}x")
-print(f"target backend peak private memory (RssAnon) during confiture's run: {peak / 1024:.1f} MiB")
+print(f"target backends' peak private memory (RssAnon): {copy_peak / 1024:.1f} MiB while copying, "
+      f"{peak / 1024:.1f} MiB over the run (foreign key validation: work_mem = maintenance_work_mem)")
 PY

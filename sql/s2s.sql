@@ -24,6 +24,9 @@ CREATE TABLE s2s_tables (
     state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'copying', 'copied')),
     last_key text[],
     rows_copied bigint NOT NULL DEFAULT 0,
+    -- Sum and xor of the hashes of the mapped source rows copied (s2s_verify's source side).
+    copied_sum numeric NOT NULL DEFAULT 0,
+    copied_xor bigint NOT NULL DEFAULT 0,
     batches int NOT NULL DEFAULT 0,
     started_at timestamptz,
     copied_at timestamptz

@@ -357,6 +357,11 @@ pub enum MigrateAction {
         /// The source's host as the target server reaches it (default: the --from URL's host).
         #[arg(long)]
         source_host: Option<String>,
+        /// How each table is verified: checksum (of the rows as the copy read them, and the
+        /// source's count now), source (the source read again: also catches writes after the
+        /// copy), count.
+        #[arg(long, default_value = "checksum", value_parser = ["checksum", "source", "count"])]
+        verify: String,
     },
     /// Write the migration that brings the environment's database to its DDL files
     /// (up: database to files; down: files to database), from the schema diff.

@@ -8,7 +8,7 @@
 //! callers that must keep it out of their own statement (the CLI), from the setting
 //! `confiture.s2s_source_password` given at connection time.
 
-use super::{execute, json_query, quoted, text_query};
+use super::{execute, json_query, quoted, value_query};
 use crate::errors::invalid;
 use crate::server::scope::Scope;
 use pgrx::datum::DatumWithOid;
@@ -138,7 +138,7 @@ pub fn attach(source: &Value, schemas: &[String], options: &Value) -> Vec<(Strin
         );
     }
     detach();
-    let created_extension = !text_query::<bool>(
+    let created_extension = !value_query::<bool>(
         "checking for postgres_fdw",
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'postgres_fdw')",
         &[],
@@ -312,7 +312,7 @@ fn create_catalog_tables() {
 /// ours stops the detach with PostgreSQL's message naming it, instead of being dropped with it.
 /// Returns what it dropped. Nothing recorded: nothing to do.
 pub fn detach() -> Vec<String> {
-    let recorded: Option<Value> = text_query(
+    let recorded: Option<Value> = value_query(
         "reading the attachment",
         "SELECT pg_catalog.row_to_json(a)::text FROM confiture.s2s_attachment a",
         &[],
@@ -340,7 +340,7 @@ pub fn detach() -> Vec<String> {
         drop(&format!("schema {name}"), format!("DROP SCHEMA IF EXISTS {name}"));
     }
     let server = quote_identifier(recorded["server_name"].as_str().unwrap_or(SERVER_NAME));
-    let role: Option<String> = text_query(
+    let role: Option<String> = value_query(
         "reading the mapped role",
         "SELECT pg_catalog.quote_ident(rolname) FROM pg_catalog.pg_roles WHERE oid::text = $1",
         &[DatumWithOid::from(match &recorded["mapped_role"] {
@@ -355,7 +355,7 @@ pub fn detach() -> Vec<String> {
         );
     }
     drop(&format!("server {server}"), format!("DROP SERVER IF EXISTS {server}"));
-    let unused_fdw = text_query::<bool>(
+    let unused_fdw = value_query::<bool>(
         "checking whether postgres_fdw is still used",
         "SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w \
          ON w.oid = s.srvfdw WHERE w.fdwname = 'postgres_fdw')",

@@ -9,7 +9,7 @@
 //! in their exact mode before the batch returns: one transaction, so an error undoes both.
 
 use super::plan::{progress, Progress};
-use super::{execute, json_query, report_of, spi_checked, text_query};
+use super::{execute, json_query, report_of, spi_checked, value_query};
 use crate::errors::{invalid, raise};
 use crate::server::scope::{Scope, Setting};
 use confiture_core::s2s::statements::copy_batch;
@@ -73,14 +73,15 @@ pub fn copy(target: pg_sys::Oid, options: &Value) -> Copied {
         start(target, &progress);
     }
     let Some(statement) = copy_batch(&progress.plan, options.batch_rows, progress.last_key.as_deref()) else {
-        record(&progress.name, 0, None, true);
+        record(&progress.name, &Batch::default(), None, true);
         return done(0, 0);
     };
     let triggers = if options.fire_triggers { Vec::new() } else { disable_triggers(target, &progress.name) };
-    let (rows, last_key) = run_batch(&statement, &progress);
+    let batch = run_batch(&statement, &progress);
     enable_triggers(&progress.name, &triggers);
+    let rows = batch.rows;
     let finished = progress.plan.batch_key.is_empty() || rows < options.batch_rows;
-    record(&progress.name, rows, last_key.or(progress.last_key.clone()), finished);
+    record(&progress.name, &batch, progress.last_key.clone(), finished);
     Copied {
         target_table: progress.name.clone(),
         rows_copied: progress.rows_copied + rows,
@@ -92,7 +93,7 @@ pub fn copy(target: pg_sys::Oid, options: &Value) -> Copied {
 /// The first batch: the table must be empty (a copy never mixes with rows it did not write),
 /// and its foreign keys are set aside.
 fn start(target: pg_sys::Oid, progress: &Progress) {
-    let has_rows = text_query::<bool>(
+    let has_rows = value_query::<bool>(
         "checking the target is empty",
         &format!("SELECT EXISTS (SELECT 1 FROM {})", progress.name),
         &[],
@@ -140,18 +141,33 @@ fn start(target: pg_sys::Oid, progress: &Progress) {
     );
 }
 
-/// The batch's rows and last key. A failure is raised again naming the tables and where the
-/// batch started, with PostgreSQL's own code, detail and hint.
-fn run_batch(statement: &str, progress: &Progress) -> (i64, Option<Vec<String>>) {
+/// What a batch copied: its rows, its last key, and the checksum of its mapped source values.
+#[derive(Default)]
+struct Batch {
+    rows: i64,
+    last_key: Option<Vec<String>>,
+    sum: String,
+    xor: i64,
+}
+
+/// Run the batch. A failure is raised again naming the tables and where the batch started, with
+/// PostgreSQL's own code, detail and hint.
+fn run_batch(statement: &str, progress: &Progress) -> Batch {
     // The batch is held in a tuplestore; in memory it is much faster than spilled to disk.
     let outcome = Scope::kept_on_success().with_settings(batch_settings()).run(|_| {
-        Spi::connect_mut(|client| -> Result<(i64, Option<Vec<Option<String>>>), pgrx::spi::Error> {
+        Spi::connect_mut(|client| -> Result<Batch, pgrx::spi::Error> {
             let row = client.update(statement, None, &[])?.first();
-            Ok((row.get::<i64>(1)?.unwrap_or(0), row.get::<Vec<Option<String>>>(2)?))
+            let key: Option<Vec<Option<String>>> = row.get(2)?;
+            Ok(Batch {
+                rows: row.get::<i64>(1)?.unwrap_or(0),
+                last_key: key.map(|k| k.into_iter().map(Option::unwrap_or_default).collect()),
+                sum: row.get::<String>(3)?.unwrap_or_else(|| "0".into()),
+                xor: row.get::<i64>(4)?.unwrap_or(0),
+            })
         })
     });
     match outcome {
-        Ok(Ok((rows, key))) => (rows, key.map(|k| k.into_iter().map(Option::unwrap_or_default).collect())),
+        Ok(Ok(batch)) => batch,
         Ok(Err(error)) => pgrx::error!("confiture s2s: copying into {}: {error}", progress.name),
         Err(failure) => {
             let report = report_of(&failure.error);
@@ -174,7 +190,7 @@ fn run_batch(statement: &str, progress: &Progress) -> (i64, Option<Vec<String>>)
 /// work_mem for a batch: at least 64MB (a 50,000-row batch of ordinary rows fits), never lowered.
 fn batch_settings() -> &'static [Setting] {
     const RAISED: &[Setting] = &[(c"work_mem", c"64MB")];
-    let current_kb = text_query::<i64>(
+    let current_kb = value_query::<i64>(
         "reading work_mem",
         "SELECT setting::bigint FROM pg_catalog.pg_settings WHERE name = 'work_mem'",
         &[],
@@ -187,20 +203,25 @@ fn batch_settings() -> &'static [Setting] {
     }
 }
 
-fn record(name: &str, rows: i64, last_key: Option<Vec<String>>, finished: bool) {
+/// The batch's progress, in its own transaction: rows, last key (the previous one when the batch
+/// was empty), checksum, state.
+fn record(name: &str, batch: &Batch, previous_key: Option<Vec<String>>, finished: bool) {
     spi_checked(
         "recording the batch",
         Spi::run_with_args(
             "UPDATE confiture.s2s_tables SET rows_copied = rows_copied + $2, last_key = $3, batches = batches + 1, \
+             copied_sum = copied_sum + $5::numeric, copied_xor = copied_xor # $6, \
              state = CASE WHEN $4 THEN 'copied' ELSE 'copying' END, \
              copied_at = CASE WHEN $4 THEN pg_catalog.clock_timestamp() END, \
              started_at = coalesce(started_at, pg_catalog.clock_timestamp()) \
              WHERE target_table = $1",
             &[
                 DatumWithOid::from(name),
-                DatumWithOid::from(rows),
-                DatumWithOid::from(last_key),
+                DatumWithOid::from(batch.rows),
+                DatumWithOid::from(batch.last_key.clone().or(previous_key)),
                 DatumWithOid::from(finished),
+                DatumWithOid::from(if batch.sum.is_empty() { "0" } else { batch.sum.as_str() }),
+                DatumWithOid::from(batch.xor),
             ],
         ),
     );

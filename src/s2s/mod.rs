@@ -27,7 +27,7 @@ fn execute(what: &str, statement: &str) {
 
 /// The first column of the first row (None for no row or NULL). Every query here runs as a
 /// read-write SPI call: it then sees what the statements before it in this function changed.
-fn text_query<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
+fn value_query<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
     what: &str,
     query: &str,
     args: &[DatumWithOid],
@@ -46,7 +46,7 @@ fn text_query<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
 
 /// A query returning one text value holding JSON, read into `T`.
 fn json_query<T: DeserializeOwned>(what: &str, query: &str, args: &[DatumWithOid]) -> T {
-    let text: String = text_query(what, query, args).unwrap_or_else(|| "null".into());
+    let text: String = value_query(what, query, args).unwrap_or_else(|| "null".into());
     serde_json::from_str(&text)
         .unwrap_or_else(|e| pgrx::error!("{CAPABILITY}: {what}: unreadable result: {e}"))
 }

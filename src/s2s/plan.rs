@@ -4,30 +4,17 @@
 //! table whose plan did not change keeps its progress, which is how a killed copy resumes.
 
 use super::attach::CATALOG_SCHEMA;
-use super::{json_query, quoted, spi_checked, text_query};
+use super::{json_query, quoted, spi_checked, value_query};
 use crate::errors::invalid;
 use crate::server::scope::Scope;
 use confiture_core::s2s::mapping::Mapping;
 use confiture_core::s2s::plan::{plan as plan_tables, Table, TablePlan};
 use confiture_core::s2s::statements::copy_batch;
+pub use confiture_core::s2s::PlanRow;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
-
-/// One row of s2s_plan's result.
-pub struct PlanRow {
-    pub position: i32,
-    pub target_table: Option<String>,
-    pub source_table: Option<String>,
-    pub columns: Value,
-    pub batch_key: Vec<String>,
-    pub source_rows: i64,
-    pub hazards: Vec<String>,
-    pub errors: Vec<String>,
-    pub state: Option<String>,
-    pub rows_copied: i64,
-}
 
 #[derive(Deserialize)]
 struct Staged {
@@ -104,21 +91,31 @@ pub fn plan(mapping: &Value) -> Vec<PlanRow> {
         let name = &stored[index];
         let source = table.source.as_ref().map(|s| quoted(&s.schema, &s.name));
         let document = serde_json::to_value(table).unwrap_or(Value::Null);
+        // What the progress belongs to: the plan without what may change between two runs of
+        // the same copy (the staging schema's name follows the order the schemas were attached
+        // in; the row estimate, the source's statistics).
+        let mut identity = table.clone();
+        identity.source_rows = 0;
+        if let Some(source) = identity.source.as_mut() {
+            source.staging_schema.clear();
+        }
+        let identity = serde_json::to_string(&identity).unwrap_or_default();
         execute_with(
             "resetting a changed plan",
-            "DELETE FROM confiture.s2s_tables WHERE target_table = $1 AND plan_hash <> pg_catalog.md5($2::jsonb::text)",
-            vec![DatumWithOid::from(name.as_str()), DatumWithOid::from(pgrx::JsonB(document.clone()))],
+            "DELETE FROM confiture.s2s_tables WHERE target_table = $1 AND plan_hash <> pg_catalog.md5($2)",
+            vec![DatumWithOid::from(name.as_str()), DatumWithOid::from(identity.as_str())],
         );
         execute_with(
             "recording the plan",
             "INSERT INTO confiture.s2s_tables (target_table, position, source_table, plan, plan_hash) \
-             VALUES ($1, $2, $3, $4, pg_catalog.md5($4::text)) \
-             ON CONFLICT (target_table) DO UPDATE SET position = excluded.position",
+             VALUES ($1, $2, $3, $4, pg_catalog.md5($5)) \
+             ON CONFLICT (target_table) DO UPDATE SET position = excluded.position, plan = excluded.plan",
             vec![
                 DatumWithOid::from(name.as_str()),
                 DatumWithOid::from(position as i32 + 1),
                 DatumWithOid::from(source.clone()),
                 DatumWithOid::from(pgrx::JsonB(document)),
+                DatumWithOid::from(identity.as_str()),
             ],
         );
         let progress: Option<(Option<String>, Option<i64>)> = spi_checked(
@@ -191,6 +188,8 @@ pub struct Progress {
     pub state: String,
     pub last_key: Option<Vec<String>>,
     pub rows_copied: i64,
+    pub copied_sum: String,
+    pub copied_xor: i64,
 }
 
 #[derive(Deserialize)]
@@ -199,11 +198,14 @@ struct StoredRow {
     state: String,
     last_key: Option<Vec<String>>,
     rows_copied: i64,
+    /// numeric, as text (beyond what a JSON number keeps exactly).
+    copied_sum: String,
+    copied_xor: i64,
 }
 
 /// `schema.table` quoted, as the plan stores it.
 pub fn stored_name(target: pg_sys::Oid) -> String {
-    text_query(
+    value_query(
         "naming the target table",
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
@@ -217,7 +219,9 @@ pub fn progress(target: pg_sys::Oid, lock: bool) -> Progress {
     let row: Option<StoredRow> = json_query(
         "reading the plan",
         &format!(
-            "SELECT (SELECT pg_catalog.row_to_json(t) FROM confiture.s2s_tables t WHERE target_table = $1 {})::text",
+            "SELECT (SELECT pg_catalog.json_build_object('plan', plan, 'state', state, 'last_key', last_key, \
+             'rows_copied', rows_copied, 'copied_sum', copied_sum::text, 'copied_xor', copied_xor) \
+             FROM confiture.s2s_tables WHERE target_table = $1 {})::text",
             if lock { "FOR UPDATE" } else { "" }
         ),
         &[DatumWithOid::from(name.as_str())],
@@ -228,5 +232,13 @@ pub fn progress(target: pg_sys::Oid, lock: bool) -> Progress {
             Some("Run confiture.s2s_plan(mapping) first (after confiture.s2s_attach).".into()),
         )
     };
-    Progress { name, plan: row.plan, state: row.state, last_key: row.last_key, rows_copied: row.rows_copied }
+    Progress {
+        name,
+        plan: row.plan,
+        state: row.state,
+        last_key: row.last_key,
+        rows_copied: row.rows_copied,
+        copied_sum: row.copied_sum,
+        copied_xor: row.copied_xor,
+    }
 }

@@ -1,16 +1,24 @@
-//! s2s_verify: the target table against its mapped source rows. `count` compares row counts;
-//! `checksum` (the default) also an order-independent checksum (sum and xor of a 64-bit hash
-//! of each row's compared values, cast to the target's types), and on a mismatch names up to
-//! `MAX_NAMED` differing keys from one hashed join of both sides.
+//! s2s_verify: a copied table against its mapped source rows, three ways.
 //!
-//! Why one join and not a bisection of key ranges: the mapped values (casts, expressions) are
-//! computed here, not in the source, so every range checksum would bring its rows across again;
-//! bisecting reads the table about log2(rows / range) times, the join once.
+//! - `checksum` (the default): the target's row count and an order-independent checksum (sum
+//!   and xor of a 64-bit hash of each row's compared values, as text of the target's types)
+//!   against the same of the mapped source rows, taken by each batch as it read them, and the
+//!   source's row count now (counted by the source). Catches rows lost, doubled or changed in the
+//!   target; reads the source only to count it.
+//! - `source`: the same checksum of the mapped source rows read again now: also catches source
+//!   rows changed after they were copied (writes that missed the freeze), at the cost of reading
+//!   the whole table across again.
+//! - `count`: row counts only.
+//!
+//! On a mismatch, up to `MAX_NAMED` differing keys are named from one hashed join of both
+//! sides. Why one join and not a bisection of key ranges: the mapped values (casts, expressions)
+//! are computed here, not in the source, so every range checksum would bring its rows across
+//! again; bisecting reads the table about log2(rows / range) times, the join once.
 
 use super::plan::progress;
-use super::{spi_checked, text_query};
+use super::{spi_checked, value_query};
 use crate::errors::invalid;
-use confiture_core::s2s::statements::{checksums, differing_keys, row_counts};
+use confiture_core::s2s::statements::{differing_keys, source_checksum, source_count, target_checksum};
 use pgrx::prelude::*;
 use serde_json::{json, Value};
 
@@ -25,30 +33,37 @@ pub struct Verified {
     pub differing: Value,
 }
 
-fn sums(statement: &str) -> (i64, String, String) {
+/// Row count, hash sum (as text) and hash xor.
+type Checksum = (i64, String, i64);
+
+fn checksum_of(statement: &str) -> Checksum {
     spi_checked(
         "computing a checksum",
-        Spi::connect_mut(|client| -> Result<(i64, String, String), pgrx::spi::Error> {
+        Spi::connect_mut(|client| -> Result<Checksum, pgrx::spi::Error> {
             let row = client.update(statement, None, &[])?.first();
             Ok((
                 row.get::<i64>(1)?.unwrap_or(0),
                 row.get::<String>(2)?.unwrap_or_default(),
-                row.get::<String>(3)?.unwrap_or_default(),
+                row.get::<i64>(3)?.unwrap_or(0),
             ))
         }),
     )
 }
 
+fn count_of(statement: &str) -> i64 {
+    value_query::<i64>("counting rows", statement, &[]).unwrap_or(0)
+}
+
 pub fn verify(target: pg_sys::Oid, mode: &str) -> Verified {
-    if !["count", "checksum"].contains(&mode) {
-        invalid(format!("unknown mode {mode:?}"), Some("Accepted: checksum, count".into()));
+    if !["checksum", "source", "count"].contains(&mode) {
+        invalid(format!("unknown mode {mode:?}"), Some("Accepted: checksum, source, count".into()));
     }
     let progress = progress(target, false);
     let plan = &progress.plan;
     let name = progress.name.clone();
-    let Some(source) = plan.source.as_ref() else {
-        let rows =
-            text_query::<i64>("counting rows", &format!("SELECT count(*) FROM {name}"), &[]).unwrap_or(0);
+    let target_rows = || count_of(&format!("SELECT count(*) FROM {name}"));
+    let (Some(source), Some(count_source)) = (plan.source.as_ref(), source_count(plan)) else {
+        let rows = target_rows();
         return Verified {
             target_table: name,
             source_table: None,
@@ -59,16 +74,35 @@ pub fn verify(target: pg_sys::Oid, mode: &str) -> Verified {
         };
     };
     let source_table = format!("{}.{}", source.schema, source.name);
-    let statements = if mode == "count" { row_counts(plan) } else { checksums(plan) };
-    let (target_sql, source_sql) = statements.unwrap_or_default();
-    let (target_sums, source_sums) = (sums(&target_sql), sums(&source_sql));
-    let matches = target_sums == source_sums;
+    let (source_rows, target_rows, matches) = match mode {
+        "count" => {
+            let (source_rows, target_rows) = (count_of(&count_source), target_rows());
+            (source_rows, target_rows, source_rows == target_rows)
+        }
+        "source" => {
+            let there = checksum_of(&source_checksum(plan).unwrap_or_default());
+            let here = checksum_of(&target_checksum(plan));
+            (there.0, here.0, there == here)
+        }
+        _ => {
+            if progress.state != "copied" {
+                invalid(
+                    format!("{name} is not copied yet: its checksum is taken while it copies"),
+                    Some("Finish the copy, or compare with the source as it is now: mode 'source'.".into()),
+                );
+            }
+            let copied: Checksum = (progress.rows_copied, progress.copied_sum.clone(), progress.copied_xor);
+            let here = checksum_of(&target_checksum(plan));
+            let source_rows = count_of(&count_source);
+            (source_rows, here.0, here == copied && source_rows == progress.rows_copied)
+        }
+    };
     let differing = if matches || mode == "count" { json!([]) } else { named_differences(plan) };
     Verified {
         target_table: name,
         source_table: Some(source_table),
-        source_rows: source_sums.0,
-        target_rows: target_sums.0,
+        source_rows,
+        target_rows,
         matches,
         differing,
     }

@@ -18,8 +18,15 @@ SELECT state, rows_copied, batches, last_key FROM confiture.s2s_tables WHERE tar
 SELECT target_table, source_table, source_rows, target_rows, matches, differing FROM confiture.s2s_verify('app.persons');
 SELECT sequence_name, value FROM confiture.s2s_sync_sequences();
 SELECT nextval('app.persons_id_seq') > 2500 AS identity_moved_on;
+-- A changed target row is found by the copy-time checksum and named; a source row changed after
+-- the copy only by reading the source again (mode source); counts by mode count.
 UPDATE app.persons SET kind = 'b' WHERE id = 42;
 SELECT matches, differing FROM confiture.s2s_verify('app.persons');
+UPDATE app.persons SET kind = 'a' WHERE id = 42;
+UPDATE old_app.people SET name = 'Bob' WHERE id = 7;
+SELECT (SELECT matches FROM confiture.s2s_verify('app.persons')) AS checksum_matches,
+       (SELECT differing FROM confiture.s2s_verify('app.persons', 'source')) AS source_differs,
+       (SELECT matches FROM confiture.s2s_verify('app.persons', 'count')) AS counts_match;
 -- A second copy call of a finished table does nothing.
 SELECT rows_copied, batch_rows, done FROM confiture.s2s_copy('app.persons');
 SELECT count(*) AS dropped FROM confiture.s2s_detach();

@@ -10,3 +10,19 @@ pub mod statements;
 
 #[cfg(test)]
 mod tests;
+
+/// A row of confiture.s2s_plan(): one target table's plan and progress, or (no target table) the
+/// problems that belong to none. Built by the extension, read by the CLI.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanRow {
+    pub position: i32,
+    pub target_table: Option<String>,
+    pub source_table: Option<String>,
+    pub columns: serde_json::Value,
+    pub batch_key: Vec<String>,
+    pub source_rows: i64,
+    pub hazards: Vec<String>,
+    pub errors: Vec<String>,
+    pub state: Option<String>,
+    pub rows_copied: i64,
+}

@@ -32,8 +32,10 @@ fn after_key(plan: &TablePlan, after: &[String]) -> String {
 }
 
 /// One batch: up to `limit` source rows after `after` (the previous batch's last key, as text),
-/// inserted into the target. Returns one row: the rows inserted and this batch's last key (text[];
-/// NULL when the batch was empty). A plan without a key copies everything in one statement.
+/// inserted into the target. Returns one row: the rows inserted, this batch's last key (text[];
+/// NULL when the batch was empty), and the sum (numeric, as text) and xor (bigint) of the hashes
+/// of the batch's mapped source values, which verify compares with the target's rows. A plan
+/// without a key copies everything in one statement.
 pub fn copy_batch(plan: &TablePlan, limit: i64, after: Option<&[String]>) -> Option<String> {
     let source = plan.source.as_ref()?;
     let (names, expressions): (Vec<String>, Vec<String>) = plan
@@ -49,10 +51,15 @@ pub fn copy_batch(plan: &TablePlan, limit: i64, after: Option<&[String]>) -> Opt
         expressions.join(", ")
     );
     let from = qualified(&source.staging_schema, &source.name);
+    let (_, source_values) = compared_values(plan);
+    let sums = format!(
+        "(SELECT coalesce(sum(h), 0)::text FROM hashed), (SELECT coalesce(bit_xor(h), 0) FROM hashed)"
+    );
+    let hashed = format!("hashed AS (SELECT {} AS h FROM batch AS src)", row_hash(&source_values));
     if plan.batch_key.is_empty() {
         return Some(format!(
-            "WITH batch AS MATERIALIZED (SELECT * FROM {from} AS src), moved AS ({insert}) \
-             SELECT (SELECT count(*) FROM moved)::bigint, NULL::text[]"
+            "WITH batch AS MATERIALIZED (SELECT * FROM {from} AS src), moved AS ({insert}), {hashed} \
+             SELECT (SELECT count(*) FROM moved)::bigint, NULL::text[], {sums}"
         ));
     }
     let keys: Vec<String> = plan.batch_key.iter().map(|k| ident(&k.name)).collect();
@@ -64,9 +71,9 @@ pub fn copy_batch(plan: &TablePlan, limit: i64, after: Option<&[String]>) -> Opt
     let as_text: Vec<String> = keys.iter().map(|k| format!("{k}::text")).collect();
     Some(format!(
         "WITH batch AS MATERIALIZED (SELECT * FROM {from} AS src{filter} ORDER BY {} LIMIT {limit}), \
-         moved AS ({insert}) \
+         moved AS ({insert}), {hashed} \
          SELECT (SELECT count(*) FROM moved)::bigint, \
-                (SELECT ARRAY[{}] FROM batch ORDER BY {} LIMIT 1)",
+                (SELECT ARRAY[{}] FROM batch ORDER BY {} LIMIT 1), {sums}",
         keys.join(", "),
         as_text.join(", "),
         descending.join(", "),
@@ -92,35 +99,35 @@ fn compared_values(plan: &TablePlan) -> (Vec<String>, Vec<String>) {
 
 fn checksum_over(hashes: &str) -> String {
     format!(
-        "SELECT count(*)::bigint, coalesce(sum(h), 0)::text, coalesce(bit_xor(h), 0)::text FROM ({hashes}) AS v"
+        "SELECT count(*)::bigint, coalesce(sum(h), 0)::text, coalesce(bit_xor(h), 0) FROM ({hashes}) AS v"
     )
 }
 
-/// Row count, sum and xor of the row hashes: of the target table, and of the mapped source rows.
-pub fn checksums(plan: &TablePlan) -> Option<(String, String)> {
-    let source = plan.source.as_ref()?;
-    let (target_values, source_values) = compared_values(plan);
-    let target = checksum_over(&format!(
+/// Row count, sum (text) and xor (bigint) of the row hashes of the target table.
+pub fn target_checksum(plan: &TablePlan) -> String {
+    let (target_values, _) = compared_values(plan);
+    checksum_over(&format!(
         "SELECT {} AS h FROM {} AS t",
         row_hash(&target_values),
         qualified(&plan.target_schema, &plan.target_name)
-    ));
-    let source = checksum_over(&format!(
+    ))
+}
+
+/// The same of the mapped source rows, read again from the source now.
+pub fn source_checksum(plan: &TablePlan) -> Option<String> {
+    let source = plan.source.as_ref()?;
+    let (_, source_values) = compared_values(plan);
+    Some(checksum_over(&format!(
         "SELECT {} AS h FROM {} AS src",
         row_hash(&source_values),
         qualified(&source.staging_schema, &source.name)
-    ));
-    Some((target, source))
+    )))
 }
 
-/// Row counts only, in the checksums' row shape (the source's count is computed by the source).
-pub fn row_counts(plan: &TablePlan) -> Option<(String, String)> {
+/// The source's row count now (computed by the source).
+pub fn source_count(plan: &TablePlan) -> Option<String> {
     let source = plan.source.as_ref()?;
-    let count = |table: String| format!("SELECT count(*)::bigint, ''::text, ''::text FROM {table}");
-    Some((
-        count(qualified(&plan.target_schema, &plan.target_name)),
-        count(qualified(&source.staging_schema, &source.name)),
-    ))
+    Some(format!("SELECT count(*)::bigint FROM {}", qualified(&source.staging_schema, &source.name)))
 }
 
 /// The keys (text[], in the target's key order) of rows that differ, are missing from the

@@ -443,8 +443,18 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
                 adopt::import(project, target.env.as_deref(), target.database_url.as_deref(), &lock)?;
             report::marked(&marked, format, &format!("imported from {table}"));
         }
-        MigrateAction::SchemaToSchema { from, to, mapping, plan_only, resume, batch_rows, source_host } => {
-            let options = s2s::Options { from, to, mapping, plan_only, resume, batch_rows, source_host };
+        MigrateAction::SchemaToSchema {
+            from,
+            to,
+            mapping,
+            plan_only,
+            resume,
+            batch_rows,
+            source_host,
+            verify,
+        } => {
+            let options =
+                s2s::Options { from, to, mapping, plan_only, resume, batch_rows, source_host, verify };
             return s2s::command(project, &options, format);
         }
         MigrateAction::Generate { name, args } => {

@@ -26,6 +26,8 @@ pub struct Options {
     pub resume: bool,
     pub batch_rows: i64,
     pub source_host: Option<String>,
+    /// s2s_verify's mode.
+    pub verify: String,
 }
 
 /// Exit code of a run stopped by Ctrl-C (as a shell reports SIGINT).
@@ -201,7 +203,7 @@ fn run(
         .with_hint("Continue it with --resume, or start again from a new, empty target database."));
     }
     let started_at = std::time::Instant::now();
-    let verifier = session::Verifier::start(target, interrupted)?;
+    let verifier = session::Verifier::start(target, interrupted, &options.verify)?;
     let copied = session::copy_all(client, target, &plan, options.batch_rows, interrupted, &verifier)?;
     let copy_seconds = started_at.elapsed().as_secs_f64();
     // The foreign keys are validated while the last tables are verified.

@@ -5,19 +5,7 @@ use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
 use postgres::Row;
 use serde_json::{json, Value};
 
-/// A row of confiture.s2s_plan().
-pub struct PlanRow {
-    pub position: i32,
-    pub target_table: Option<String>,
-    pub source_table: Option<String>,
-    pub columns: Value,
-    pub batch_key: Vec<String>,
-    pub source_rows: i64,
-    pub hazards: Vec<String>,
-    pub errors: Vec<String>,
-    pub state: Option<String>,
-    pub rows_copied: i64,
-}
+pub use confiture_core::s2s::PlanRow;
 
 pub fn plan_rows(rows: Vec<Row>) -> Vec<PlanRow> {
     rows.iter()

@@ -123,12 +123,13 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn start(target: &Target, interrupted: &Interrupted) -> Result<Self> {
+    pub fn start(target: &Target, interrupted: &Interrupted, mode: &str) -> Result<Self> {
         let mut client = target.connect()?;
         interrupted.also_cancel(&client);
         let session = (target.clone(), client.cancel_token());
         let (sender, receiver) = mpsc::channel::<String>();
         let target = target.clone();
+        let mode = mode.to_string();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let worker = std::thread::spawn(move || {
@@ -138,7 +139,7 @@ impl Verifier {
                     break;
                 }
                 let row = client
-                    .query_one("SELECT * FROM confiture.s2s_verify($1::text::regclass)", &[&table])
+                    .query_one("SELECT * FROM confiture.s2s_verify($1::text::regclass, $2)", &[&table, &mode])
                     .map_err(|e| Failure::from_postgres(e, &target.description))?;
                 verified.push(Verified::from_row(&row));
             }
