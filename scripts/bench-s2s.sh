@@ -80,6 +80,14 @@ read -r copy_peak_kb peak_kb <"$PEAK_FILE"; rm -f "$PEAK_FILE"
 grep "rows in" /tmp/bench-s2s-confiture.out >&2
 [ "$(rows_in confiture_target)" = "$ROWS" ] || die "confiture copied $(rows_in confiture_target) rows, not $ROWS"
 
+say "confiture migrate schema-to-schema --verify source (every table read again from the source)"
+q "$(url postgres)" -c "CREATE DATABASE confiture_source_verified"
+sed -i "s|/confiture_target|/confiture_source_verified|" "$PROJECT/db/environments/target.yaml"
+start=$(now)
+"$CONFITURE_BIN" --project "$PROJECT" migrate schema-to-schema --from "$(url source)" --to target --verify source >/tmp/bench-s2s-confiture-source.out
+source_verified_s=$(python3 -c "print(round($(now) - $start, 2))")
+grep "rows in" /tmp/bench-s2s-confiture-source.out >&2
+
 say "one changed cell among $ROWS rows: found and named by s2s_verify"
 q "$(url confiture_target)" -c "UPDATE order_items SET quantity = quantity + 1 WHERE order_id = 4242 AND line = 1"
 start=$(now)
@@ -122,15 +130,17 @@ pg_dump --data-only -t users -t orders -t order_items "$(url source)" | q "$(url
 dump_s=$(python3 -c "print(round($(now) - $start, 2))")
 [ "$(rows_in dump_target)" = "$ROWS" ] || die "the dump copied $(rows_in dump_target) rows"
 
-python3 - "$ROWS" "$confiture_s" "$fdw_s" "$dump_s" "$copy_peak_kb" "$peak_kb" <<'PY'
+python3 - "$ROWS" "$confiture_s" "$fdw_s" "$dump_s" "$copy_peak_kb" "$peak_kb" "$source_verified_s" <<'PY'
 import sys
 rows, c, f, d = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-copy_peak, peak = int(sys.argv[5] or 0), int(sys.argv[6] or 0)
+copy_peak, peak, cs = int(sys.argv[5] or 0), int(sys.argv[6] or 0), float(sys.argv[7])
 print(f"{rows} rows, 3 tables")
-print(f"{'':44} {'seconds':>8} {'rows/s':>10}")
-for name, s in [("confiture schema-to-schema (verified)", c), ("INSERT ... SELECT over postgres_fdw", f), ("pg_dump --data-only | psql", d)]:
-    print(f"{name:44} {s:8.2f} {rows / s:10.0f}")
-print(f"confiture vs plain FDW insert: {f / c:.2f}x   vs pg_dump | psql: {d / c:.2f}x")
+print(f"{'':48} {'seconds':>8} {'rows/s':>10}")
+for name, s in [("confiture schema-to-schema (--verify checksum)", c), ("confiture schema-to-schema --verify source", cs),
+                ("INSERT ... SELECT over postgres_fdw", f), ("pg_dump --data-only | psql", d)]:
+    print(f"{name:48} {s:8.2f} {rows / s:10.0f}")
+print(f"confiture vs plain FDW insert: {f / c:.2f}x ({f / cs:.2f}x with --verify source)   "
+      f"vs pg_dump | psql: {d / c:.2f}x ({d / cs:.2f}x)")
 print(f"target backends' peak private memory (RssAnon): {copy_peak / 1024:.1f} MiB while copying, "
       f"{peak / 1024:.1f} MiB over the run (foreign key validation: work_mem = maintenance_work_mem)")
 PY
