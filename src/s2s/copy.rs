@@ -9,7 +9,7 @@
 //! in their exact mode before the batch returns: one transaction, so an error undoes both.
 
 use super::plan::{progress, Progress};
-use super::{execute, json_query, report_of, spi_checked, value_query};
+use super::{execute, json_query, report_of, run_single, spi_checked, value_query};
 use crate::errors::{invalid, raise};
 use crate::server::scope::{Scope, Setting};
 use confiture_core::s2s::statements::copy_batch;
@@ -156,7 +156,7 @@ fn run_batch(statement: &str, progress: &Progress) -> Batch {
     // The batch is held in a tuplestore; in memory it is much faster than spilled to disk.
     let outcome = Scope::kept_on_success().with_settings(batch_settings()).run(|_| {
         Spi::connect_mut(|client| -> Result<Batch, pgrx::spi::Error> {
-            let row = client.update(statement, None, &[])?.first();
+            let row = run_single(client, statement)?.first();
             let key: Option<Vec<Option<String>>> = row.get(2)?;
             Ok(Batch {
                 rows: row.get::<i64>(1)?.unwrap_or(0),

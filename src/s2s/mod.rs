@@ -64,3 +64,14 @@ fn report_of(error: &pgrx::pg_sys::panic::CaughtError) -> &pgrx::pg_sys::panic::
         CaughtError::RustPanic { ereport, .. } => ereport,
     }
 }
+
+/// Run SQL that holds the mapping's expressions and casts as exactly one statement: prepared
+/// first, which PostgreSQL refuses for text holding several (`1); DROP TABLE t; --` would
+/// otherwise run its second statement).
+fn run_single<'conn>(
+    client: &mut pgrx::spi::SpiClient<'conn>,
+    statement: &str,
+) -> Result<pgrx::spi::SpiTupleTable<'conn>, pgrx::spi::Error> {
+    let prepared = client.prepare_mut(statement, &[])?;
+    client.update(&prepared, None, &[])
+}

@@ -4,7 +4,7 @@
 //! table whose plan did not change keeps its progress, which is how a killed copy resumes.
 
 use super::attach::CATALOG_SCHEMA;
-use super::{json_query, quoted, spi_checked, value_query};
+use super::{json_query, quoted, run_single, spi_checked, value_query};
 use crate::errors::invalid;
 use crate::server::scope::Scope;
 use confiture_core::s2s::mapping::Mapping;
@@ -158,8 +158,7 @@ fn check(table: &mut TablePlan) {
     let explained = Scope::rolled_back().run(|_| {
         // EXPLAIN of an INSERT is refused in a read-only SPI call, though it runs nothing.
         Spi::connect_mut(|client| -> Result<Vec<String>, pgrx::spi::Error> {
-            client
-                .update(&format!("EXPLAIN (VERBOSE) {statement}"), None, &[])?
+            run_single(client, &format!("EXPLAIN (VERBOSE) {statement}"))?
                 .map(|row| row.get::<String>(1).map(Option::unwrap_or_default))
                 .collect()
         })

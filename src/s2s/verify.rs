@@ -16,7 +16,7 @@
 //! again; bisecting reads the table about log2(rows / range) times, the join once.
 
 use super::plan::progress;
-use super::{spi_checked, value_query};
+use super::{run_single, spi_checked, value_query};
 use crate::errors::invalid;
 use confiture_core::s2s::statements::{differing_keys, source_checksum, source_count, target_checksum};
 use pgrx::prelude::*;
@@ -40,7 +40,7 @@ fn checksum_of(statement: &str) -> Checksum {
     spi_checked(
         "computing a checksum",
         Spi::connect_mut(|client| -> Result<Checksum, pgrx::spi::Error> {
-            let row = client.update(statement, None, &[])?.first();
+            let row = run_single(client, statement)?.first();
             Ok((
                 row.get::<i64>(1)?.unwrap_or(0),
                 row.get::<String>(2)?.unwrap_or_default(),
@@ -116,17 +116,15 @@ fn named_differences(plan: &confiture_core::s2s::plan::TablePlan) -> Value {
     let rows = spi_checked(
         "naming the differing rows",
         Spi::connect_mut(|client| -> Result<Vec<(Vec<Option<String>>, bool, bool)>, pgrx::spi::Error> {
-            client
-                .update(
-                    &format!("SELECT k, in_target, in_source FROM ({query}) AS d(k, in_target, in_source)"),
-                    None,
-                    &[],
-                )?
-                .map(|row| {
-                    let key: Vec<Option<String>> = row.get(1)?.unwrap_or_default();
-                    Ok((key, row.get(2)?.unwrap_or(false), row.get(3)?.unwrap_or(false)))
-                })
-                .collect()
+            run_single(
+                client,
+                &format!("SELECT k, in_target, in_source FROM ({query}) AS d(k, in_target, in_source)"),
+            )?
+            .map(|row| {
+                let key: Vec<Option<String>> = row.get(1)?.unwrap_or_default();
+                Ok((key, row.get(2)?.unwrap_or(false), row.get(3)?.unwrap_or(false)))
+            })
+            .collect()
         }),
     );
     let differences: Vec<Value> = rows

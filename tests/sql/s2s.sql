@@ -11,6 +11,10 @@ SELECT source_schema, staging_schema, tables
 FROM confiture.s2s_attach(jsonb_build_object('host', '127.0.0.1', 'port', current_setting('port'), 'dbname', current_database()), '{old_app}');
 -- Without a mapping, a target table with no source table of its name is an error.
 SELECT target_table, errors FROM confiture.s2s_plan('{}') WHERE errors <> '{}' ORDER BY 1;
+-- An expression or cast holding a second statement is refused by the plan's check, never run.
+SELECT errors FROM confiture.s2s_plan('{"tables": {"app.persons": {"from": "old_app.people", "columns": {"full_name": {"expr": "name); DROP TABLE old_app.people; SELECT (1"}, "kind": {"cast": "app.kind"}}}}}')
+WHERE target_table = 'app.persons';
+SELECT count(*) AS people_still_there FROM old_app.people;
 SELECT position, target_table, source_table, batch_key, hazards, errors
 FROM confiture.s2s_plan('{"tables": {"app.persons": {"from": "old_app.people", "columns": {"full_name": "name", "kind": {"cast": "app.kind"}}}}}');
 CALL confiture.s2s_copy_table('app.persons', '{"batch_rows": 1000}');
