@@ -4,7 +4,8 @@
 #   confiture migrate schema-to-schema (batches of 50k, foreign keys set aside and validated,
 #   sequences moved, every table verified by checksum), a plain INSERT ... SELECT over
 #   postgres_fdw into the same schema (what a DBA writes by hand: no verification), and
-#   pg_dump --data-only | psql of the same tables.
+#   pg_dump --data-only | psql of the same tables, and the Python confiture 1.29.0 from PyPI
+#   (`migrate schema-to-schema setup`, `migrate`, `verify`: its FDW strategy and row counts).
 # Prints seconds and rows/s for each and the ratios, and the target backend's peak private
 # memory (RssAnon) during confiture's copy; run it with 1000000 and 5000000 to see it flat.
 #   scripts/bench-s2s.sh [ROWS]
@@ -15,8 +16,14 @@ BENCH_DIR="${CONFITURE_BENCH_DIR:-/tmp/confiture-bench-s2s}"
 BENCH_PORT="${CONFITURE_BENCH_PORT:-54336}"
 export PGOPTIONS='-c client_min_messages=warning'
 export CONFITURE_NO_PROGRESS=1
+PY_VENV="$ROOT/target/python-confiture-venv"
 
 ensure_toolchain
+if ! "$PY_VENV/bin/confiture" --help >/dev/null 2>&1; then
+    say "installing the Python confiture $PY_CONFITURE_VERSION into $PY_VENV"
+    python3 -m venv "$PY_VENV"
+    "$PY_VENV/bin/pip" install --quiet "fraiseql-confiture==$PY_CONFITURE_VERSION"
+fi
 install_extension
 build_cli
 trap 'cluster_stop "$BENCH_DIR"; rm -rf "$PROJECT"' EXIT
@@ -67,7 +74,7 @@ PEAK_FILE=$(mktemp)
             [ "$kb" -gt "$peak" ] && peak=$kb
             [ "${copying:-0}" -gt 0 ] && [ "$kb" -gt "$copy_peak" ] && copy_peak=$kb
         done
-        echo "$copy_peak $peak" >"$PEAK_FILE"
+        echo "$copy_peak $peak" >"$PEAK_FILE.new" && mv "$PEAK_FILE.new" "$PEAK_FILE"
     done
 ) &
 SAMPLER=$!
@@ -76,7 +83,7 @@ start=$(now)
 confiture_s=$(python3 -c "print(round($(now) - $start, 2))")
 kill "$SAMPLER" 2>/dev/null || true
 wait "$SAMPLER" 2>/dev/null || true
-read -r copy_peak_kb peak_kb <"$PEAK_FILE"; rm -f "$PEAK_FILE"
+read -r copy_peak_kb peak_kb <"$PEAK_FILE" || true; rm -f "$PEAK_FILE" "$PEAK_FILE.new"
 grep "rows in" /tmp/bench-s2s-confiture.out >&2
 [ "$(rows_in confiture_target)" = "$ROWS" ] || die "confiture copied $(rows_in confiture_target) rows, not $ROWS"
 
@@ -130,17 +137,37 @@ pg_dump --data-only -t users -t orders -t order_items "$(url source)" | q "$(url
 dump_s=$(python3 -c "print(round($(now) - $start, 2))")
 [ "$(rows_in dump_target)" = "$ROWS" ] || die "the dump copied $(rows_in dump_target) rows"
 
-python3 - "$ROWS" "$confiture_s" "$fdw_s" "$dump_s" "$copy_peak_kb" "$peak_kb" "$source_verified_s" <<'PY'
+say "the Python confiture: migrate schema-to-schema setup, migrate (fdw), verify"
+q "$(url postgres)" -c "CREATE DATABASE python_target"
+q "$(url python_target)" -c "$TARGET_SCHEMA"
+cat >"$PROJECT/python-mapping.yaml" <<'YAML'
+users:
+  columns: {id: id, email: email, full_name: full_name, created_at: created_at}
+orders:
+  columns: {id: id, user_id: user_id, status: status, total: total}
+order_items:
+  columns: {order_id: order_id, line: line, sku: sku, quantity: quantity}
+YAML
+start=$(now)
+for step in setup migrate verify; do
+    mapping=(); [ "$step" = setup ] || mapping=(--mapping "$PROJECT/python-mapping.yaml")
+    "$PY_VENV/bin/confiture" migrate schema-to-schema "$step" --source "$(url source)" --target "$(url python_target)" "${mapping[@]}" >/dev/null
+done
+python_s=$(python3 -c "print(round($(now) - $start, 2))")
+[ "$(rows_in python_target)" = "$ROWS" ] || die "the Python confiture copied $(rows_in python_target) rows"
+
+python3 - "$ROWS" "$confiture_s" "$fdw_s" "$dump_s" "$copy_peak_kb" "$peak_kb" "$source_verified_s" "$python_s" <<'PY'
 import sys
 rows, c, f, d = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-copy_peak, peak, cs = int(sys.argv[5] or 0), int(sys.argv[6] or 0), float(sys.argv[7])
+copy_peak, peak, cs, p = int(sys.argv[5] or 0), int(sys.argv[6] or 0), float(sys.argv[7]), float(sys.argv[8])
 print(f"{rows} rows, 3 tables")
 print(f"{'':48} {'seconds':>8} {'rows/s':>10}")
 for name, s in [("confiture schema-to-schema (--verify checksum)", c), ("confiture schema-to-schema --verify source", cs),
-                ("INSERT ... SELECT over postgres_fdw", f), ("pg_dump --data-only | psql", d)]:
+                ("INSERT ... SELECT over postgres_fdw", f), ("pg_dump --data-only | psql", d),
+                ("Python confiture 1.29.0 (setup, migrate, verify)", p)]:
     print(f"{name:48} {s:8.2f} {rows / s:10.0f}")
 print(f"confiture vs plain FDW insert: {f / c:.2f}x ({f / cs:.2f}x with --verify source)   "
-      f"vs pg_dump | psql: {d / c:.2f}x ({d / cs:.2f}x)")
+      f"vs pg_dump | psql: {d / c:.2f}x ({d / cs:.2f}x)   vs the Python confiture: {p / c:.2f}x")
 print(f"target backends' peak private memory (RssAnon): {copy_peak / 1024:.1f} MiB while copying, "
       f"{peak / 1024:.1f} MiB over the run (foreign key validation: work_mem = maintenance_work_mem)")
 PY

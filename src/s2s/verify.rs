@@ -108,6 +108,9 @@ pub fn verify(target: pg_sys::Oid, mode: &str) -> Verified {
     }
 }
 
+/// A differing row: its key values, whether the target has it, whether the source has it.
+type Difference = (Vec<Option<String>>, bool, bool);
+
 /// `[{"key": {"id": "42"}, "difference": "differs" | "missing in target" | "not in source"}]`.
 fn named_differences(plan: &confiture_core::s2s::plan::TablePlan) -> Value {
     let Some(query) = differing_keys(plan, MAX_NAMED) else {
@@ -115,7 +118,7 @@ fn named_differences(plan: &confiture_core::s2s::plan::TablePlan) -> Value {
     };
     let rows = spi_checked(
         "naming the differing rows",
-        Spi::connect_mut(|client| -> Result<Vec<(Vec<Option<String>>, bool, bool)>, pgrx::spi::Error> {
+        Spi::connect_mut(|client| -> Result<Vec<Difference>, pgrx::spi::Error> {
             run_single(
                 client,
                 &format!("SELECT k, in_target, in_source FROM ({query}) AS d(k, in_target, in_source)"),

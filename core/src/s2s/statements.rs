@@ -52,9 +52,7 @@ pub fn copy_batch(plan: &TablePlan, limit: i64, after: Option<&[String]>) -> Opt
     );
     let from = qualified(&source.staging_schema, &source.name);
     let (_, source_values) = compared_values(plan);
-    let sums = format!(
-        "(SELECT coalesce(sum(h), 0)::text FROM hashed), (SELECT coalesce(bit_xor(h), 0) FROM hashed)"
-    );
+    let sums = "(SELECT coalesce(sum(h), 0)::text FROM hashed), (SELECT coalesce(bit_xor(h), 0) FROM hashed)";
     let hashed = format!("hashed AS (SELECT {} AS h FROM batch AS src)", row_hash(&source_values));
     if plan.batch_key.is_empty() {
         return Some(format!(

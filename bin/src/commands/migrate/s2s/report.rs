@@ -196,7 +196,7 @@ pub fn print_done(
     out!("{table}");
     out!(
         "{rows} rows in {seconds:.1} s ({:.0} rows/s): copy {:.1} s, foreign keys and sequences {:.1} s, \
-         then verification {:.1} s; {sequences} sequences moved past the copied values",
+         then verification {:.1} s; sequences moved past the copied values: {sequences}",
         rows as f64 / seconds.max(0.001),
         phases.copy,
         phases.keys_and_sequences,
