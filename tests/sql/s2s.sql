@@ -4,7 +4,10 @@ CREATE EXTENSION confiture;
 CREATE SCHEMA old_app;
 CREATE TABLE old_app.people (id int PRIMARY KEY, name text NOT NULL, kind text);
 INSERT INTO old_app.people SELECT g, 'Ann ' || g, CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END FROM generate_series(1, 2500) g;
+CREATE TABLE old_app.tags (owner text, n int, label text, PRIMARY KEY (owner, n));
+INSERT INTO old_app.tags SELECT 'user ' || (g % 5), g, 'x' || g FROM generate_series(1, 40) g;
 CREATE SCHEMA app;
+CREATE TABLE app.tags (owner text, n int, label text, PRIMARY KEY (owner, n));
 CREATE TYPE app.kind AS ENUM ('a', 'b');
 CREATE TABLE app.persons (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, full_name text NOT NULL, kind app.kind, note text NOT NULL DEFAULT '-');
 SELECT source_schema, staging_schema, tables
@@ -16,8 +19,12 @@ SELECT errors FROM confiture.s2s_plan('{"tables": {"app.persons": {"from": "old_
 WHERE target_table = 'app.persons';
 SELECT count(*) AS people_still_there FROM old_app.people;
 SELECT position, target_table, source_table, batch_key, hazards, errors
-FROM confiture.s2s_plan('{"tables": {"app.persons": {"from": "old_app.people", "columns": {"full_name": "name", "kind": {"cast": "app.kind"}}}}}');
+FROM confiture.s2s_plan('{"tables": {"app.persons": {"from": "old_app.people", "columns": {"full_name": "name", "kind": {"cast": "app.kind"}}}, "app.tags": {"from": "old_app.tags"}}}');
 CALL confiture.s2s_copy_table('app.persons', '{"batch_rows": 1000}');
+-- A two-column key with text first, 7 rows a batch: every row once, in the source's order.
+CALL confiture.s2s_copy_table('app.tags', '{"batch_rows": 7}');
+SELECT rows_copied, batches, last_key FROM confiture.s2s_tables WHERE target_table = 'app.tags';
+SELECT matches, source_rows, target_rows FROM confiture.s2s_verify('app.tags');
 SELECT state, rows_copied, batches, last_key FROM confiture.s2s_tables WHERE target_table = 'app.persons';
 SELECT target_table, source_table, source_rows, target_rows, matches, differing FROM confiture.s2s_verify('app.persons');
 SELECT sequence_name, value FROM confiture.s2s_sync_sequences();

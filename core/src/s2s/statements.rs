@@ -65,16 +65,16 @@ pub fn copy_batch(plan: &TablePlan, limit: i64, after: Option<&[String]>) -> Opt
         Some(after) if after.len() == plan.batch_key.len() => format!(" WHERE {}", after_key(plan, after)),
         _ => String::new(),
     };
-    let descending: Vec<String> = keys.iter().map(|k| format!("{k} DESC")).collect();
     let as_text: Vec<String> = keys.iter().map(|k| format!("{k}::text")).collect();
+    // The last key is the last row as the source sorted them (the batch keeps its arrival order):
+    // sorting again here could order text differently than the source's collation does.
     Some(format!(
         "WITH batch AS MATERIALIZED (SELECT * FROM {from} AS src{filter} ORDER BY {} LIMIT {limit}), \
          moved AS ({insert}), {hashed} \
          SELECT (SELECT count(*) FROM moved)::bigint, \
-                (SELECT ARRAY[{}] FROM batch ORDER BY {} LIMIT 1), {sums}",
+                (SELECT ARRAY[{}] FROM batch OFFSET greatest((SELECT count(*) FROM batch) - 1, 0) LIMIT 1), {sums}",
         keys.join(", "),
         as_text.join(", "),
-        descending.join(", "),
     ))
 }
 
