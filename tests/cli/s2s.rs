@@ -429,3 +429,40 @@ fn plans_that_would_lose_data_or_cannot_fill_a_column_copy_nothing() {
     assert!(stdout(&planned).contains("! deletes_data"), "{}", stdout(&planned));
     assert_eq!(attached_objects(&target), 0);
 }
+
+#[test]
+fn a_role_that_is_not_a_superuser_migrates_with_the_grants_the_docs_list() {
+    let source = source_database("s2s_role_source", "");
+    let mut admin = admin();
+    admin
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE s2s_runner LOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        )
+        .unwrap();
+    admin.batch_execute("DROP DATABASE IF EXISTS s2s_role_target WITH (FORCE)").unwrap();
+    admin.batch_execute("CREATE DATABASE s2s_role_target OWNER s2s_runner").unwrap();
+    let target = url_of("s2s_role_target");
+    // docs/schema-to-schema.md, Privileges: what a superuser grants once.
+    connect(&target)
+        .batch_execute(
+            "CREATE EXTENSION confiture; CREATE EXTENSION postgres_fdw;
+             GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO s2s_runner;
+             GRANT EXECUTE ON FUNCTION confiture.s2s_attach(jsonb, text[], jsonb), confiture.s2s_plan(jsonb),
+                 confiture.s2s_copy(regclass, jsonb), confiture.s2s_copy_by_oid(oid, jsonb), confiture.s2s_validate(),
+                 confiture.s2s_sync_sequences(), confiture.s2s_verify(regclass, text),
+                 confiture.s2s_verify_by_oid(oid, text), confiture.s2s_detach() TO s2s_runner;
+             GRANT SELECT, INSERT, UPDATE, DELETE ON confiture.s2s_attachment, confiture.s2s_tables,
+                 confiture.s2s_set_aside_constraints TO s2s_runner;",
+        )
+        .unwrap();
+    connect(&target).batch_execute(&format!("SET ROLE s2s_runner; {TARGET_DDL}")).unwrap();
+    let project = project();
+    let runner = target.replacen("postgres@", "s2s_runner@", 1);
+    let mapping = project.path().join("mapping.yaml");
+    let args = ["migrate", "schema-to-schema", "--from", &source, "--to", &runner, "--mapping"];
+    let done = project.run(&runner, &[&args[..], &[mapping.to_str().unwrap()]].concat());
+    assert_exit(&done, 0);
+    assert_eq!(query_one_i64(&target, "SELECT count(*) FROM billing.invoices"), 6000);
+    assert_eq!(attached_objects(&target), 0);
+}
