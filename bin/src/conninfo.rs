@@ -25,16 +25,11 @@ pub enum SslMode {
 }
 
 impl SslMode {
+    const ALL: [Self; 6] =
+        [Self::Disable, Self::Allow, Self::Prefer, Self::Require, Self::VerifyCa, Self::VerifyFull];
+
     fn parse(value: &str) -> Option<Self> {
-        Some(match value {
-            "disable" => Self::Disable,
-            "allow" => Self::Allow,
-            "prefer" => Self::Prefer,
-            "require" => Self::Require,
-            "verify-ca" => Self::VerifyCa,
-            "verify-full" => Self::VerifyFull,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|mode| mode.name() == value)
     }
 
     /// libpq's name for the mode.

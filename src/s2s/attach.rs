@@ -8,11 +8,10 @@
 //! callers that must keep it out of their own statement (the CLI), from the setting
 //! `confiture.s2s_source_password` given at connection time.
 
-use super::{execute, json_query, quoted, value_query};
+use super::{execute, execute_with, json_query, quoted, value_query};
 use crate::errors::invalid;
 use crate::server::scope::Scope;
 use pgrx::datum::DatumWithOid;
-use pgrx::prelude::*;
 use pgrx::spi::{quote_identifier, quote_literal};
 use pgrx::{pg_sys, GucContext, GucFlags, GucRegistry, GucSetting, PgBox};
 use serde_json::{json, Map, Value};
@@ -204,9 +203,8 @@ pub fn attach(source: &Value, schemas: &[String], options: &Value) -> Vec<(Strin
     let role = unsafe { pg_sys::GetUserId() };
     let recorded = DatumWithOid::from(pgrx::JsonB(Value::Object(connection.recorded)));
     let staging = DatumWithOid::from(pgrx::JsonB(Value::Array(staging)));
-    super::spi_checked(
+    execute_with(
         "recording the attachment",
-        Spi::run_with_args(
             "INSERT INTO confiture.s2s_attachment (server_name, created_extension, mapped_role, source, catalog_schema, staging, foreign_tables) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
             &[
@@ -218,7 +216,6 @@ pub fn attach(source: &Value, schemas: &[String], options: &Value) -> Vec<(Strin
                 staging,
                 DatumWithOid::from(foreign_tables),
             ],
-        ),
     );
     rows
 }
@@ -278,26 +275,28 @@ fn create_user_mapping(user: Option<&str>, password: Option<&str>) {
     }
 }
 
+/// The foreign tables over the source's own catalog: local name, catalog table, columns read.
+const CATALOG_TABLES: [(&str, &str, &str); 5] = [
+    ("remote_namespace", "pg_namespace", "oid oid, nspname name"),
+    ("remote_class", "pg_class", "oid oid, relname name, relnamespace oid, relkind \"char\", reltuples real, relispartition boolean"),
+    (
+        "remote_attribute",
+        "pg_attribute",
+        "attrelid oid, attname name, atttypid oid, atttypmod integer, attnum smallint, attisdropped boolean, attnotnull boolean",
+    ),
+    ("remote_type", "pg_type", "oid oid, typname name, typnamespace oid"),
+    (
+        "remote_index",
+        "pg_index",
+        "indexrelid oid, indrelid oid, indisprimary boolean, indisunique boolean, indisvalid boolean, indkey int2vector, indexprs text, indpred text",
+    ),
+];
+
 /// Foreign tables over the source's own catalog: what its tables, columns, types and keys are.
 fn create_catalog_tables() {
     let schema = quote_identifier(CATALOG_SCHEMA);
     execute("creating the catalog schema", &format!("CREATE SCHEMA {schema}"));
-    let tables = [
-        ("remote_namespace", "pg_namespace", "oid oid, nspname name"),
-        ("remote_class", "pg_class", "oid oid, relname name, relnamespace oid, relkind \"char\", reltuples real, relispartition boolean"),
-        (
-            "remote_attribute",
-            "pg_attribute",
-            "attrelid oid, attname name, atttypid oid, atttypmod integer, attnum smallint, attisdropped boolean, attnotnull boolean",
-        ),
-        ("remote_type", "pg_type", "oid oid, typname name, typnamespace oid"),
-        (
-            "remote_index",
-            "pg_index",
-            "indexrelid oid, indrelid oid, indisprimary boolean, indisunique boolean, indisvalid boolean, indkey int2vector, indexprs text, indpred text",
-        ),
-    ];
-    for (name, catalog, columns) in tables {
+    for (name, catalog, columns) in CATALOG_TABLES {
         execute(
             "creating a catalog foreign table",
             &format!(
@@ -328,9 +327,7 @@ pub fn detach() -> Vec<String> {
         drop(&format!("foreign table {table}"), format!("DROP FOREIGN TABLE IF EXISTS {table}"));
     }
     let catalog = recorded["catalog_schema"].as_str().unwrap_or(CATALOG_SCHEMA);
-    let catalog_tables =
-        ["remote_namespace", "remote_class", "remote_attribute", "remote_type", "remote_index"];
-    for table in catalog_tables {
+    for (table, _, _) in CATALOG_TABLES {
         let name = quoted(catalog, table);
         drop(&format!("foreign table {name}"), format!("DROP FOREIGN TABLE IF EXISTS {name}"));
     }

@@ -9,7 +9,7 @@
 //! in their exact mode before the batch returns: one transaction, so an error undoes both.
 
 use super::plan::{progress, Progress};
-use super::{execute, json_query, report_of, run_single, spi_checked, value_query};
+use super::{execute, execute_with, json_query, report_of, run_single, value_query};
 use crate::errors::{invalid, raise};
 use crate::server::scope::{Scope, Setting};
 use confiture_core::s2s::statements::copy_batch;
@@ -116,28 +116,24 @@ fn start(target: pg_sys::Oid, progress: &Progress) {
         &[DatumWithOid::from(target)],
     );
     for (name, definition) in keys {
-        spi_checked(
+        execute_with(
             "setting a foreign key aside",
-            Spi::run_with_args(
                 "INSERT INTO confiture.s2s_set_aside_constraints (target_table, constraint_name, definition) VALUES ($1, $2, $3)",
                 &[
                     DatumWithOid::from(progress.name.as_str()),
                     DatumWithOid::from(name.as_str()),
                     DatumWithOid::from(definition.as_str()),
                 ],
-            ),
         );
         execute(
             "setting a foreign key aside",
             &format!("ALTER TABLE {} DROP CONSTRAINT {}", progress.name, quote_identifier(&name)),
         );
     }
-    spi_checked(
+    execute_with(
         "recording the start",
-        Spi::run_with_args(
             "UPDATE confiture.s2s_tables SET state = 'copying', started_at = pg_catalog.clock_timestamp() WHERE target_table = $1",
             &[DatumWithOid::from(progress.name.as_str())],
-        ),
     );
 }
 
@@ -190,13 +186,8 @@ fn run_batch(statement: &str, progress: &Progress) -> Batch {
 /// work_mem for a batch: at least 64MB (a 50,000-row batch of ordinary rows fits), never lowered.
 fn batch_settings() -> &'static [Setting] {
     const RAISED: &[Setting] = &[(c"work_mem", c"64MB")];
-    let current_kb = value_query::<i64>(
-        "reading work_mem",
-        "SELECT setting::bigint FROM pg_catalog.pg_settings WHERE name = 'work_mem'",
-        &[],
-    )
-    .unwrap_or(0);
-    if current_kb < 64 * 1024 {
+    // SAFETY: work_mem is the backend's own setting (kB), read on the backend's thread.
+    if unsafe { pg_sys::work_mem } < 64 * 1024 {
         RAISED
     } else {
         &[]
@@ -206,9 +197,8 @@ fn batch_settings() -> &'static [Setting] {
 /// The batch's progress, in its own transaction: rows, last key (the previous one when the batch
 /// was empty), checksum, state.
 fn record(name: &str, batch: &Batch, previous_key: Option<Vec<String>>, finished: bool) {
-    spi_checked(
+    execute_with(
         "recording the batch",
-        Spi::run_with_args(
             "UPDATE confiture.s2s_tables SET rows_copied = rows_copied + $2, last_key = $3, batches = batches + 1, \
              copied_sum = copied_sum + $5::numeric, copied_xor = copied_xor # $6, \
              state = CASE WHEN $4 THEN 'copied' ELSE 'copying' END, \
@@ -223,7 +213,6 @@ fn record(name: &str, batch: &Batch, previous_key: Option<Vec<String>>, finished
                 DatumWithOid::from(if batch.sum.is_empty() { "0" } else { batch.sum.as_str() }),
                 DatumWithOid::from(batch.xor),
             ],
-        ),
     );
 }
 

@@ -1,7 +1,7 @@
 //! After the copy: the foreign keys set aside come back (NOT VALID, then validated, so the
 //! check is one scan per key), and every sequence of a copied table moves past its values.
 
-use super::{execute, json_query, report_of, spi_checked};
+use super::{execute, execute_with, json_query, report_of, spi_checked};
 use crate::server::scope::Scope;
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
@@ -57,12 +57,10 @@ pub fn validate() -> Vec<(String, String, String)> {
         };
         let status = match outcome {
             Ok(status) => {
-                spi_checked(
+                execute_with(
                     "forgetting a foreign key put back",
-                    Spi::run_with_args(
                         "DELETE FROM confiture.s2s_set_aside_constraints WHERE target_table = $1 AND constraint_name = $2",
                         &[DatumWithOid::from(table.as_str()), DatumWithOid::from(key.constraint_name.as_str())],
-                    ),
                 );
                 status
             }

@@ -25,6 +25,11 @@ fn execute(what: &str, statement: &str) {
     spi_checked(what, Spi::run(statement));
 }
 
+/// Run a statement of ours with parameters.
+fn execute_with(what: &str, statement: &str, args: &[DatumWithOid]) {
+    spi_checked(what, Spi::run_with_args(statement, args));
+}
+
 /// The first column of the first row (None for no row or NULL). Every query here runs as a
 /// read-write SPI call: it then sees what the statements before it in this function changed.
 fn value_query<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
@@ -63,6 +68,15 @@ fn report_of(error: &pgrx::pg_sys::panic::CaughtError) -> &pgrx::pg_sys::panic::
         CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => report,
         CaughtError::RustPanic { ereport, .. } => ereport,
     }
+}
+
+/// Reads of SQL holding the mapping's expressions, in the one execution scope, always rolled
+/// back: whatever an expression does (set_config, a write in a function it calls) is undone, and a
+/// cancel is raised again.
+fn rolled_back<T>(read: impl FnOnce() -> T) -> T {
+    crate::server::scope::Scope::rolled_back()
+        .run(|_| read())
+        .unwrap_or_else(|failure| failure.error.rethrow())
 }
 
 /// Run SQL that holds the mapping's expressions and casts as exactly one statement: prepared

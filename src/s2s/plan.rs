@@ -4,7 +4,7 @@
 //! table whose plan did not change keeps its progress, which is how a killed copy resumes.
 
 use super::attach::CATALOG_SCHEMA;
-use super::{json_query, quoted, run_single, spi_checked, value_query};
+use super::{execute_with, json_query, quoted, run_single, spi_checked, value_query};
 use crate::errors::invalid;
 use crate::server::scope::Scope;
 use confiture_core::s2s::mapping::Mapping;
@@ -69,7 +69,7 @@ pub fn plan(mapping: &Value) -> Vec<PlanRow> {
     execute_with(
         "forgetting tables no longer planned",
         "DELETE FROM confiture.s2s_tables WHERE target_table <> ALL ($1)",
-        vec![DatumWithOid::from(stored.clone())],
+        &[DatumWithOid::from(stored.clone())],
     );
     let mut rows = Vec::new();
     if !planned.errors.is_empty() || !planned.hazards.is_empty() {
@@ -103,14 +103,14 @@ pub fn plan(mapping: &Value) -> Vec<PlanRow> {
         execute_with(
             "resetting a changed plan",
             "DELETE FROM confiture.s2s_tables WHERE target_table = $1 AND plan_hash <> pg_catalog.md5($2)",
-            vec![DatumWithOid::from(name.as_str()), DatumWithOid::from(identity.as_str())],
+            &[DatumWithOid::from(name.as_str()), DatumWithOid::from(identity.as_str())],
         );
         execute_with(
             "recording the plan",
             "INSERT INTO confiture.s2s_tables (target_table, position, source_table, plan, plan_hash) \
              VALUES ($1, $2, $3, $4, pg_catalog.md5($5)) \
              ON CONFLICT (target_table) DO UPDATE SET position = excluded.position, plan = excluded.plan",
-            vec![
+            &[
                 DatumWithOid::from(name.as_str()),
                 DatumWithOid::from(position as i32 + 1),
                 DatumWithOid::from(source.clone()),
@@ -141,10 +141,6 @@ pub fn plan(mapping: &Value) -> Vec<PlanRow> {
         });
     }
     rows
-}
-
-fn execute_with(what: &str, statement: &str, args: Vec<DatumWithOid>) {
-    spi_checked(what, Spi::run_with_args(statement, &args));
 }
 
 /// Plan the table's copy statement (parse analysis finds unknown columns, types without an

@@ -16,7 +16,7 @@
 //! again; bisecting reads the table about log2(rows / range) times, the join once.
 
 use super::plan::progress;
-use super::{run_single, spi_checked, value_query};
+use super::{rolled_back, run_single, spi_checked, value_query};
 use crate::errors::invalid;
 use confiture_core::s2s::statements::{differing_keys, source_checksum, source_count, target_checksum};
 use pgrx::prelude::*;
@@ -37,17 +37,19 @@ pub struct Verified {
 type Checksum = (i64, String, i64);
 
 fn checksum_of(statement: &str) -> Checksum {
-    spi_checked(
-        "computing a checksum",
-        Spi::connect_mut(|client| -> Result<Checksum, pgrx::spi::Error> {
-            let row = run_single(client, statement)?.first();
-            Ok((
-                row.get::<i64>(1)?.unwrap_or(0),
-                row.get::<String>(2)?.unwrap_or_default(),
-                row.get::<i64>(3)?.unwrap_or(0),
-            ))
-        }),
-    )
+    rolled_back(|| {
+        spi_checked(
+            "computing a checksum",
+            Spi::connect_mut(|client| -> Result<Checksum, pgrx::spi::Error> {
+                let row = run_single(client, statement)?.first();
+                Ok((
+                    row.get::<i64>(1)?.unwrap_or(0),
+                    row.get::<String>(2)?.unwrap_or_default(),
+                    row.get::<i64>(3)?.unwrap_or(0),
+                ))
+            }),
+        )
+    })
 }
 
 fn count_of(statement: &str) -> i64 {
@@ -116,20 +118,22 @@ fn named_differences(plan: &confiture_core::s2s::plan::TablePlan) -> Value {
     let Some(query) = differing_keys(plan, MAX_NAMED) else {
         return json!([{"key": null, "difference": "the target has no key filled from the source: rows cannot be named"}]);
     };
-    let rows = spi_checked(
-        "naming the differing rows",
-        Spi::connect_mut(|client| -> Result<Vec<Difference>, pgrx::spi::Error> {
-            run_single(
-                client,
-                &format!("SELECT k, in_target, in_source FROM ({query}) AS d(k, in_target, in_source)"),
-            )?
-            .map(|row| {
-                let key: Vec<Option<String>> = row.get(1)?.unwrap_or_default();
-                Ok((key, row.get(2)?.unwrap_or(false), row.get(3)?.unwrap_or(false)))
-            })
-            .collect()
-        }),
-    );
+    let rows = rolled_back(|| {
+        spi_checked(
+            "naming the differing rows",
+            Spi::connect_mut(|client| -> Result<Vec<Difference>, pgrx::spi::Error> {
+                run_single(
+                    client,
+                    &format!("SELECT k, in_target, in_source FROM ({query}) AS d(k, in_target, in_source)"),
+                )?
+                .map(|row| {
+                    let key: Vec<Option<String>> = row.get(1)?.unwrap_or_default();
+                    Ok((key, row.get(2)?.unwrap_or(false), row.get(3)?.unwrap_or(false)))
+                })
+                .collect()
+            }),
+        )
+    });
     let differences: Vec<Value> = rows
         .into_iter()
         .map(|(values, in_target, in_source)| {

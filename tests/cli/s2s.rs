@@ -75,18 +75,23 @@ tables:
 drop_tables: [old_audit]
 "#;
 
+/// A login role the tests share, created by the first that needs it (concurrent tests race).
+fn login_role(name: &str) {
+    admin()
+        .batch_execute(&format!(
+            "DO $$ BEGIN CREATE ROLE {name} LOGIN; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        ))
+        .unwrap();
+}
+
 /// The role, and a source database it owns, filled as it.
 fn source_database(name: &str, extra: &str) -> String {
     // Once per test process: the tests share the role, and two ALTER ROLE at once collide.
     static ROLE: std::sync::Once = std::sync::Once::new();
     ROLE.call_once(|| {
+        login_role("scram_owner");
         let mut admin = admin();
-        admin
-            .batch_execute(
-                "DO $$ BEGIN CREATE ROLE scram_owner LOGIN; \
-                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
-            )
-            .unwrap();
         let password = PASSWORD.replace('\'', "''");
         admin
             .batch_execute(&format!(
@@ -94,9 +99,7 @@ fn source_database(name: &str, extra: &str) -> String {
             ))
             .unwrap();
     });
-    let mut admin = admin();
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE \"{name}\" OWNER scram_owner")).unwrap();
+    empty_database_owned_by(name, "scram_owner");
     connect(&url_of(name)).batch_execute(&format!("SET ROLE scram_owner; {SOURCE} {extra}")).unwrap();
     // As the target server reaches it: the cluster's own address and (non-default) port.
     let password = PASSWORD.replace(' ', "%20").replace('\'', "%27");
@@ -433,16 +436,8 @@ fn plans_that_would_lose_data_or_cannot_fill_a_column_copy_nothing() {
 #[test]
 fn a_role_that_is_not_a_superuser_migrates_with_the_grants_the_docs_list() {
     let source = source_database("s2s_role_source", "");
-    let mut admin = admin();
-    admin
-        .batch_execute(
-            "DO $$ BEGIN CREATE ROLE s2s_runner LOGIN; \
-             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
-        )
-        .unwrap();
-    admin.batch_execute("DROP DATABASE IF EXISTS s2s_role_target WITH (FORCE)").unwrap();
-    admin.batch_execute("CREATE DATABASE s2s_role_target OWNER s2s_runner").unwrap();
-    let target = url_of("s2s_role_target");
+    login_role("s2s_runner");
+    let target = empty_database_owned_by("s2s_role_target", "s2s_runner");
     // docs/schema-to-schema.md, Privileges: what a superuser grants once.
     connect(&target)
         .batch_execute(

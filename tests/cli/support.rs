@@ -29,9 +29,18 @@ pub fn sqlstate(error: &postgres::Error) -> String {
 
 /// A new, empty database named after the test (dropped first if a previous run left it).
 pub fn empty_database(name: &str) -> String {
+    new_database(name, "")
+}
+
+/// The same, owned by `owner`.
+pub fn empty_database_owned_by(name: &str, owner: &str) -> String {
+    new_database(name, &format!(" OWNER \"{owner}\""))
+}
+
+fn new_database(name: &str, owner_clause: &str) -> String {
     let mut client = admin();
     client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).unwrap();
-    client.batch_execute(&format!("CREATE DATABASE \"{name}\"")).unwrap();
+    client.batch_execute(&format!("CREATE DATABASE \"{name}\"{owner_clause}")).unwrap();
     url_of(name)
 }
 

@@ -73,18 +73,10 @@ fn read_mapping(path: Option<&Path>) -> Result<(serde_json::Value, Mapping)> {
 /// the mapping was not written for.
 fn prepare_target(project: &Path, options: &Options, target: &Target, client: &mut Client) -> Result<()> {
     let db_error = |e| Failure::from_postgres(e, &target.description);
-    let tables: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture') \
-               AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE 'confiture\\_s2s\\_%'",
-            &[],
-        )
-        .map_err(db_error)?
-        .get(0);
+    let empty = user_table_schemas(client, target)?.is_empty();
     let is_url = options.to.contains("://") || options.to.contains('=');
     if is_url {
-        if tables == 0 {
+        if empty {
             return Err(Failure::new(Kind::Config, format!("{} has no tables to fill", target.description))
                 .with_hint(
                     "Give --to an environment, whose DDL files are built into it, or build it first.",
@@ -95,7 +87,7 @@ fn prepare_target(project: &Path, options: &Options, target: &Target, client: &m
     let environment = config::load(project, Some(&options.to))?;
     let names = discover::discover(project, &environment)?;
     let sources = discover::read_sources(project, &names)?;
-    if tables == 0 {
+    if empty {
         let (_, statements, _) = crate::commands::build::build_from(target, &sources)?;
         eprintln!("built {} from {} files ({statements} statements)", target.description, sources.len());
         return Ok(());
@@ -124,8 +116,8 @@ fn prepare_target(project: &Path, options: &Options, target: &Target, client: &m
     Ok(())
 }
 
-/// The source schemas to attach: those of the target's tables, and those the mapping reads from.
-fn source_schemas(client: &mut Client, target: &Target, mapping: &Mapping) -> Result<Vec<String>> {
+/// The schemas holding the target's own tables (not confiture's, the system's or staging ones).
+fn user_table_schemas(client: &mut Client, target: &Target) -> Result<Vec<String>> {
     let rows = client
         .query(
             "SELECT DISTINCT n.nspname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -135,7 +127,12 @@ fn source_schemas(client: &mut Client, target: &Target, mapping: &Mapping) -> Re
             &[],
         )
         .map_err(|e| Failure::from_postgres(e, &target.description))?;
-    let mut schemas: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The source schemas to attach: those of the target's tables, and those the mapping reads from.
+fn source_schemas(client: &mut Client, target: &Target, mapping: &Mapping) -> Result<Vec<String>> {
+    let mut schemas = user_table_schemas(client, target)?;
     for table in &mapping.tables {
         let schema =
             table.source.as_ref().and_then(|s| s.schema.clone()).or_else(|| table.target.schema.clone());
