@@ -59,7 +59,7 @@ CREATE TABLE migration_events (
     by_role name NOT NULL DEFAULT current_user
 );
 CREATE INDEX ON migration_events (version, at);
-COMMENT ON TABLE migration_events IS 'Structured events: migration_*, hook_*, dry_run_* (started, completed, failed)';
+COMMENT ON TABLE migration_events IS 'Structured events: migration_*, hook_*, dry_run_* (started, completed, failed), migration_answered';
 
 SELECT pg_catalog.pg_extension_config_dump('migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('migration_history', '');

@@ -41,3 +41,10 @@ REVOKE ALL ON FUNCTION s2s_attach(jsonb, text[], jsonb), s2s_plan(jsonb), s2s_co
     s2s_copy_by_oid(oid, jsonb), s2s_validate(), s2s_sync_sequences(), s2s_verify(regclass, text),
     s2s_verify_by_oid(oid, text), s2s_detach() FROM PUBLIC;
 REVOKE ALL ON PROCEDURE s2s_copy_table(regclass, jsonb) FROM PUBLIC;
+
+-- Risk assessment: assess_migration only reads (the catalog, pg_locks, the calibration);
+-- assess_migrations reads the registered scripts, which PUBLIC may not; calibrate writes
+-- (a scratch schema, rolled back, and the calibration row).
+GRANT EXECUTE ON FUNCTION assess_migration(text, text, jsonb) TO PUBLIC;
+REVOKE ALL ON FUNCTION assess_migrations(text, jsonb), calibrate(bigint),
+    record_migration_answer(text, text, jsonb) FROM PUBLIC;

@@ -11,6 +11,8 @@
 use crate::errors::raise;
 use crate::server::json_arg::JsonText;
 use crate::{build, diff, lint, migrate, s2s, schema_hash, seeds, sources};
+
+mod risk;
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::JsonB;

@@ -14,6 +14,7 @@ mod errors;
 mod lint;
 mod mask;
 mod migrate;
+mod risk;
 mod s2s;
 use confiture_core::schema_hash;
 mod script;
@@ -35,6 +36,7 @@ extension_sql_file!(
 );
 
 extension_sql_file!("../sql/s2s.sql", name = "s2s", requires = ["build_history"]);
+extension_sql_file!("../sql/risk.sql", name = "risk", requires = ["build_history"]);
 extension_sql_file!(
     "../sql/s2s_procedures.sql",
     name = "s2s_procedures",

@@ -1,7 +1,8 @@
 //! The command line: every command, option and argument (clap). Running them is in `commands/`.
 
 use crate::output::Format;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use confiture_core::risk::Level;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -251,6 +252,23 @@ pub enum MigrateAction {
         /// First record what the Python confiture applied (its tracking table), as migrate import.
         #[arg(long)]
         import_history: bool,
+        #[command(flatten)]
+        risk: RiskOptions,
+    },
+    /// What each pending statement will lock, rewrite and cost on this database, scored and
+    /// with advice (observed on a schema-only scratch copy). Applies nothing.
+    Assess {
+        #[command(flatten)]
+        target: MigrateTarget,
+        /// Stop after this version (inclusive).
+        #[arg(short = 't', long, visible_alias = "target")]
+        target_version: Option<String>,
+        /// Exit 1 when a statement is above this level (low, medium, high, critical).
+        #[arg(long, value_parser = parse_level)]
+        max_risk: Option<Level>,
+        /// Judge from the documented lock model only: no scratch copy (no CREATEDB needed).
+        #[arg(long)]
+        model_only: bool,
     },
     /// Mark the migrations up to VERSION applied without running them (a database whose schema
     /// is already there).
@@ -371,4 +389,23 @@ pub enum MigrateAction {
         #[command(flatten)]
         args: DiffArgs,
     },
+}
+
+/// How `migrate up` weighs the risk of what it is about to run.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RiskOptions {
+    /// Show each pending migration's assessment and ask yes / no / all / quit before applying.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub interactive: bool,
+    /// With --interactive: answer "all" without asking (for a run without a terminal).
+    #[arg(long, requires = "interactive")]
+    pub yes: bool,
+    /// Refuse to run anything when a pending statement is above this level (low, medium, high,
+    /// critical): the migrations are assessed first, on a schema-only scratch copy.
+    #[arg(long, value_parser = parse_level)]
+    pub max_risk: Option<Level>,
+}
+
+fn parse_level(text: &str) -> Result<Level, String> {
+    Level::parse(text).ok_or_else(|| format!("\"{text}\" is not a level: low, medium, high or critical"))
 }

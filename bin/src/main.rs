@@ -58,9 +58,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, Failure> {
     config::select(config::Selection { config_file: cli.config.clone(), no_config: cli.no_config });
-    if cli.format == Format::Sarif && !matches!(cli.command, Command::Lint { .. }) {
-        // SARIF describes findings; only lint has them.
-        return Err(Failure::new(failure::Kind::Config, "--format sarif is only for confiture lint"));
+    let assess = matches!(cli.command, Command::Migrate { action: cli::MigrateAction::Assess { .. } });
+    if cli.format == Format::Sarif && !matches!(cli.command, Command::Lint { .. }) && !assess {
+        // SARIF describes findings; only lint and migrate assess have them.
+        return Err(Failure::new(
+            failure::Kind::Config,
+            "--format sarif is only for confiture lint and migrate assess",
+        ));
     }
     if cli.format == Format::Sql && !matches!(cli.command, Command::Diff { .. }) {
         return Err(Failure::new(failure::Kind::Config, "--format sql is only for confiture diff"));

@@ -7,6 +7,7 @@ pub mod lint;
 pub mod mask;
 pub mod migration;
 pub mod order;
+pub mod risk;
 pub mod s2s;
 pub mod schema_hash;
 pub mod seeds;

@@ -31,6 +31,26 @@ pub mod columns {
     /// apply_seeds().
     pub const SEED_APPLIED: [&str; 6] =
         ["file", "applied", "statements", "rows_affected", "duration_ms", "error"];
+    /// assess_migration(), assess_migrations().
+    pub const ASSESSED: [&str; 17] = [
+        "version",
+        "statement_no",
+        "line",
+        "statement",
+        "lock_mode",
+        "locked_relations",
+        "rewrites",
+        "scans",
+        "table_bytes",
+        "table_rows",
+        "est_seconds",
+        "blocked_by",
+        "hazards",
+        "risk",
+        "level",
+        "advice",
+        "observed",
+    ];
     /// lint_schema().
     pub const LINT: [&str; 11] = [
         "rule",

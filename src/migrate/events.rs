@@ -34,6 +34,8 @@ pub enum Event {
     DryRunCompleted,
     DryRunFailed,
     MigrationMarkedApplied,
+    /// `migrate up --interactive`: what the person at the terminal answered for a migration.
+    MigrationAnswered,
 }
 
 impl Event {
@@ -49,6 +51,7 @@ impl Event {
             Event::DryRunCompleted => "dry_run_completed",
             Event::DryRunFailed => "dry_run_failed",
             Event::MigrationMarkedApplied => "migration_marked_applied",
+            Event::MigrationAnswered => "migration_answered",
         }
     }
 }

@@ -43,7 +43,7 @@ pub(super) fn lock() {
     );
 }
 
-pub(super) fn registered() -> Vec<Registered> {
+pub(crate) fn registered() -> Vec<Registered> {
     read_registered(
         "SELECT version, name, checksum, down_sql IS NOT NULL, up_outside_transaction, \
          down_outside_transaction FROM confiture.migrations",
@@ -79,7 +79,7 @@ fn read_registered(query: &str) -> Vec<Registered> {
     )
 }
 
-pub(super) fn applied() -> Vec<Applied> {
+pub(crate) fn applied() -> Vec<Applied> {
     spi(
         "reading confiture.migration_history",
         Spi::connect(|client| {
@@ -193,7 +193,7 @@ pub fn register(version: &str, name: &str, up_sql: &str, down_sql: Option<&str>)
 
 /// The registered script of `version`; an error naming the cause when its row is gone (a hook
 /// or another statement of the run deleted it).
-pub(super) fn script_of(version: &str, column: &str) -> String {
+pub(crate) fn script_of(version: &str, column: &str) -> String {
     let query = format!("SELECT {column} FROM confiture.migrations WHERE version = $1");
     let found = spi(
         "reading the migration text",

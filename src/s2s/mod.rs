@@ -30,30 +30,16 @@ fn execute_with(what: &str, statement: &str, args: &[DatumWithOid]) {
     spi_checked(what, Spi::run_with_args(statement, args));
 }
 
-/// The first column of the first row (None for no row or NULL). Every query here runs as a
-/// read-write SPI call: it then sees what the statements before it in this function changed.
 fn value_query<T: pgrx::datum::FromDatum + pgrx::datum::IntoDatum>(
     what: &str,
     query: &str,
     args: &[DatumWithOid],
 ) -> Option<T> {
-    spi_checked(
-        what,
-        Spi::connect_mut(|client| {
-            let table = client.update(query, Some(1), args)?;
-            if table.is_empty() {
-                return Ok(None);
-            }
-            table.first().get::<T>(1)
-        }),
-    )
+    crate::server::query::value(CAPABILITY, what, query, args)
 }
 
-/// A query returning one text value holding JSON, read into `T`.
 fn json_query<T: DeserializeOwned>(what: &str, query: &str, args: &[DatumWithOid]) -> T {
-    let text: String = value_query(what, query, args).unwrap_or_else(|| "null".into());
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| pgrx::error!("{CAPABILITY}: {what}: unreadable result: {e}"))
+    crate::server::query::json(CAPABILITY, what, query, args)
 }
 
 /// `schema.name`, each part quoted as quote_ident does.

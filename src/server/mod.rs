@@ -8,6 +8,8 @@ pub mod function_ref;
 pub mod guc_scope;
 pub mod json_arg;
 pub mod parser;
+pub mod query;
 pub mod scope;
 pub mod scratch_context;
 pub mod seed_parse;
+pub mod statement_shape;

@@ -5,6 +5,7 @@
 //! (what was applied when), `report` (printing).
 
 mod adopt;
+mod assess;
 mod down;
 mod files;
 mod generate;
@@ -15,7 +16,7 @@ mod segments;
 mod session;
 mod verify;
 
-use crate::cli::{LockOptions, MigrateAction};
+use crate::cli::{LockOptions, MigrateAction, RiskOptions};
 use crate::config;
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
@@ -140,6 +141,7 @@ fn target_of(project: &Path, env: Option<&str>, url: Option<&str>) -> Result<(co
 /// do and rolls everything back, the registrations included. A failure is reported after its
 /// rollback, with its event and what the on_error hooks did committed.
 /// Returns what ran and, for the report, each migration's state before the run.
+#[allow(clippy::too_many_arguments)]
 pub fn up(
     project: &Path,
     env: Option<&str>,
@@ -148,6 +150,7 @@ pub fn up(
     dry_run: bool,
     import_history: bool,
     lock: &LockOptions,
+    risk: &RiskOptions,
 ) -> Result<(Vec<Step>, Vec<StatusRow>)> {
     if import_history && !dry_run {
         import_if_any(project, env, url, lock)?;
@@ -161,6 +164,16 @@ pub fn up(
             format!("target version {version} is not a registered migration"),
         ));
     }
+    let decided = assess::decide(&mut tx, &target, target_version, risk)?;
+    let target_version = match decided {
+        assess::Decision::Run(version) => version.or(target_version.map(String::from)),
+        assess::Decision::Nothing => {
+            // The answers were recorded: keep them (and the registrations).
+            tx.commit().map_err(db_error(&target))?;
+            return Ok((Vec::new(), statuses));
+        }
+    };
+    let target_version = target_version.as_deref();
     if dry_run {
         let rows = tx
             .query("SELECT * FROM confiture.migrate_up($1, dry_run => true)", &[&target_version])
@@ -367,11 +380,11 @@ pub fn accept(project: &Path, env: Option<&str>, url: Option<&str>, version: &st
 /// `confiture migrate ...`: run the action, print its result, return the exit code.
 pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<u8> {
     match action {
-        MigrateAction::Up { target, target_version, dry_run, import_history, lock } => {
+        MigrateAction::Up { target, target_version, dry_run, import_history, lock, risk } => {
             let url = target.database_url.as_deref();
             let env = target.env.as_deref();
             let (steps, before) =
-                up(project, env, url, target_version.as_deref(), dry_run, import_history, &lock)?;
+                up(project, env, url, target_version.as_deref(), dry_run, import_history, &lock, &risk)?;
             report::up(&steps, &before, format, dry_run);
             if steps.iter().any(|s| s.error.is_some()) {
                 return Ok(crate::CHECK_FAILED);
@@ -393,6 +406,12 @@ pub fn command(project: &Path, format: Format, action: MigrateAction) -> Result<
                 down(project, target.env.as_deref(), target.database_url.as_deref(), how, dry_run, &lock)?;
             report::down(&done.steps, done.from.as_deref(), Some(&revision), format, dry_run);
             return Ok(rollback_code(&done));
+        }
+        MigrateAction::Assess { target, target_version, max_risk, model_only } => {
+            let how = if model_only { assess::Observe::ModelOnly } else { assess::Observe::OnCopy };
+            let env = target.env.as_deref();
+            let url = target.database_url.as_deref();
+            return assess::command(project, env, url, target_version.as_deref(), how, max_risk, format);
         }
         MigrateAction::Status { target } => {
             let found = status(project, target.env.as_deref(), target.database_url.as_deref())?;
