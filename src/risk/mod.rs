@@ -47,6 +47,9 @@ pub fn assess_pending(target: Option<&str>, options: &Value) -> Vec<AssessedStat
             by_version.and_then(|o| o.get(&migration.version)),
             &format!("options.observed.{}", migration.version),
         );
+        // Each migration is judged with the session's own lock_timeout: one that a migration
+        // before it sets may not reach it (and should not be relied on).
+        context.lock_timeout = live::lock_timeout_now();
         let script = store::script_of(&migration.version, "up_sql");
         let label = format!("{}_{}.up.sql", migration.version, migration.name);
         rows.extend(assess_script(&mut context, Some(&migration.version), &script, &label, &observed));

@@ -16,6 +16,7 @@ mod hardening;
 mod lint;
 mod migrate;
 mod migrate_outside;
+mod risk;
 mod s2s;
 mod seeds;
 mod sync;
