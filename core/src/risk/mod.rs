@@ -41,6 +41,11 @@ impl Shape {
             || (self.command == "DELETE" && !self.has_where)
     }
 
+    /// UPDATE or DELETE of every row: each row is written (and locked) in one transaction.
+    fn changes_every_row(&self) -> bool {
+        matches!(self.command.as_str(), "UPDATE" | "DELETE") && !self.has_where
+    }
+
     fn builds_index(&self) -> bool {
         let builds = |a: &String| {
             ["ADD CONSTRAINT PRIMARY KEY", "ADD CONSTRAINT UNIQUE", "ADD CONSTRAINT EXCLUDE"]
@@ -153,7 +158,7 @@ pub fn estimate_seconds(facts: &Facts, rates: &Rates) -> f64 {
     let indexes = facts.index_bytes.max(0) as f64;
     let shape = &facts.shape;
     let mut seconds = 0.0;
-    if facts.rewrites == Some(true) {
+    if facts.rewrites == Some(true) || shape.changes_every_row() {
         seconds += (table + indexes) / rates.rewrite;
     } else if shape.builds_index() {
         seconds += table / rates.index;
@@ -184,8 +189,7 @@ fn lock_points(lock: Option<LockMode>) -> i32 {
 }
 
 /// Points for how long the lock is held: long holds of a lock that blocks writes weigh most.
-fn duration_points(lock: Option<LockMode>, seconds: f64) -> i32 {
-    let blocks_writes = lock.is_some_and(LockMode::blocks_writes);
+fn duration_points(blocks_writes: bool, seconds: f64) -> i32 {
     let bucket = match seconds {
         s if s < 0.1 => 0,
         s if s < 1.0 => 1,
@@ -203,11 +207,13 @@ fn duration_points(lock: Option<LockMode>, seconds: f64) -> i32 {
 pub fn assess(facts: &Facts, rates: &Rates) -> Assessment {
     let est_seconds = estimate_seconds(facts, rates);
     let shape = &facts.shape;
-    let blocks_writes = facts.lock.is_some_and(LockMode::blocks_writes);
+    let lock_blocks_writes = facts.lock.is_some_and(LockMode::blocks_writes);
+    // Changing every row locks every row: other writers wait as behind a table lock.
+    let blocks_writes = lock_blocks_writes || facts.shape.changes_every_row();
     let populated = facts.table_rows > 0 || facts.table_bytes > 8192;
     let mut hazards = Vec::new();
     let mut advice = Vec::new();
-    let mut risk = lock_points(facts.lock) + duration_points(facts.lock, est_seconds);
+    let mut risk = lock_points(facts.lock) + duration_points(blocks_writes, est_seconds);
 
     if facts.rewrites == Some(true) {
         hazards.push("rewrites_table");
@@ -225,7 +231,7 @@ pub fn assess(facts: &Facts, rates: &Rates) -> Assessment {
             advice.push("Whether it rewrites the table depends on the types involved: run confiture migrate assess (it observes the statement on a scratch copy).");
         }
     }
-    if facts.scans && blocks_writes && populated && facts.rewrites != Some(true) {
+    if facts.scans && lock_blocks_writes && populated && facts.rewrites != Some(true) {
         hazards.push("scans_under_lock");
         if shape.has_action("SET NOT NULL") {
             hazards.push("set_not_null_scans");
@@ -250,7 +256,7 @@ pub fn assess(facts: &Facts, rates: &Rates) -> Assessment {
             advice.push("CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX.");
         }
     }
-    if matches!(shape.command.as_str(), "UPDATE" | "DELETE") && facts.table_rows > 10_000 {
+    if shape.changes_every_row() && facts.table_rows > 10_000 {
         hazards.push("unbatched_backfill");
         advice.push("Change rows in batches of a few thousand (by key range), each in its own transaction, outside the schema migration.");
     }

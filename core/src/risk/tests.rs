@@ -206,6 +206,13 @@ fn unbatched_updates_and_writes_waiting_are_explained() {
     f.table_rows = 1_000_000;
     let a = assess(&f, &Rates::UNCALIBRATED);
     assert!(a.hazards.contains(&"unbatched_backfill"));
+    // Every row written and locked for about as long as a rewrite takes.
+    assert_eq!(a.est_seconds, 5.0);
+    assert_eq!(a.level, Level::Medium, "{a:?}");
+    f.shape.has_where = true;
+    let a = assess(&f, &Rates::UNCALIBRATED);
+    assert!(!a.hazards.contains(&"unbatched_backfill"));
+    assert_eq!(a.level, Level::Low);
     let mut f = facts(
         "ALTER TABLE",
         &["ALTER COLUMN TYPE"],
