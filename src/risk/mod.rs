@@ -143,6 +143,13 @@ fn assess_statement(
     }
     facts.shape = shape;
     let mut locks = effects(&mut facts, observation);
+    // A constraint added earlier in the same script is not live yet: a validation that also
+    // locks another table (the referenced one) is a foreign key's.
+    if facts.shape.actions.iter().any(|a| a == "VALIDATE CONSTRAINT") && locks.len() > 1 {
+        for action in facts.shape.actions.iter_mut().filter(|a| *a == "VALIDATE CONSTRAINT") {
+            action.push_str(" FOREIGN KEY");
+        }
+    }
     // Strongest first; among equals, the relation the statement is about (an ALTER TABLE's
     // table, not the table its foreign key references).
     let is_main = |name: &String| main_name.as_ref() == Some(name);
