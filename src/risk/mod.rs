@@ -143,6 +143,10 @@ fn assess_statement(
     }
     facts.shape = shape;
     let mut locks = effects(&mut facts, observation);
+    // TRUNCATE swaps in a new, empty file: a new relfilenode, in no time.
+    if facts.shape.command == "TRUNCATE TABLE" {
+        facts.rewrites = Some(false);
+    }
     // A constraint added earlier in the same script is not live yet: a validation that also
     // locks another table (the referenced one) is a foreign key's.
     if facts.shape.actions.iter().any(|a| a == "VALIDATE CONSTRAINT") && locks.len() > 1 {
@@ -150,21 +154,23 @@ fn assess_statement(
             action.push_str(" FOREIGN KEY");
         }
     }
-    // Strongest first; among equals, the relation the statement is about (an ALTER TABLE's
-    // table, not the table its foreign key references).
-    let is_main = |name: &String| main_name.as_ref() == Some(name);
-    locks.sort_by(|a, b| {
-        b.1.cmp(&a.1).then_with(|| is_main(&b.0).cmp(&is_main(&a.0))).then_with(|| a.0.cmp(&b.0))
-    });
-    facts.lock = locks.first().map(|(_, mode)| *mode);
+    // Each locked relation as it is live (None: created by the script itself). Strongest lock
+    // first; among equals, the relation the statement is about (an ALTER TABLE's table, not the
+    // table its foreign key references: the names may be spelled differently, the OIDs not).
+    let main_oid = main_live.as_ref().map(|r| r.oid);
+    let mut locked: Vec<(String, LockMode, Option<live::Relation>)> =
+        locks.into_iter().map(|(name, mode)| { let live = live::relation(&name); (name, mode, live) }).collect();
+    let is_main = |relation: &Option<live::Relation>| main_oid.is_some() && relation.as_ref().map(|r| r.oid) == main_oid;
+    locked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| is_main(&b.2).cmp(&is_main(&a.2))).then_with(|| a.0.cmp(&b.0)));
+    facts.lock = locked.first().map(|(_, mode, _)| *mode);
 
     // The table the statement weighs on: the one it rewrites, else the first live table in
     // that order.
     let rewritten = observation.and_then(|o| o.rewritten.first().cloned());
     let mut blocked_by = Vec::new();
-    let mut weighed: Option<live::Relation> = None;
-    for (name, mode) in &locks {
-        let Some(relation) = live::relation(name) else { continue };
+    let mut weighed: Option<&live::Relation> = None;
+    for (name, mode, relation) in &locked {
+        let Some(relation) = relation else { continue };
         blocked_by.extend(live::blockers(relation.oid, name, *mode));
         let chosen = rewritten.as_deref().map_or(relation.is_table(), |r| r == name);
         if chosen && weighed.is_none() {
@@ -199,7 +205,7 @@ fn assess_statement(
         line: 0,
         statement: String::new(),
         lock_mode: facts.lock.map(|m| m.label().to_string()),
-        locked_relations: locks.into_iter().map(|(name, _)| name).collect(),
+        locked_relations: locked.into_iter().map(|(name, _, _)| name).collect(),
         rewrites: facts.rewrites,
         scans: facts.scans,
         table_bytes: facts.table_bytes,
