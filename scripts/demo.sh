@@ -28,8 +28,10 @@ say "the same again: the schema is unchanged, so the database is a template clon
 say "what the database holds now"
 psql -X "$DATABASE_URL" -c '\dt shop.*' \
     -c 'SELECT build_id, left(schema_hash, 16) AS schema_hash, file_count, statement_count, built_by FROM confiture.build_history'
-say "confiture migrate up: the migrations in db/migrations/ (one builds its index CONCURRENTLY, outside a transaction)"
+say "confiture migrate assess: what each pending statement will lock, rewrite and cost here (observed on a schema-only copy)"
 "$CONFITURE_BIN" --project "$PROJECT" migrate status --env local || true
+"$CONFITURE_BIN" --project "$PROJECT" migrate assess --env local
+say "confiture migrate up: the migrations in db/migrations/ (one builds its index CONCURRENTLY, outside a transaction)"
 "$CONFITURE_BIN" --project "$PROJECT" migrate up --env local
 say "confiture diff: how the migrated database differs from db/schema, as the statements that would align it"
 "$CONFITURE_BIN" --project "$PROJECT" diff --env local --allow-hazards all || true

@@ -142,7 +142,7 @@ fn assess_statement(
         }
     }
     facts.shape = shape;
-    let mut locks = effects(&mut facts, observation);
+    let locks = effects(&mut facts, observation);
     // TRUNCATE swaps in a new, empty file: a new relfilenode, in no time.
     if facts.shape.command == "TRUNCATE TABLE" {
         facts.rewrites = Some(false);
@@ -158,10 +158,19 @@ fn assess_statement(
     // first; among equals, the relation the statement is about (an ALTER TABLE's table, not the
     // table its foreign key references: the names may be spelled differently, the OIDs not).
     let main_oid = main_live.as_ref().map(|r| r.oid);
-    let mut locked: Vec<(String, LockMode, Option<live::Relation>)> =
-        locks.into_iter().map(|(name, mode)| { let live = live::relation(&name); (name, mode, live) }).collect();
-    let is_main = |relation: &Option<live::Relation>| main_oid.is_some() && relation.as_ref().map(|r| r.oid) == main_oid;
-    locked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| is_main(&b.2).cmp(&is_main(&a.2))).then_with(|| a.0.cmp(&b.0)));
+    let mut locked: Vec<(String, LockMode, Option<live::Relation>)> = locks
+        .into_iter()
+        .map(|(name, mode)| {
+            let live = live::relation(&name);
+            (name, mode, live)
+        })
+        .collect();
+    let is_main = |relation: &Option<live::Relation>| {
+        main_oid.is_some() && relation.as_ref().map(|r| r.oid) == main_oid
+    };
+    locked.sort_by(|a, b| {
+        b.1.cmp(&a.1).then_with(|| is_main(&b.2).cmp(&is_main(&a.2))).then_with(|| a.0.cmp(&b.0))
+    });
     facts.lock = locked.first().map(|(_, mode, _)| *mode);
 
     // The table the statement weighs on: the one it rewrites, else the first live table in

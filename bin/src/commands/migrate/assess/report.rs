@@ -163,3 +163,24 @@ pub fn print(rows: &[AssessedStatement], files: &[MigrationFile], format: Format
         _ => out!("{}", table(rows)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_durations_read_at_a_glance() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(52_166_656), "49.8 MB");
+        assert_eq!(seconds(0.0), "instant");
+        assert_eq!(seconds(0.586), "586 ms");
+        assert_eq!(seconds(12.34), "12.3 s");
+        assert_eq!(seconds(600.0), "10.0 min");
+    }
+
+    #[test]
+    fn statements_are_shown_on_one_shortened_line() {
+        assert_eq!(one_line("ALTER TABLE t\n    ADD COLUMN a int", 80), "ALTER TABLE t ADD COLUMN a int");
+        assert_eq!(one_line("ALTER TABLE t ADD COLUMN a int", 10), "ALTER TAB…");
+    }
+}
