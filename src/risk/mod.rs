@@ -110,12 +110,15 @@ fn effects(facts: &mut Facts, observation: Option<&Observation>) -> Vec<(String,
             let Some(mode) = static_lock(&shape.command, &shape.actions, shape.concurrently) else {
                 return Vec::new();
             };
-            // A foreign key also locks the table it references, SHARE ROW EXCLUSIVE.
+            // The other tables an ALTER TABLE names are the one its foreign key references (SHARE
+            // ROW EXCLUSIVE) or the partition it attaches; DROP, TRUNCATE and LOCK lock each alike.
+            let others =
+                if shape.command.starts_with("ALTER") { mode.min(LockMode::ShareRowExclusive) } else { mode };
             shape
                 .relations
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (r.clone(), if i == 0 { mode } else { mode.min(LockMode::ShareRowExclusive) }))
+                .map(|(i, r)| (r.clone(), if i == 0 { mode } else { others }))
                 .collect()
         }
     }
@@ -126,30 +129,25 @@ fn assess_statement(
     statement: &str,
     observation: Option<&Observation>,
 ) -> AssessedStatement {
-    let mut shape = shape_of(statement);
+    let shape = shape_of(statement);
     if let Some(sets) = shape.sets_lock_timeout {
         context.lock_timeout = sets;
     }
     let outside_transaction = first_outside_transaction(statement).is_some();
     let mut facts = Facts { outside_transaction, lock_timeout: context.lock_timeout, ..Facts::default() };
-    let main_name = shape.relations.first().cloned();
-    let main_live = main_name.as_deref().and_then(live::relation);
-    if let (Some(table), Some(constraint)) = (&main_live, &shape.constraint) {
-        if live::is_foreign_key(table.oid, constraint) {
-            for action in shape.actions.iter_mut().filter(|a| *a == "VALIDATE CONSTRAINT") {
-                action.push_str(" FOREIGN KEY");
-            }
-        }
-    }
+    let main_live = shape.relations.first().and_then(|name| live::relation(name));
+    let live_foreign_key =
+        |constraint: &String| main_live.as_ref().is_some_and(|t| live::is_foreign_key(t.oid, constraint));
+    let validates_live_foreign_key = shape.constraint.as_ref().is_some_and(live_foreign_key);
     facts.shape = shape;
     let locks = effects(&mut facts, observation);
     // TRUNCATE swaps in a new, empty file: a new relfilenode, in no time.
     if facts.shape.command == "TRUNCATE TABLE" {
         facts.rewrites = Some(false);
     }
-    // A constraint added earlier in the same script is not live yet: a validation that also
-    // locks another table (the referenced one) is a foreign key's.
-    if facts.shape.actions.iter().any(|a| a == "VALIDATE CONSTRAINT") && locks.len() > 1 {
+    // A foreign key's validation is costed at its own rate. One added earlier in the same
+    // script is not live yet: its validation also locks another table (the referenced one).
+    if validates_live_foreign_key || locks.len() > 1 {
         for action in facts.shape.actions.iter_mut().filter(|a| *a == "VALIDATE CONSTRAINT") {
             action.push_str(" FOREIGN KEY");
         }

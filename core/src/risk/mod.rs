@@ -223,6 +223,8 @@ pub fn assess(facts: &Facts, rates: &Rates) -> Assessment {
         } else if shape.has_action("ALTER COLUMN TYPE") {
             hazards.push("type_change_rewrites");
             advice.push("Add a column of the new type, fill it in batches (a trigger keeps it current), then swap the columns in a short migration.");
+        } else {
+            advice.push("It rewrites the whole table (and its indexes) while holding its lock: run it in a quiet window, or add a plain column and fill it in batches instead.");
         }
     } else if facts.rewrites.is_none() {
         hazards.push("may_rewrite");
