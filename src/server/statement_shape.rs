@@ -138,6 +138,12 @@ unsafe fn shape_of_node(node: *mut pg_sys::Node) -> Shape {
             T::T_CommentStmt => {
                 let comment = &*(node as *const pg_sys::CommentStmt);
                 let drop_last = match comment.objtype {
+                    pg_sys::ObjectType::OBJECT_ROLE
+                    | pg_sys::ObjectType::OBJECT_DATABASE
+                    | pg_sys::ObjectType::OBJECT_TABLESPACE => {
+                        shape.actions.push("ON A SHARED OBJECT".into());
+                        return shape;
+                    }
                     pg_sys::ObjectType::OBJECT_COLUMN => 1,
                     pg_sys::ObjectType::OBJECT_TABLE
                     | pg_sys::ObjectType::OBJECT_VIEW

@@ -435,3 +435,29 @@ fn a_critical_statement_needs_its_table_typed_and_without_a_terminal_interactive
     );
     assert_eq!(by_yes, 1);
 }
+
+#[test]
+fn assess_never_runs_what_would_change_the_server_itself() {
+    let url = empty_database("e2e_risk_server_wide");
+    let migration = "CREATE ROLE confiture_assess_probe;\nALTER SYSTEM SET work_mem = '77MB';\nCREATE TABLE x (id int);\n";
+    let project = Project::new(&[("db/migrations/001_server.up.sql", migration)]);
+    let output = project.run(&url, &["migrate", "assess", "--format", "json"]);
+    assert_exit(&output, 0);
+    let rows = assessed(&output);
+    for row in &rows[..2] {
+        assert!(row["hazards"].as_array().unwrap().iter().any(|h| h == "outside_the_database"), "{row}");
+        assert_eq!(row["observed"], false);
+    }
+    assert_eq!(rows[2]["observed"], true);
+    let mut admin = admin();
+    let roles: i64 = admin
+        .query_one("SELECT count(*) FROM pg_roles WHERE rolname = 'confiture_assess_probe'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(roles, 0);
+    let settings: i64 = admin
+        .query_one("SELECT count(*) FROM pg_file_settings WHERE name = 'work_mem' AND setting = '77MB'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(settings, 0);
+}

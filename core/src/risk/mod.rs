@@ -41,6 +41,36 @@ impl Shape {
             || (self.command == "DELETE" && !self.has_where)
     }
 
+    /// It changes what the whole server shares (roles, databases, tablespaces, settings,
+    /// subscriptions) or reaches outside the database (COPY to or from a file or a program):
+    /// never run on a scratch copy, which is only a database.
+    pub fn outside_the_database(&self) -> bool {
+        const COMMANDS: &[&str] = &[
+            "CREATE ROLE",
+            "ALTER ROLE",
+            "DROP ROLE",
+            "GRANT ROLE",
+            "REVOKE ROLE",
+            "CREATE DATABASE",
+            "ALTER DATABASE",
+            "DROP DATABASE",
+            "ALTER SYSTEM",
+            "CREATE TABLESPACE",
+            "ALTER TABLESPACE",
+            "DROP TABLESPACE",
+            "CREATE SUBSCRIPTION",
+            "ALTER SUBSCRIPTION",
+            "DROP SUBSCRIPTION",
+            "LOAD",
+            "CHECKPOINT",
+            "COPY",
+            "SECURITY LABEL",
+            "REASSIGN OWNED",
+            "DROP OWNED",
+        ];
+        COMMANDS.contains(&self.command.as_str()) || self.has_action("ON A SHARED OBJECT")
+    }
+
     /// UPDATE or DELETE of every row: each row is written (and locked) in one transaction.
     fn changes_every_row(&self) -> bool {
         matches!(self.command.as_str(), "UPDATE" | "DELETE") && !self.has_where
@@ -282,6 +312,10 @@ pub fn assess(facts: &Facts, rates: &Rates) -> Assessment {
         advice.push(
             "Sessions hold a conflicting lock right now (see blocked_by): the statement would wait for them.",
         );
+    }
+    if shape.outside_the_database() {
+        hazards.push("outside_the_database");
+        advice.push("It changes what the whole server shares (roles, databases, tablespaces, settings) or reaches outside the database: it is not run on the scratch copy; review it by hand.");
     }
     if facts.outside_transaction {
         hazards.push("not_transactional");

@@ -225,3 +225,16 @@ fn unbatched_updates_and_writes_waiting_are_explained() {
     let a = assess(&f, &Rates::UNCALIBRATED);
     assert!(a.advice.contains("about 100 writes would wait"), "{}", a.advice);
 }
+
+#[test]
+fn statements_reaching_outside_the_database_are_flagged() {
+    for command in ["CREATE ROLE", "ALTER SYSTEM", "COPY", "DROP DATABASE", "GRANT ROLE"] {
+        let f = Facts { shape: shape(command, &[]), rewrites: Some(false), ..Facts::default() };
+        assert!(assess(&f, &Rates::UNCALIBRATED).hazards.contains(&"outside_the_database"), "{command}");
+    }
+    let f =
+        Facts { shape: shape("COMMENT", &["ON A SHARED OBJECT"]), rewrites: Some(false), ..Facts::default() };
+    assert!(assess(&f, &Rates::UNCALIBRATED).hazards.contains(&"outside_the_database"));
+    let f = Facts { shape: shape("CREATE TABLE", &[]), rewrites: Some(false), ..Facts::default() };
+    assert!(!assess(&f, &Rates::UNCALIBRATED).hazards.contains(&"outside_the_database"));
+}
