@@ -100,3 +100,47 @@ AS 'MODULE_PATHNAME', 'record_migration_answer_wrapper';
 GRANT EXECUTE ON FUNCTION confiture.assess_migration(text, text, jsonb) TO PUBLIC;
 REVOKE ALL ON FUNCTION confiture.assess_migrations(text, jsonb), confiture.calibrate(bigint),
     confiture.record_migration_answer(text, text, jsonb) FROM PUBLIC;
+
+-- Lint rows carry each rule's title, description, categories and facing; lint_rules() too, with
+-- where the rule is documented (docs/lint.md). Their result types change: dropped and created.
+DROP FUNCTION confiture.lint_schema(jsonb);
+DROP FUNCTION confiture.lint_rules();
+CREATE FUNCTION confiture."lint_schema"(
+	"config" jsonb DEFAULT '{}' /* Option < JsonText > */
+) RETURNS TABLE (
+	"rule" TEXT,  /* String */
+	"level" TEXT,  /* String */
+	"category" TEXT,  /* String */
+	"schema_name" TEXT,  /* Option < String > */
+	"object_name" TEXT,  /* String */
+	"object_type" TEXT,  /* String */
+	"message" TEXT,  /* String */
+	"remediation" TEXT,  /* String */
+	"cache_key" TEXT,  /* String */
+	"metadata" jsonb,  /* pgrx :: JsonB */
+	"waived" bool,  /* bool */
+	"title" TEXT,  /* String */
+	"description" TEXT,  /* String */
+	"categories" TEXT[],  /* Vec < String > */
+	"facing" TEXT  /* String */
+)
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'lint_schema_wrapper';
+
+CREATE FUNCTION confiture."lint_rules"() RETURNS TABLE (
+	"name" TEXT,  /* String */
+	"level" TEXT,  /* String */
+	"category" TEXT,  /* String */
+	"rationale" TEXT,  /* String */
+	"custom" bool,  /* bool */
+	"title" TEXT,  /* String */
+	"categories" TEXT[],  /* Vec < String > */
+	"facing" TEXT,  /* String */
+	"docs_url" TEXT  /* Option < String > */
+)
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'lint_rules_wrapper';
+
+GRANT EXECUTE ON FUNCTION confiture.lint_schema(jsonb), confiture.lint_rules() TO PUBLIC;

@@ -170,6 +170,10 @@ fn lint_schema(
         name!(cache_key, String),
         name!(metadata, pgrx::JsonB),
         name!(waived, bool),
+        name!(title, String),
+        name!(description, String),
+        name!(categories, Vec<String>),
+        name!(facing, String),
     ),
 > {
     let rows = lint::run::lint_schema(json_argument(config, "config")).into_iter().map(|f| {
@@ -185,12 +189,17 @@ fn lint_schema(
             f.cache_key,
             pgrx::JsonB(f.metadata),
             f.waived,
+            f.about.title,
+            f.about.description,
+            f.about.categories,
+            f.about.facing,
         )
     });
     TableIterator::new(rows.collect::<Vec<_>>())
 }
 
-/// Every rule, built-in and custom, with its default level, category and rationale.
+/// Every rule, built-in and custom, with its default level, category and rationale, and what
+/// lint_schema() rows say of it (title, categories, facing, where it is documented).
 #[pg_extern(stable, parallel_safe)]
 fn lint_rules() -> TableIterator<
     'static,
@@ -200,20 +209,39 @@ fn lint_rules() -> TableIterator<
         name!(category, String),
         name!(rationale, String),
         name!(custom, bool),
+        name!(title, String),
+        name!(categories, Vec<String>),
+        name!(facing, String),
+        name!(docs_url, Option<String>),
     ),
 > {
     let built_in = lint::rules::ALL.iter().map(|r| {
+        let about = r.about();
         (
             r.name.to_string(),
             r.level.as_str().to_string(),
             r.category.to_string(),
             r.rationale.to_string(),
             false,
+            about.title,
+            about.categories,
+            about.facing,
+            Some(lint::docs_url(r.name)),
         )
     });
     let custom = lint::run::custom_rules().into_iter().map(|r| {
-        let rationale = r.description.unwrap_or_else(|| format!("custom rule: {}", r.function));
-        (r.name, r.level.as_str().to_string(), r.category, rationale, true)
+        let about = r.about();
+        (
+            r.name,
+            r.level.as_str().to_string(),
+            r.category,
+            about.description,
+            true,
+            about.title,
+            about.categories,
+            about.facing,
+            None,
+        )
     });
     TableIterator::new(built_in.chain(custom).collect::<Vec<_>>())
 }

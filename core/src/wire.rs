@@ -52,7 +52,7 @@ pub mod columns {
         "observed",
     ];
     /// lint_schema().
-    pub const LINT: [&str; 11] = [
+    pub const LINT: [&str; 15] = [
         "rule",
         "level",
         "category",
@@ -64,6 +64,10 @@ pub mod columns {
         "cache_key",
         "metadata",
         "waived",
+        "title",
+        "description",
+        "categories",
+        "facing",
     ];
 }
 

@@ -131,6 +131,30 @@ pub struct Relation {
     /// hold tells a hash from a plain-text secret. Values are only looked at, never reported.
     #[serde(default)]
     pub samples: HashMap<String, Vec<String>>,
+    /// Size and vacuum facts of what holds rows (tables, materialized views).
+    pub storage: Option<Storage>,
+    /// pg_stats of the columns, by column number: what a row of it weighs.
+    #[serde(default)]
+    pub column_stats: HashMap<i16, ColumnStats>,
+}
+
+/// pg_class and the statistics collector on a relation that holds rows.
+#[derive(Debug, Default, Deserialize)]
+pub struct Storage {
+    pub pages: i64,
+    /// reltuples: -1 until first vacuumed or analyzed.
+    pub tuples: f64,
+    pub fillfactor: Option<i32>,
+    pub dead_rows: i64,
+    /// Vacuumed at least once, by hand or by autovacuum.
+    pub vacuumed: bool,
+}
+
+/// A column's pg_stats: average stored width and the fraction of NULLs.
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+pub struct ColumnStats {
+    pub avg_width: f64,
+    pub null_frac: f64,
 }
 
 impl Relation {
@@ -255,6 +279,10 @@ pub struct Index {
     /// A partition's index attached to its parent's partitioned index (cannot be dropped alone).
     #[serde(default)]
     pub attached: bool,
+    /// pg_class.relpages, reltuples and the fillfactor option of the index.
+    pub pages: Option<i64>,
+    pub tuples: Option<f64>,
+    pub fillfactor: Option<i32>,
 }
 
 fn yes() -> bool {

@@ -22,6 +22,7 @@ pub struct LintConfig {
     pub personal_data: PersonalDataConfig,
     pub exposure: ExposureConfig,
     pub indexes: IndexConfig,
+    pub bloat: BloatConfig,
     /// Return waived findings too, with waived = true.
     pub include_waived: bool,
     #[serde(skip)]
@@ -170,6 +171,21 @@ pub struct IndexConfig {
     /// unused_index reports only on tables scanned at least this many times since statistics
     /// were reset: below that, "never used" says nothing.
     pub unused_min_table_scans: i64,
+}
+
+/// table_bloat and index_bloat report what wastes at least `min_bytes` and `min_ratio` of the
+/// relation's size.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BloatConfig {
+    pub min_bytes: i64,
+    pub min_ratio: f64,
+}
+
+impl Default for BloatConfig {
+    fn default() -> Self {
+        Self { min_bytes: 50 * 1024 * 1024, min_ratio: 0.5 }
+    }
 }
 
 impl Default for NamingConfig {

@@ -1,7 +1,7 @@
 //! Custom rules: SQL functions that return rows of the lint shape. Pure part: what a valid
 //! function looks like, and how its rows become findings.
 
-use super::{Finding, Level};
+use super::{Finding, Level, RuleInfo};
 use serde::Deserialize;
 
 /// The columns a custom rule function may return: (name, type, required).
@@ -120,7 +120,15 @@ impl CustomRule {
             metadata: row.metadata.unwrap_or(serde_json::json!({})),
             object_name,
             waived: false,
+            about: self.about(),
         }
+    }
+
+    /// Its title, description, categories and facing (custom rules face the team: internal).
+    pub fn about(&self) -> RuleInfo {
+        let description =
+            self.description.clone().unwrap_or_else(|| format!("custom rule: {}", self.function));
+        RuleInfo { facing: "internal".into(), ..RuleInfo::of(&self.name, &self.category, &description) }
     }
 
     /// A custom rule that failed becomes a finding about the rule; the lint goes on.
@@ -138,6 +146,7 @@ impl CustomRule {
             cache_key: format!("{}:failed", self.name),
             metadata: serde_json::json!({"sqlstate": sqlstate}),
             waived: false,
+            about: self.about(),
         }
     }
 }

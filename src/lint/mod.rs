@@ -9,7 +9,7 @@ pub mod run;
 use crate::catalog::{Catalog, Function, Relation};
 use config::LintConfig;
 
-pub use confiture_core::lint::{Finding, Level};
+pub use confiture_core::lint::{docs_url, Finding, Level, RuleInfo};
 
 /// A built-in rule: what it checks, why, and the function that checks it.
 pub struct Rule {
@@ -19,6 +19,12 @@ pub struct Rule {
     pub rationale: &'static str,
     pub remediation: &'static str,
     pub check: fn(&Context, &mut Report),
+}
+
+impl Rule {
+    pub fn about(&self) -> RuleInfo {
+        RuleInfo::of(self.name, self.category, self.rationale)
+    }
 }
 
 /// What a rule sees: the catalog, the configuration, and the exclusions applied.
@@ -92,7 +98,10 @@ impl Report<'_> {
         }
     }
 
-    pub fn add(&mut self, site: Site, message: String, metadata: serde_json::Value) {
+    pub fn add(&mut self, site: Site, message: String, mut metadata: serde_json::Value) {
+        if let Some(fields) = metadata.as_object_mut() {
+            fields.insert("docs_url".into(), docs_url(self.rule.name).into());
+        }
         self.findings.push(Finding {
             rule: self.rule.name.to_string(),
             level: self.level,
@@ -105,6 +114,7 @@ impl Report<'_> {
             cache_key: site.key(self.rule.name),
             metadata,
             waived: false,
+            about: self.rule.about(),
         });
     }
 

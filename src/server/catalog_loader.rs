@@ -5,7 +5,8 @@
 
 use super::scope::{Scope, Setting};
 use crate::catalog::{
-    Catalog, Column, Constraint, Extension, Function, Index, Policy, Relation, Schema, Sequence, TableScans,
+    Catalog, Column, ColumnStats, Constraint, Extension, Function, Index, Policy, Relation, Schema, Sequence,
+    Storage, TableScans,
 };
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -67,6 +68,7 @@ pub fn load() -> spi::Result<Catalog> {
         let mut relations = rows(client, include_str!("../catalog/sql/relations.sql"), None, |row| {
             let kind = text(row, 4)?;
             let has_scans = matches!(kind.as_str(), "r" | "p" | "m");
+            let holds_rows = matches!(kind.as_str(), "r" | "m");
             Ok(Relation {
                 oid: oid(row, 1)?,
                 schema: text(row, 2)?,
@@ -87,6 +89,17 @@ pub fn load() -> spi::Result<Catalog> {
                 analyzed: flag(row, 13)?,
                 public_select: flag(row, 14)?,
                 readers: row.get::<Vec<String>>(15)?.unwrap_or_default(),
+                storage: if holds_rows {
+                    Some(Storage {
+                        pages: row.get::<i64>(16)?.unwrap_or(0),
+                        tuples: row.get::<f64>(17)?.unwrap_or(-1.0),
+                        fillfactor: row.get::<i32>(18)?,
+                        dead_rows: row.get::<i64>(19)?.unwrap_or(0),
+                        vacuumed: flag(row, 20)?,
+                    })
+                } else {
+                    None
+                },
                 ..Relation::default()
             })
         })?;
@@ -158,6 +171,9 @@ pub fn load() -> spi::Result<Catalog> {
                     scans: row.get::<i64>(15)?,
                     constraint: flag(row, 16)?,
                     attached: flag(row, 17)?,
+                    pages: row.get::<i64>(18)?,
+                    tuples: row.get::<f64>(19)?,
+                    fillfactor: row.get::<i32>(20)?,
                 },
             ))
         })? {
@@ -189,6 +205,20 @@ pub fn load() -> spi::Result<Catalog> {
             policy.always_true = trees.iter().flatten().any(|tree| super::constant::folds_to_true(tree));
             if let Some(i) = attach(owner) {
                 relations[i].policies.push(policy);
+            }
+        }
+        for (owner, num, avg_width, null_frac) in
+            rows(client, include_str!("../catalog/sql/column_stats.sql"), Some(&oids), |row| {
+                Ok((
+                    oid(row, 1)?,
+                    row.get::<i16>(2)?.unwrap_or_default(),
+                    row.get::<f64>(3)?.unwrap_or(0.0),
+                    row.get::<f64>(4)?.unwrap_or(0.0),
+                ))
+            })?
+        {
+            if let Some(i) = attach(owner) {
+                relations[i].column_stats.insert(num, ColumnStats { avg_width, null_frac });
             }
         }
         for relation in &mut relations {

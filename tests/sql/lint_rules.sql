@@ -297,6 +297,26 @@ SELECT * FROM pg_temp.findings('table_never_analyzed') WHERE object_name = 'load
 ANALYZE loaded;
 SELECT pg_stat_force_next_flush();
 SELECT * FROM pg_temp.findings('table_never_analyzed') WHERE object_name = 'loaded';
+-- table_bloat, index_bloat, table_never_vacuumed: nine rows in ten deleted, never vacuumed. The
+-- estimate reads pg_class and pg_stats (after ANALYZE); the thresholds are lowered for a small table.
+CREATE TABLE churned (id bigint PRIMARY KEY, note text NOT NULL) WITH (autovacuum_enabled = off);
+COMMENT ON TABLE churned IS 'x';
+INSERT INTO churned SELECT i, repeat('x', 40) FROM generate_series(1, 100000) AS i;
+DELETE FROM churned WHERE id % 10 <> 0;
+ANALYZE churned;
+SELECT pg_stat_force_next_flush();
+SELECT rule, object_name, metadata->>'index' AS index, (metadata->>'wasted_ratio')::numeric > 0.8 AS mostly_wasted,
+       title, categories, facing, metadata->>'docs_url' AS docs_url
+  FROM confiture.lint_schema('{"bloat": {"min_bytes": 1000000}}')
+ WHERE rule IN ('table_bloat', 'index_bloat', 'table_never_vacuumed') ORDER BY rule;
+VACUUM FULL churned;
+ANALYZE churned;
+SELECT pg_stat_force_next_flush();
+SELECT rule, object_name FROM confiture.lint_schema('{"bloat": {"min_bytes": 1000000}}')
+ WHERE rule IN ('table_bloat', 'index_bloat', 'table_never_vacuumed');
+-- Every rule says what it is, as other catalog linters' rows do.
+SELECT name, title, categories, facing, docs_url FROM confiture.lint_rules() WHERE name IN ('rls_without_policy', 'index_bloat', 'personal_data_readable_by_public') ORDER BY name;
+DROP TABLE churned;
 -- xid_wraparound_risk: every table here is young
 SELECT * FROM pg_temp.findings('xid_wraparound_risk');
 SELECT count(*) AS rules FROM confiture.lint_rules();

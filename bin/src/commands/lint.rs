@@ -9,7 +9,7 @@ use crate::failure::{Failure, Result};
 use crate::output::Format;
 use clap::ValueEnum;
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
-use confiture_core::lint::{Finding, Level};
+use confiture_core::lint::{Finding, Level, RuleInfo};
 use confiture_core::wire::columns;
 use std::path::Path;
 
@@ -166,6 +166,12 @@ fn finding_of(row: &postgres::Row) -> Result<Finding> {
         cache_key: row.get("cache_key"),
         metadata: serde_json::from_str(row.get::<_, &str>("metadata")).unwrap_or_default(),
         waived: row.get("waived"),
+        about: RuleInfo {
+            title: row.get("title"),
+            description: row.get("description"),
+            categories: row.get("categories"),
+            facing: row.get("facing"),
+        },
     })
 }
 
@@ -239,13 +245,19 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
         .iter()
         .map(|rule| {
             let first = report.findings.iter().find(|f| f.rule == *rule).expect("rule has a finding");
-            serde_json::json!({
+            // The same title, description, categories and documentation as lint_schema()'s rows.
+            let mut entry = serde_json::json!({
                 "id": rule,
                 "name": rule,
-                "shortDescription": {"text": rule.replace('_', " ")},
+                "shortDescription": {"text": first.about.title},
+                "fullDescription": {"text": first.about.description},
                 "help": {"text": first.remediation},
-                "properties": {"category": first.category},
-            })
+                "properties": {"category": first.category, "tags": first.about.categories, "facing": first.about.facing},
+            });
+            if let Some(url) = first.metadata.get("docs_url") {
+                entry["helpUri"] = url.clone();
+            }
+            entry
         })
         .collect();
     let results: Vec<serde_json::Value> = report
@@ -371,6 +383,7 @@ mod tests {
             cache_key: "r:app.orders".into(),
             metadata: serde_json::json!({}),
             waived,
+            about: Default::default(),
         }
     }
 

@@ -139,6 +139,7 @@ mod tests {
             cache_key: key.into(),
             metadata: serde_json::json!({}),
             waived: false,
+            about: Default::default(),
         }
     }
 

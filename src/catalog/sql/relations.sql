@@ -23,7 +23,12 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        -- The roles granted SELECT on it directly (public for PUBLIC), the owner aside.
        ARRAY(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END
                FROM pg_catalog.aclexplode(c.relacl) AS a
-              WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner)
+              WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner),
+       -- Storage (bloat estimates, vacuum): pages, tuples, fillfactor, dead rows, ever vacuumed.
+       c.relpages::int8, c.reltuples::float8,
+       (SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'fillfactor'),
+       pg_stat_get_dead_tuples(c.oid),
+       pg_stat_get_last_vacuum_time(c.oid) IS NOT NULL OR pg_stat_get_last_autovacuum_time(c.oid) IS NOT NULL
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')

@@ -1,6 +1,7 @@
 //! The built-in rules, one function each, grouped by category. `ALL` is the registry:
 //! `confiture.lint_rules()` lists it and docs/lint.md documents every entry.
 
+mod bloat;
 mod documentation;
 mod exposure;
 mod integrity;
@@ -53,6 +54,9 @@ pub static ALL: &[Rule] = &[
     security::EXTENSION_UPDATE_AVAILABLE,
     maintenance::TABLE_NEVER_ANALYZED,
     maintenance::XID_WRAPAROUND_RISK,
+    bloat::TABLE_BLOAT,
+    bloat::INDEX_BLOAT,
+    bloat::TABLE_NEVER_VACUUMED,
     privacy::PERSONAL_DATA_READABLE_BY_PUBLIC,
     exposure::TABLE_EXPOSED_WITHOUT_RLS,
     exposure::MATERIALIZED_VIEW_EXPOSED,

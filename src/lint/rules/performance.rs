@@ -254,7 +254,8 @@ mod tests {
             crate::lint::lint(&catalog, &config).into_iter().find(|f| f.rule == "unused_index").unwrap();
         assert_eq!(
             finding.metadata,
-            json!({"index": "busy_a", "table_scans": 1300, "index_scans": 0, "stats_since": "2026-11-01T00:00:00+00:00"})
+            json!({"index": "busy_a", "table_scans": 1300, "index_scans": 0, "stats_since": "2026-11-01T00:00:00+00:00",
+                   "docs_url": "docs/lint.md#unused_index"})
         );
         assert!(findings_with(
             "unused_index",
