@@ -161,7 +161,7 @@ fn mac_of(prepared: &HmacSha256, data: &[u8]) -> [u8; 32] {
 fn partial(value: &str, first: usize, last: usize, fill: char) -> String {
     let count = value.chars().count();
     if count <= first + last {
-        return std::iter::repeat(fill).take(count).collect();
+        return std::iter::repeat_n(fill, count).collect();
     }
     value.chars().enumerate().map(|(i, c)| if i < first || i >= count - last { c } else { fill }).collect()
 }

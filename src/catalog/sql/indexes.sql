@@ -8,7 +8,8 @@ SELECT i.indrelid, ic.relname::text, i.indkey::int2[], i.indnkeyatts, i.indisuni
        i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE conindid <> 0),
        i.indexrelid IN (SELECT inhrelid FROM pg_inherits),
        ic.relpages::int8, ic.reltuples::float8,
-       (SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(ic.reloptions) o WHERE o.option_name = 'fillfactor')
+       CASE WHEN ic.reloptions IS NOT NULL THEN
+           (SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(ic.reloptions) o WHERE o.option_name = 'fillfactor') END
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam

@@ -26,7 +26,8 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
               WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner),
        -- Storage (bloat estimates, vacuum): pages, tuples, fillfactor, dead rows, ever vacuumed.
        c.relpages::int8, c.reltuples::float8,
-       (SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'fillfactor'),
+       CASE WHEN c.reloptions IS NOT NULL THEN
+           (SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'fillfactor') END,
        pg_stat_get_dead_tuples(c.oid),
        pg_stat_get_last_vacuum_time(c.oid) IS NOT NULL OR pg_stat_get_last_autovacuum_time(c.oid) IS NOT NULL
 FROM pg_class c
