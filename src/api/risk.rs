@@ -157,7 +157,7 @@ fn record_migration_answer(
     detail: default!(Option<JsonText>, "'{}'"),
 ) {
     let (version, answer) = (required(version, "version"), required(answer, "answer"));
-    if !["yes", "no", "all", "quit"].contains(&answer) {
+    if confiture_core::risk::Answer::from_name(answer).is_none() {
         crate::errors::invalid(format!("answer must be yes, no, all or quit, not \"{answer}\""), None);
     }
     let mut detail = json_argument(detail, "detail");

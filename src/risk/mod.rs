@@ -23,13 +23,30 @@ struct Context {
     rates: Rates,
     /// Whether a lock_timeout is in force, as the statements so far leave it.
     lock_timeout: bool,
+    /// Live relations by the name a statement or observation gives, read once per call (the
+    /// assessment changes nothing, so they cannot change under it).
+    relations: HashMap<String, Option<live::Relation>>,
+}
+
+impl Context {
+    fn new() -> Self {
+        Context {
+            rates: calibrate::rates(),
+            lock_timeout: live::lock_timeout_now(),
+            relations: HashMap::new(),
+        }
+    }
+
+    fn relation(&mut self, name: &str) -> Option<live::Relation> {
+        self.relations.entry(name.to_string()).or_insert_with(|| live::relation(name)).clone()
+    }
 }
 
 /// Assess SQL text (`name` labels errors). `options.observed`: the observations of its
 /// statements on a scratch copy.
 pub fn assess_text(sql: &str, name: &str, options: &Value) -> Vec<AssessedStatement> {
     let observed = observations(options.get("observed"), "options.observed");
-    let mut context = Context { rates: calibrate::rates(), lock_timeout: live::lock_timeout_now() };
+    let mut context = Context::new();
     assess_script(&mut context, None, sql, name, &observed)
 }
 
@@ -40,7 +57,7 @@ pub fn assess_pending(target: Option<&str>, options: &Value) -> Vec<AssessedStat
     let applied = store::applied();
     let plan = crate::migrate::pending(&registered, &applied, target).unwrap_or_else(|e| invalid(e, None));
     let by_version = options.get("observed").and_then(Value::as_object);
-    let mut context = Context { rates: calibrate::rates(), lock_timeout: live::lock_timeout_now() };
+    let mut context = Context::new();
     let mut rows = Vec::new();
     for migration in plan {
         let observed = observations(
@@ -135,7 +152,7 @@ fn assess_statement(
     }
     let outside_transaction = first_outside_transaction(statement).is_some();
     let mut facts = Facts { outside_transaction, lock_timeout: context.lock_timeout, ..Facts::default() };
-    let main_live = shape.relations.first().and_then(|name| live::relation(name));
+    let main_live = shape.relations.first().and_then(|name| context.relation(name));
     let live_foreign_key =
         |constraint: &String| main_live.as_ref().is_some_and(|t| live::is_foreign_key(t.oid, constraint));
     let validates_live_foreign_key = shape.constraint.as_ref().is_some_and(live_foreign_key);
@@ -159,7 +176,7 @@ fn assess_statement(
     let mut locked: Vec<(String, LockMode, Option<live::Relation>)> = locks
         .into_iter()
         .map(|(name, mode)| {
-            let live = live::relation(&name);
+            let live = context.relation(&name);
             (name, mode, live)
         })
         .collect();

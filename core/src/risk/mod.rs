@@ -172,6 +172,40 @@ impl Level {
     }
 }
 
+/// What the person at the terminal answers for a migration (`migrate up --interactive`), as the
+/// migration_answered events record it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    No,
+    All,
+    Quit,
+}
+
+impl Answer {
+    pub const ALL: [Answer; 4] = [Answer::Yes, Answer::No, Answer::All, Answer::Quit];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+            Answer::All => "all",
+            Answer::Quit => "quit",
+        }
+    }
+
+    /// Its name exactly, as an event records it.
+    pub fn from_name(name: &str) -> Option<Answer> {
+        Answer::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// What a person types: the name or its first letter, any case.
+    pub fn parse(text: &str) -> Option<Answer> {
+        let typed = text.trim().to_ascii_lowercase();
+        Answer::ALL.into_iter().find(|a| a.name() == typed || a.name()[..1] == typed)
+    }
+}
+
 /// The judgement of one statement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Assessment {

@@ -238,3 +238,13 @@ fn statements_reaching_outside_the_database_are_flagged() {
     let f = Facts { shape: shape("CREATE TABLE", &[]), rewrites: Some(false), ..Facts::default() };
     assert!(!assess(&f, &Rates::UNCALIBRATED).hazards.contains(&"outside_the_database"));
 }
+
+#[test]
+fn answers_are_typed_whole_or_by_their_first_letter_and_recorded_by_name() {
+    assert_eq!(Answer::parse(" Y "), Some(Answer::Yes));
+    assert_eq!(Answer::parse("quit"), Some(Answer::Quit));
+    assert_eq!(Answer::parse("maybe"), None);
+    assert_eq!(Answer::parse(""), None);
+    assert_eq!(Answer::from_name("all"), Some(Answer::All));
+    assert_eq!(Answer::from_name("a"), None);
+}

@@ -11,11 +11,11 @@ use crate::cli::RiskOptions;
 use crate::db::Target;
 use crate::failure::{Failure, Kind, Result};
 use crate::output::Format;
-use confiture_core::risk::{AssessedStatement, Level, Observation};
+use confiture_core::risk::{Answer, AssessedStatement, Level, Observation};
 use confiture_core::wire::columns;
 use is_terminal::IsTerminal;
 use postgres::Transaction;
-use prompt::{Answer, Pending};
+use prompt::Pending;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 

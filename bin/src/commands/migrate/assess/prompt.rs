@@ -3,41 +3,11 @@
 //! order, so a "no" also stops the ones after it. A critical statement is confirmed by typing
 //! the name of the table it weighs on. Colours follow the terminal (and NO_COLOR).
 
-use super::report::{bytes, seconds};
-use confiture_core::risk::{AssessedStatement, Level};
+use super::report::{rewrites, seconds, table_size};
+use confiture_core::risk::{Answer, AssessedStatement, Level};
 use dialoguer::console::{style, Style, Term};
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::Input;
-
-/// An answer, as the events record it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Answer {
-    Yes,
-    No,
-    All,
-    Quit,
-}
-
-impl Answer {
-    pub fn name(self) -> &'static str {
-        match self {
-            Answer::Yes => "yes",
-            Answer::No => "no",
-            Answer::All => "all",
-            Answer::Quit => "quit",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Answer> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" => Some(Answer::Yes),
-            "n" | "no" => Some(Answer::No),
-            "a" | "all" => Some(Answer::All),
-            "q" | "quit" => Some(Answer::Quit),
-            _ => None,
-        }
-    }
-}
 
 /// One pending migration as the prompt shows it.
 pub struct Pending<'a> {
@@ -76,21 +46,12 @@ fn show(term: &Term, migration: &Pending) -> std::io::Result<()> {
         for line in row.statement.lines() {
             term.write_line(&format!("    {}", style(line).cyan()))?;
         }
-        let table = if row.table_bytes > 0 {
-            format!("{} ({} rows)", bytes(row.table_bytes), row.table_rows)
-        } else {
-            "-".into()
-        };
         term.write_line(&format!(
             "    lock {} on {}; rewrite {}; table {}; estimated {}{}",
             row.lock_mode.as_deref().unwrap_or("none"),
             if row.locked_relations.is_empty() { "-".into() } else { row.locked_relations.join(", ") },
-            match row.rewrites {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "maybe",
-            },
-            table,
+            rewrites(row),
+            table_size(row),
             seconds(row.est_seconds),
             if row.observed { "" } else { " (from the model)" },
         ))?;

@@ -42,11 +42,21 @@ pub fn one_line(statement: &str, max: usize) -> String {
     }
 }
 
-fn rewrites(row: &AssessedStatement) -> &'static str {
+/// Whether it rewrites the table: yes, no, or maybe (the model cannot tell).
+pub fn rewrites(row: &AssessedStatement) -> &'static str {
     match row.rewrites {
         Some(true) => "yes",
         Some(false) => "no",
         None => "maybe",
+    }
+}
+
+/// The live table it weighs on: "49.8 MB (1000000 rows)", or "-".
+pub fn table_size(row: &AssessedStatement) -> String {
+    if row.table_bytes > 0 {
+        format!("{} ({} rows)", bytes(row.table_bytes), row.table_rows)
+    } else {
+        "-".into()
     }
 }
 
@@ -75,11 +85,7 @@ pub fn table(rows: &[AssessedStatement]) -> String {
             one_line(&row.statement, 48),
             row.lock_mode.clone().unwrap_or_else(|| "-".into()),
             rewrites(row).into(),
-            if row.table_bytes > 0 {
-                format!("{} ({} rows)", bytes(row.table_bytes), row.table_rows)
-            } else {
-                "-".into()
-            },
+            table_size(row),
             seconds(row.est_seconds),
             format!("{} {}", row.level, row.risk),
         ]);
