@@ -249,6 +249,7 @@ pub fn concatenate(environment: &str, hash: &str, sources: &[SourceFile]) -> Str
 /// Where objects are created: for each word (lower-cased) of a line that says CREATE, the first
 /// such line naming it, in build order. Lint reports (SARIF, JSON) place a finding about an
 /// object there, best effort. Built once, looked up per finding.
+#[derive(Default)]
 pub struct Creations(std::collections::HashMap<String, (String, usize)>);
 
 impl Creations {

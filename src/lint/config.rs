@@ -262,9 +262,15 @@ impl LintConfig {
     }
 
     pub fn excludes(&self, schema: &str, name: &str) -> bool {
+        if self.schema_excluded(schema) {
+            return true;
+        }
+        // Asked per relation by every rule: no allocation unless there are patterns.
+        if self.excluded_table_patterns.is_empty() {
+            return false;
+        }
         let qualified = format!("{schema}.{name}");
-        self.schema_excluded(schema)
-            || self.excluded_table_patterns.iter().any(|p| p.is_match(&qualified) || p.is_match(name))
+        self.excluded_table_patterns.iter().any(|p| p.is_match(&qualified) || p.is_match(name))
     }
 
     /// Outside `schemas` (when given) or in `exclude_schemas`.

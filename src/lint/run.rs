@@ -61,7 +61,12 @@ fn waived_keys() -> HashSet<String> {
 }
 
 fn snapshot(config: &LintConfig) -> Catalog {
-    let mut catalog = catalog_loader::load().unwrap_or_else(|e| spi_failed("reading the catalog", e));
+    let wanted = catalog_loader::Wanted {
+        column_stats: [&rules::bloat::TABLE_BLOAT, &rules::bloat::INDEX_BLOAT]
+            .iter()
+            .any(|r| config.enabled(r.name)),
+    };
+    let mut catalog = catalog_loader::load(&wanted).unwrap_or_else(|e| spi_failed("reading the catalog", e));
     if config.enabled(rules::security::SECRET_COLUMN_PLAIN_TEXT.name) {
         catalog_loader::sample_columns(&mut catalog, rules::security::SECRET_TEXT_TYPES, |column| {
             config.secrets.secret_word(column).is_some()

@@ -4,25 +4,26 @@
 //! call, so they all see the same snapshot.
 
 use super::scope::{Scope, Setting};
+use super::spi_rows::{select_rows, Row};
 use crate::catalog::{
     Catalog, Column, ColumnStats, Constraint, Extension, Function, Index, Policy, Relation, Schema, Sequence,
     Storage, TableScans,
 };
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
-use pgrx::spi::{self, SpiClient, SpiHeapTupleData};
+use pgrx::spi::{self, SpiClient};
 use pgrx::Spi;
 use std::collections::HashMap;
 
-fn text(row: &SpiHeapTupleData, n: usize) -> spi::Result<String> {
-    Ok(row.get::<String>(n)?.unwrap_or_default())
+fn text(row: &Row, n: usize) -> spi::Result<String> {
+    Ok(row.text(n)?.unwrap_or_default())
 }
 
-fn flag(row: &SpiHeapTupleData, n: usize) -> spi::Result<bool> {
+fn flag(row: &Row, n: usize) -> spi::Result<bool> {
     Ok(row.get::<bool>(n)?.unwrap_or(false))
 }
 
-fn oid(row: &SpiHeapTupleData, n: usize) -> spi::Result<u32> {
+fn oid(row: &Row, n: usize) -> spi::Result<u32> {
     Ok(row.get::<pg_sys::Oid>(n)?.map(|o| o.to_u32()).unwrap_or_default())
 }
 
@@ -31,16 +32,11 @@ fn rows<T>(
     client: &SpiClient<'_>,
     query: &str,
     relations: Option<&[pg_sys::Oid]>,
-    mut map: impl FnMut(&SpiHeapTupleData) -> spi::Result<T>,
+    map: impl FnMut(&Row) -> spi::Result<T>,
 ) -> spi::Result<Vec<T>> {
     let args: Vec<DatumWithOid> =
         relations.map(|oids| vec![DatumWithOid::from(oids.to_vec())]).unwrap_or_default();
-    let table = client.select(query, None, &args)?;
-    let mut out = Vec::with_capacity(table.len());
-    for row in table {
-        out.push(map(&row)?);
-    }
-    Ok(out)
+    select_rows(client, query, &args, map)
 }
 
 /// format_type() and typname for each distinct (type OID, typmod).
@@ -51,33 +47,55 @@ fn type_names(
     let distinct: std::collections::BTreeSet<(u32, i32)> = keys.collect();
     let oids: Vec<pg_sys::Oid> = distinct.iter().map(|(t, _)| pg_sys::Oid::from(*t)).collect();
     let typmods: Vec<i32> = distinct.iter().map(|(_, m)| *m).collect();
-    let table = client.select(
-        include_str!("../catalog/sql/types.sql"),
-        None,
-        &[DatumWithOid::from(oids), DatumWithOid::from(typmods)],
-    )?;
-    let mut names = HashMap::new();
-    for row in table {
-        names.insert((oid(&row, 1)?, row.get::<i32>(2)?.unwrap_or(-1)), (text(&row, 3)?, text(&row, 4)?));
-    }
-    Ok(names)
+    let args = [DatumWithOid::from(oids), DatumWithOid::from(typmods)];
+    let names = select_rows(client, include_str!("../catalog/sql/types.sql"), &args, |row| {
+        Ok(((oid(row, 1)?, row.get::<i32>(2)?.unwrap_or(-1)), (text(row, 3)?, text(row, 4)?)))
+    })?;
+    Ok(names.into_iter().collect())
 }
 
-pub fn load() -> spi::Result<Catalog> {
+/// What the rules about to run need beyond the catalog itself.
+pub struct Wanted {
+    /// The columns' statistics (the bloat estimates).
+    pub column_stats: bool,
+}
+
+/// pg_statistic itself when the caller may read it (superusers: a tenth of the time), else the
+/// pg_stats view, which shows the columns the caller may read.
+fn column_stats_query(client: &SpiClient<'_>) -> spi::Result<&'static str> {
+    let direct = client
+        .select("SELECT pg_catalog.has_table_privilege('pg_catalog.pg_statistic', 'SELECT')", None, &[])?
+        .first()
+        .get::<bool>(1)?
+        .unwrap_or(false);
+    Ok(if direct {
+        include_str!("../catalog/sql/column_stats_direct.sql")
+    } else {
+        include_str!("../catalog/sql/column_stats.sql")
+    })
+}
+
+pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
     Spi::connect(|client| {
+        let schema_names: HashMap<u32, String> =
+            rows(client, "SELECT oid, nspname::text FROM pg_catalog.pg_namespace", None, |row| {
+                Ok((oid(row, 1)?, text(row, 2)?))
+            })?
+            .into_iter()
+            .collect();
         let mut relations = rows(client, include_str!("../catalog/sql/relations.sql"), None, |row| {
             let kind = text(row, 4)?;
             let has_scans = matches!(kind.as_str(), "r" | "p" | "m");
             let holds_rows = matches!(kind.as_str(), "r" | "m");
             Ok(Relation {
                 oid: oid(row, 1)?,
-                schema: text(row, 2)?,
+                schema: schema_names.get(&oid(row, 2)?).cloned().unwrap_or_default(),
                 name: text(row, 3)?,
                 kind,
                 unlogged: flag(row, 5)?,
                 rls_enabled: flag(row, 6)?,
                 security_invoker: flag(row, 7)?,
-                comment: row.get::<String>(8)?,
+                comment: row.text(8)?,
                 // Index scans are summed from the table's indexes below.
                 scans: if has_scans { Some(TableScans { seq: row.get(9)?, idx: Some(0) }) } else { None },
                 partition_of: row.get::<Vec<String>>(10)?.and_then(|parent| match parent.as_slice() {
@@ -88,7 +106,12 @@ pub fn load() -> spi::Result<Catalog> {
                 live_rows: if has_scans { row.get(12)? } else { None },
                 analyzed: flag(row, 13)?,
                 public_select: flag(row, 14)?,
-                readers: row.get::<Vec<String>>(15)?.unwrap_or_default(),
+                readers: {
+                    let mut readers = row.get::<Vec<String>>(15)?.unwrap_or_default();
+                    readers.sort();
+                    readers.dedup();
+                    readers
+                },
                 storage: if holds_rows {
                     Some(Storage {
                         pages: row.get::<i64>(16)?.unwrap_or(0),
@@ -103,6 +126,7 @@ pub fn load() -> spi::Result<Catalog> {
                 ..Relation::default()
             })
         })?;
+        relations.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         let oids: Vec<pg_sys::Oid> = relations.iter().map(|r| pg_sys::Oid::from(r.oid)).collect();
         let position: HashMap<u32, usize> = relations.iter().enumerate().map(|(i, r)| (r.oid, i)).collect();
         let attach = |owner: u32| position.get(&owner).copied();
@@ -192,12 +216,12 @@ pub fn load() -> spi::Result<Catalog> {
                         name: text(row, 2)?,
                         command: text(row, 3)?,
                         permissive: flag(row, 4)?,
-                        using: row.get::<String>(5)?,
-                        with_check: row.get::<String>(6)?,
+                        using: row.text(5)?,
+                        with_check: row.text(6)?,
                         roles: row.get::<Vec<String>>(7)?.unwrap_or_default(),
                         always_true: false,
                     },
-                    [row.get::<String>(8)?, row.get::<String>(9)?],
+                    [row.text(8)?, row.text(9)?],
                 ))
             })?
         {
@@ -207,16 +231,18 @@ pub fn load() -> spi::Result<Catalog> {
                 relations[i].policies.push(policy);
             }
         }
-        for (owner, num, avg_width, null_frac) in
-            rows(client, include_str!("../catalog/sql/column_stats.sql"), Some(&oids), |row| {
+        let column_stats = match wanted.column_stats {
+            false => vec![],
+            true => rows(client, column_stats_query(client)?, Some(&oids), |row| {
                 Ok((
                     oid(row, 1)?,
                     row.get::<i16>(2)?.unwrap_or_default(),
                     row.get::<f64>(3)?.unwrap_or(0.0),
                     row.get::<f64>(4)?.unwrap_or(0.0),
                 ))
-            })?
-        {
+            })?,
+        };
+        for (owner, num, avg_width, null_frac) in column_stats {
             if let Some(i) = attach(owner) {
                 relations[i].column_stats.insert(num, ColumnStats { avg_width, null_frac });
             }
@@ -236,15 +262,7 @@ pub fn load() -> spi::Result<Catalog> {
             }
         }
 
-        // One row per (sequence, column it feeds).
-        let sequences = rows(client, include_str!("../catalog/sql/sequences.sql"), Some(&oids), |row| {
-            Ok(Sequence {
-                schema: text(row, 1)?,
-                name: text(row, 2)?,
-                last_value: row.get::<i64>(3)?,
-                columns: vec![(oid(row, 4)?, row.get::<i16>(5)?.unwrap_or_default())],
-            })
-        })?;
+        let sequences = sequences(client, &relations, &position)?;
         let functions = rows(client, include_str!("../catalog/sql/functions.sql"), None, |row| {
             Ok(Function {
                 schema: text(row, 1)?,
@@ -257,7 +275,7 @@ pub fn load() -> spi::Result<Catalog> {
                 atomic_body: flag(row, 8)?,
                 volatility: text(row, 9)?,
                 trigger: flag(row, 10)?,
-                body: row.get::<String>(11)?,
+                body: row.text(11)?,
             })
         })?;
         let extensions = rows(client, include_str!("../catalog/sql/extensions.sql"), None, |row| {
@@ -266,7 +284,7 @@ pub fn load() -> spi::Result<Catalog> {
                 schema: text(row, 2)?,
                 relocatable: flag(row, 3)?,
                 version: text(row, 4)?,
-                default_version: row.get::<String>(5)?,
+                default_version: row.text(5)?,
             })
         })?;
         let schemas = rows(client, include_str!("../catalog/sql/schemas.sql"), None, |row| {
@@ -287,6 +305,41 @@ pub fn load() -> spi::Result<Catalog> {
         let mut catalog = Catalog::new(relations, sequences, functions, extensions, schemas, reserved_words);
         catalog.stats_since = stats_since;
         Ok(catalog)
+    })
+}
+
+/// The sequences feeding linted columns, where a rule needs them: a column that is not an
+/// identity (serial_instead_of_identity), an int2/int4 column (int4_sequence_near_exhaustion,
+/// with the sequence's last value). A bigint identity's sequence is not looked at further.
+fn sequences(
+    client: &SpiClient<'_>,
+    relations: &[Relation],
+    position: &HashMap<u32, usize>,
+) -> spi::Result<Vec<Sequence>> {
+    let small_integer = |c: &Column| matches!(c.type_name.as_str(), "int2" | "int4");
+    let mut feeds: std::collections::BTreeMap<u32, Vec<(u32, i16)>> = Default::default();
+    let mut wants_last: HashMap<u32, bool> = HashMap::new();
+    let links = rows(client, include_str!("../catalog/sql/sequence_links.sql"), None, |row| {
+        Ok((oid(row, 1)?, oid(row, 2)?, row.get::<i16>(3)?.unwrap_or_default()))
+    })?;
+    for (sequence, table, num) in links {
+        let Some(column) = position.get(&table).and_then(|&i| relations[i].column(num)) else { continue };
+        if column.identity && !small_integer(column) {
+            continue;
+        }
+        feeds.entry(sequence).or_default().push((table, num));
+        *wants_last.entry(sequence).or_default() |= small_integer(column);
+    }
+    let oids: Vec<pg_sys::Oid> = feeds.keys().map(|&o| pg_sys::Oid::from(o)).collect();
+    let last: Vec<bool> = feeds.keys().map(|o| wants_last[o]).collect();
+    let args = [DatumWithOid::from(oids), DatumWithOid::from(last)];
+    select_rows(client, include_str!("../catalog/sql/sequence_details.sql"), &args, |row| {
+        Ok(Sequence {
+            schema: text(row, 2)?,
+            name: text(row, 3)?,
+            last_value: row.get::<i64>(4)?,
+            columns: feeds.remove(&oid(row, 1)?).unwrap_or_default(),
+        })
     })
 }
 

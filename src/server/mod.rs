@@ -12,4 +12,5 @@ pub mod query;
 pub mod scope;
 pub mod scratch_context;
 pub mod seed_parse;
+pub mod spi_rows;
 pub mod statement_shape;

@@ -222,18 +222,35 @@ pub fn table(findings: &[Finding]) -> String {
 
 /// Where the environment's schema files create each object, to place findings (best effort:
 /// files that cannot be read place nothing).
-fn creations_of(project: &Path, environment: &Environment) -> discover::Creations {
-    let sources = discover::discover(project, environment)
+fn creations_of(project: &Path, env: Option<&str>) -> discover::Creations {
+    let sources = config::load(project, env)
+        .and_then(|environment| discover::discover(project, &environment))
         .and_then(|names| discover::read_sources(project, &names))
         .unwrap_or_default();
     discover::Creations::of(&sources)
 }
 
+/// `run`, and for the formats that place findings in files (JSON, SARIF) the schema files read
+/// on another thread meanwhile: on a large project reading them costs as much as the lint.
+fn run_placing(
+    project: &Path,
+    options: &LintOptions,
+    format: Format,
+) -> (Result<LintReport>, discover::Creations) {
+    if !matches!(format, Format::Json | Format::Sarif) {
+        return (run(project, options), discover::Creations::default());
+    }
+    std::thread::scope(|scope| {
+        let files = scope.spawn(|| creations_of(project, options.env));
+        let report = run(project, options);
+        (report, files.join().unwrap_or_default())
+    })
+}
+
 /// SARIF 2.1.0 for code-scanning tools. Each result carries the object as a logical location
 /// and, as physical location, the first schema file line that creates an object of that name
 /// (best effort; the environment file when none does), since code-scanning UIs want a file.
-pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
-    let creations = creations_of(project, &report.environment);
+pub fn sarif(project: &Path, report: &LintReport, creations: &discover::Creations) -> serde_json::Value {
     let env_file = match &report.environment.file {
         Some(file) => file.strip_prefix(project).unwrap_or(file).to_string_lossy().replace('\\', "/"),
         None => "db/environments".to_string(),
@@ -290,7 +307,8 @@ pub fn sarif(project: &Path, report: &LintReport) -> serde_json::Value {
 
 /// `confiture lint`: run it, print the findings, fail when one reaches `fail_on`.
 pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: Format) -> Result<u8> {
-    let mut report = run(project, options)?;
+    let (report, creations) = run_placing(project, options, format);
+    let mut report = report?;
     if let Some(path) = &options.baseline {
         if options.write_baseline {
             let baseline = Baseline::of(&report.findings);
@@ -313,7 +331,6 @@ pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: F
     }
     match format {
         Format::Json => {
-            let creations = creations_of(project, &report.environment);
             let threshold = fail_on.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
             let failed = fails(&report.findings, fail_on);
             let json = lint_json::report(
@@ -327,7 +344,10 @@ pub fn command(project: &Path, options: &LintOptions, fail_on: FailOn, format: F
             out!("{}", serde_json::to_string_pretty(&json).expect("serializable"))
         }
         Format::Sarif => {
-            out!("{}", serde_json::to_string_pretty(&sarif(project, &report)).expect("serializable"))
+            out!(
+                "{}",
+                serde_json::to_string_pretty(&sarif(project, &report, &creations)).expect("serializable")
+            )
         }
         Format::Csv => {
             let header = [

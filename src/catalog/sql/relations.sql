@@ -1,6 +1,8 @@
 -- Tables, views, materialized views and foreign tables to lint: not in system schemas, not in
--- confiture's own schema, not members of an extension.
-SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
+-- confiture's own schema, not members of an extension. Written so that pg_class is read once
+-- whatever the catalog's statistics say (a fresh build's are stale): the schemas and the
+-- extensions' members are small sets tested per row; the loader names the schema and sorts.
+SELECT c.oid, c.relnamespace, c.relname::text, c.relkind::text,
        c.relpersistence = 'u',
        c.relrowsecurity,
        coalesce(c.reloptions @> ARRAY['security_invoker=true'], false)
@@ -18,12 +20,15 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.age(c.relfrozenxid)::bigint END,
        pg_stat_get_live_tuples(c.oid),
        pg_stat_get_last_analyze_time(c.oid) IS NOT NULL OR pg_stat_get_last_autoanalyze_time(c.oid) IS NOT NULL,
-       -- Every role may read it (SELECT granted to PUBLIC, on the table).
-       pg_catalog.has_table_privilege('public', c.oid, 'SELECT'),
-       -- The roles granted SELECT on it directly (public for PUBLIC), the owner aside.
-       ARRAY(SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END
-               FROM pg_catalog.aclexplode(c.relacl) AS a
-              WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner),
+       -- Every role may read it (SELECT granted to PUBLIC, on the table). Without an ACL the
+       -- owner alone has rights: nothing to look at.
+       c.relacl IS NOT NULL AND pg_catalog.has_table_privilege('public', c.oid, 'SELECT'),
+       -- The roles granted SELECT on it directly (public for PUBLIC), the owner aside; the
+       -- loader removes duplicates (grants by several grantors).
+       CASE WHEN c.relacl IS NOT NULL THEN
+           ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END
+                   FROM pg_catalog.aclexplode(c.relacl) AS a
+                  WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner) END,
        -- Storage (bloat estimates, vacuum): pages, tuples, fillfactor, dead rows, ever vacuumed.
        c.relpages::int8, c.reltuples::float8,
        CASE WHEN c.reloptions IS NOT NULL THEN
@@ -31,9 +36,13 @@ SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text,
        pg_stat_get_dead_tuples(c.oid),
        pg_stat_get_last_vacuum_time(c.oid) IS NOT NULL OR pg_stat_get_last_autovacuum_time(c.oid) IS NOT NULL
 FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture')
-  AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-  AND c.oid NOT IN (SELECT objid FROM pg_depend WHERE classid = 'pg_class'::regclass AND deptype = 'e')
-ORDER BY n.nspname, c.relname
+  AND c.relnamespace = ANY (ARRAY(
+        SELECT n.oid FROM pg_namespace n
+         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture')
+           AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'))
+  -- Found from the extensions (an index probe each), not by reading all of pg_depend.
+  AND c.oid NOT IN (
+        SELECT d.objid FROM pg_depend d
+         WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ANY (ARRAY(SELECT oid FROM pg_extension))
+           AND d.classid = 'pg_class'::regclass AND d.deptype = 'e')

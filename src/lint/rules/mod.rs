@@ -1,7 +1,7 @@
 //! The built-in rules, one function each, grouped by category. `ALL` is the registry:
 //! `confiture.lint_rules()` lists it and docs/lint.md documents every entry.
 
-mod bloat;
+pub mod bloat;
 mod documentation;
 mod exposure;
 mod integrity;
