@@ -106,10 +106,11 @@ cluster_start() {
         as_server_user mkdir -p "$dir/sock"
         # Without RUST_BACKTRACE: the extension would otherwise attach a backtrace to errors.
         # A 1000-table build holds about 17,500 locks until it commits; two tests may run such
-        # builds at once (docs/build.md, limits).
+        # builds at once (docs/build.md, limits). Commit timestamps give lint the age of indexes
+        # (unused_index), as docs/lint.md advises.
         as_server_user env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
             -o "-p $port -k $dir/sock -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_locks_per_transaction=256 \
-            -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key -c ssl_ca_file=$dir/tls/ca.crt" start >/dev/null \
+            -c track_commit_timestamp=on -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key -c ssl_ca_file=$dir/tls/ca.crt" start >/dev/null \
             || { tail -20 "$dir/server.log" >&2; die "could not start PostgreSQL in $dir"; }
     fi
 }

@@ -22,6 +22,9 @@ pub struct Catalog {
     /// When this database's statistics were last reset (ISO 8601): how far back scan counts go.
     #[serde(default)]
     pub stats_since: Option<String>,
+    /// Days since that reset (None: never reset).
+    #[serde(default)]
+    pub stats_age_days: Option<f64>,
     #[serde(skip)]
     relation_index: HashMap<(String, String), usize>,
     #[serde(skip)]
@@ -273,6 +276,10 @@ pub struct Index {
     #[serde(default)]
     pub collations: Vec<u32>,
     pub scans: Option<i64>,
+    /// When its catalog row was written (ISO 8601) and how many days ago: its creation or a
+    /// later REINDEX/ALTER INDEX. Known only when the server keeps commit timestamps.
+    pub created_at: Option<String>,
+    pub age_days: Option<f64>,
     /// Backs a primary key, unique or exclusion constraint.
     #[serde(default)]
     pub constraint: bool,

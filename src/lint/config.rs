@@ -171,6 +171,9 @@ pub struct IndexConfig {
     /// unused_index reports only on tables scanned at least this many times since statistics
     /// were reset: below that, "never used" says nothing.
     pub unused_min_table_scans: i64,
+    /// unused_index does not report an index younger than this (days): its statistics cover
+    /// too short a time (monthly jobs...). Applies where the index's age is known.
+    pub unused_min_age_days: f64,
 }
 
 /// table_bloat and index_bloat report what wastes at least `min_bytes` and `min_ratio` of the
@@ -224,7 +227,7 @@ impl Default for SecretsConfig {
 
 impl Default for IndexConfig {
     fn default() -> Self {
-        Self { unused_min_table_scans: 1000 }
+        Self { unused_min_table_scans: 1000, unused_min_age_days: 7.0 }
     }
 }
 

@@ -198,6 +198,8 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
                     pages: row.get::<i64>(18)?,
                     tuples: row.get::<f64>(19)?,
                     fillfactor: row.get::<i32>(20)?,
+                    created_at: row.text(21)?,
+                    age_days: row.get::<f64>(22)?,
                 },
             ))
         })? {
@@ -293,17 +295,19 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
         let reserved_words =
             rows(client, include_str!("../catalog/sql/reserved_words.sql"), None, |row| text(row, 1))?;
 
-        let stats_since = client
-            .select(
-                "SELECT pg_catalog.to_json(pg_catalog.pg_stat_get_db_stat_reset_time(oid)) #>> '{}' \
-                   FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
-                None,
-                &[],
-            )?
-            .first()
-            .get::<String>(1)?;
+        let (stats_since, stats_age_days) = select_rows(
+            client,
+            "SELECT pg_catalog.to_json(reset) #>> '{}', extract(epoch FROM pg_catalog.now() - reset)::float8 / 86400 \
+               FROM (SELECT pg_catalog.pg_stat_get_db_stat_reset_time(oid) AS reset FROM pg_catalog.pg_database \
+                      WHERE datname = pg_catalog.current_database()) AS d",
+            &[],
+            |row| Ok((row.text(1)?, row.get::<f64>(2)?)),
+        )?
+        .pop()
+        .unwrap_or_default();
         let mut catalog = Catalog::new(relations, sequences, functions, extensions, schemas, reserved_words);
         catalog.stats_since = stats_since;
+        catalog.stats_age_days = stats_age_days;
         Ok(catalog)
     })
 }

@@ -156,21 +156,39 @@ pub const UNUSED_INDEX: Rule = Rule {
     remediation: "DROP INDEX CONCURRENTLY it, after checking standbys and rare jobs (month-end reports) that might use it.",
     check: |ctx, report| {
         let threshold = ctx.config.indexes.unused_min_table_scans;
+        let min_age = ctx.config.indexes.unused_min_age_days;
         for table in ctx.stored() {
             let Some(scans) = &table.scans else { continue };
             let table_scans = scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0);
             if table_scans < threshold {
                 continue;
             }
-            for index in table.indexes.iter().filter(|i| i.scans == Some(0) && !i.unique && !i.constraint && !i.attached) {
+            let idle = table.indexes.iter().filter(|i| i.scans == Some(0) && !i.unique && !i.constraint && !i.attached);
+            // An index younger than the minimum age has not lived through enough of the
+            // workload (where its age is known: the server keeps commit timestamps).
+            for index in idle.filter(|i| i.age_days.is_none_or(|age| age >= min_age)) {
+                // The table's scans are counted since the statistics were reset: some may
+                // predate the index unless it is known to be older than the reset.
+                let may_predate = match (index.age_days, ctx.catalog.stats_age_days) {
+                    (Some(index_age), Some(stats_age)) => index_age < stats_age,
+                    _ => true,
+                };
+                let age = index.age_days.map(|days| format!(", the index is {days:.0} days old")).unwrap_or_default();
                 report.on_relation(
                     table,
                     Some(&index.name),
-                    format!("index {} on {} was never used in {table_scans} scans of the table", index.name, table.qualified()),
+                    format!(
+                        "index {} on {} was never used in {table_scans} scans of the table{age}",
+                        index.name,
+                        table.qualified()
+                    ),
                     // The evidence: how many scans, counted since when (null: never reset,
-                    // since the cluster's statistics began).
+                    // since the cluster's statistics began), and the index's age when known.
                     json!({"index": index.name, "table_scans": table_scans, "index_scans": 0,
-                           "stats_since": ctx.catalog.stats_since}),
+                           "stats_since": ctx.catalog.stats_since,
+                           "index_created_at": index.created_at,
+                           "index_age_days": index.age_days.map(|days| (days * 10.0).round() / 10.0),
+                           "table_scans_may_predate_index": may_predate}),
                 );
                 report.remedy(drop_index_sql(ctx, table, index));
             }
@@ -255,6 +273,7 @@ mod tests {
         assert_eq!(
             finding.metadata,
             json!({"index": "busy_a", "table_scans": 1300, "index_scans": 0, "stats_since": "2026-11-01T00:00:00+00:00",
+                   "index_created_at": null, "index_age_days": null, "table_scans_may_predate_index": true,
                    "docs_url": "docs/lint.md#unused_index"})
         );
         assert!(findings_with(
@@ -263,5 +282,43 @@ mod tests {
             json!({"indexes": {"unused_min_table_scans": 5000}})
         )
         .is_empty());
+    }
+
+    #[test]
+    fn young_unused_indexes_are_not_reported() {
+        let with_index = |age_days: f64| {
+            let mut busy = table("busy", &[("a", "int4", "integer", true)]);
+            busy["scans"] = json!({"seq": 5000, "idx": 0});
+            let mut idle = index("busy_a", &[1]);
+            idle["scans"] = json!(0);
+            idle["created_at"] = json!("2026-11-28T09:00:00+00:00");
+            idle["age_days"] = json!(age_days);
+            busy["indexes"] = json!([idle]);
+            catalog(
+                json!({"relations": [busy], "stats_since": "2026-10-01T00:00:00+00:00", "stats_age_days": 61.0}),
+            )
+        };
+        assert!(findings_of("unused_index", &with_index(3.0)).is_empty());
+        assert!(
+            findings_with("unused_index", &with_index(3.0), json!({"indexes": {"unused_min_age_days": 1}}))
+                .len()
+                == 1
+        );
+        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
+        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
+        // Older than the minimum, younger than the statistics: the table's scans may predate it.
+        let finding = crate::lint::lint(&with_index(20.04), &config)
+            .into_iter()
+            .find(|f| f.rule == "unused_index")
+            .unwrap();
+        assert_eq!(finding.metadata["index_age_days"], json!(20.0));
+        assert_eq!(finding.metadata["table_scans_may_predate_index"], json!(true));
+        assert!(finding.message.ends_with("the index is 20 days old"), "{}", finding.message);
+        // Older than the reset: every counted scan happened while it existed.
+        let finding = crate::lint::lint(&with_index(90.0), &config)
+            .into_iter()
+            .find(|f| f.rule == "unused_index")
+            .unwrap();
+        assert_eq!(finding.metadata["table_scans_may_predate_index"], json!(false));
     }
 }
