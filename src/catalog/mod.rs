@@ -362,6 +362,13 @@ pub struct Function {
     pub trigger: bool,
     /// The source of a SQL or PL/pgSQL function in schema public (the only ones a rule reads).
     pub body: Option<String>,
+    /// SECURITY DEFINER, not executable by PUBLIC: the login roles that may execute it without
+    /// having its owner's rights otherwise.
+    #[serde(default)]
+    pub definer_callers: Vec<String>,
+    /// SECURITY DEFINER: the roles EXECUTE is granted to directly, PUBLIC and the owner aside.
+    #[serde(default)]
+    pub execute_grantees: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -278,6 +278,8 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
                 volatility: text(row, 9)?,
                 trigger: flag(row, 10)?,
                 body: row.text(11)?,
+                definer_callers: row.get::<Vec<String>>(12)?.unwrap_or_default(),
+                execute_grantees: row.get::<Vec<String>>(13)?.unwrap_or_default(),
             })
         })?;
         let extensions = rows(client, include_str!("../catalog/sql/extensions.sql"), None, |row| {

@@ -185,6 +185,20 @@ SELECT * FROM pg_temp.findings('security_definer_executable_by_public');
 REVOKE EXECUTE ON FUNCTION elevated() FROM PUBLIC;
 SELECT * FROM pg_temp.findings('security_definer_executable_by_public');
 
+-- security_definer_executable_by_login_role: a login role granted EXECUTE directly or through
+-- a group role; not a role that cannot log in, not a member inheriting the owner's rights.
+CREATE ROLE lint_t_caller LOGIN;
+CREATE ROLE lint_t_group NOLOGIN;
+CREATE ROLE lint_t_member LOGIN IN ROLE lint_t_group;
+CREATE ROLE lint_t_owner_member LOGIN IN ROLE postgres;
+SELECT * FROM pg_temp.findings('security_definer_executable_by_login_role');
+GRANT EXECUTE ON FUNCTION elevated() TO lint_t_caller, lint_t_group, lint_t_owner_member;
+SELECT object_name, message, metadata->'roles' AS roles, remediation
+FROM confiture.lint_schema() WHERE rule = 'security_definer_executable_by_login_role';
+REVOKE EXECUTE ON FUNCTION elevated() FROM lint_t_caller, lint_t_group, lint_t_owner_member;
+SELECT * FROM pg_temp.findings('security_definer_executable_by_login_role');
+DROP ROLE lint_t_caller, lint_t_member, lint_t_group, lint_t_owner_member;
+
 -- function_mutable_search_path (elevated() is SECURITY DEFINER: the error rule's)
 SELECT * FROM pg_temp.findings('function_mutable_search_path');
 ALTER FUNCTION current_owner() SET search_path = lint_t, pg_catalog;

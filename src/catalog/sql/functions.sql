@@ -10,7 +10,27 @@ SELECT n.nspname::text, format('%s(%s)', p.proname, oidvectortypes(p.proargtypes
        p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype,
        -- The body, read as SQL text by public_function_writes_data, which looks at schema public
        -- only: other bodies are not loaded (C functions' prosrc is a symbol name anyway).
-       CASE WHEN l.lanname IN ('sql', 'plpgsql') AND n.nspname = 'public' THEN p.prosrc END
+       CASE WHEN l.lanname IN ('sql', 'plpgsql') AND n.nspname = 'public' THEN p.prosrc END,
+       -- For a SECURITY DEFINER function PUBLIC may not execute: the roles that can log in and
+       -- may execute it (granted, or through a role) without having its owner's rights already
+       -- (the owner, superusers, members that inherit the owner's privileges).
+       CASE WHEN p.prosecdef AND NOT pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE') THEN
+           ARRAY(SELECT r.rolname::text FROM pg_catalog.pg_roles r
+                  WHERE r.rolcanlogin AND NOT r.rolsuper AND r.oid <> p.proowner
+                    AND NOT pg_catalog.pg_has_role(r.oid, p.proowner, 'USAGE')
+                    AND pg_catalog.has_function_privilege(r.oid, p.oid, 'EXECUTE')
+                  ORDER BY 1) END,
+       -- ... and the grantees of EXECUTE through which those roles have it (themselves or a
+       -- group role), which a REVOKE names.
+       CASE WHEN p.prosecdef AND p.proacl IS NOT NULL THEN
+           ARRAY(SELECT DISTINCT pg_catalog.pg_get_userbyid(a.grantee)::text
+                   FROM pg_catalog.aclexplode(p.proacl) AS a
+                  WHERE a.privilege_type = 'EXECUTE' AND a.grantee NOT IN (0, p.proowner)
+                    AND EXISTS (SELECT FROM pg_catalog.pg_roles r
+                                 WHERE r.rolcanlogin AND NOT r.rolsuper AND r.oid <> p.proowner
+                                   AND NOT pg_catalog.pg_has_role(r.oid, p.proowner, 'USAGE')
+                                   AND pg_catalog.pg_has_role(r.oid, a.grantee, 'USAGE'))
+                  ORDER BY 1) END
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang

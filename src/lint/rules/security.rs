@@ -259,7 +259,8 @@ pub const SECURITY_DEFINER_EXECUTABLE_BY_PUBLIC: Rule = Rule {
     rationale: "A SECURITY DEFINER function runs with its owner's rights, and PostgreSQL lets PUBLIC execute every new function: unless EXECUTE was revoked, every role that can connect gets the owner's rights for what the function does.",
     remediation: "Revoke EXECUTE from PUBLIC and grant it to the roles meant to call the function.",
     check: |ctx: &Context, report: &mut Report| {
-        let exposed = ctx.catalog.functions.iter().filter(|f| f.security_definer && f.public_execute);
+        // A trigger function cannot be called directly: EXECUTE on it gives nothing.
+        let exposed = ctx.catalog.functions.iter().filter(|f| f.security_definer && f.public_execute && !f.trigger);
         for function in exposed.filter(|f| !ctx.schema_excluded(&f.schema)) {
             report.on_function(
                 function,
@@ -270,6 +271,37 @@ pub const SECURITY_DEFINER_EXECUTABLE_BY_PUBLIC: Rule = Rule {
                 "REVOKE EXECUTE ON FUNCTION {name} FROM PUBLIC; GRANT EXECUTE ON FUNCTION {name} TO <role>;",
                 name = function.sql_name
             ));
+        }
+    },
+};
+
+pub const SECURITY_DEFINER_EXECUTABLE_BY_LOGIN_ROLE: Rule = Rule {
+    name: "security_definer_executable_by_login_role",
+    category: "security",
+    level: Level::Warning,
+    rationale: "A SECURITY DEFINER function runs with its owner's rights: each role that can log in and may execute it gets those rights for what the function does, whatever its own grants say. Every such role should be one that needs to.",
+    remediation: "Revoke EXECUTE from the grantees (roles or group roles) whose members do not need the function; keep the function's body narrow and its search_path fixed.",
+    check: |ctx: &Context, report: &mut Report| {
+        let granted = ctx.catalog.functions.iter().filter(|f| f.security_definer && !f.trigger && !f.definer_callers.is_empty());
+        for function in granted.filter(|f| !ctx.schema_excluded(&f.schema)) {
+            let roles = &function.definer_callers;
+            report.on_function(
+                function,
+                format!(
+                    "SECURITY DEFINER function {} gives its owner's rights to login role{} {}",
+                    function.signature,
+                    if roles.len() == 1 { "" } else { "s" },
+                    roles.join(", ")
+                ),
+                json!({"language": function.language, "roles": roles, "granted_to": function.execute_grantees}),
+            );
+            // A role may hold EXECUTE through a group role: the REVOKE names the grantees.
+            let revokes: Vec<String> = function
+                .execute_grantees
+                .iter()
+                .map(|role| format!("REVOKE EXECUTE ON FUNCTION {} FROM {};", function.sql_name, ctx.catalog.ident(role)))
+                .collect();
+            report.remedy(revokes.join(" "));
         }
     },
 };
@@ -460,5 +492,37 @@ mod tests {
         assert_eq!(findings_of("extension_in_public", &catalog), ["public.pgcrypto"]);
         assert_eq!(findings_of("extension_update_available", &catalog), ["extensions.citext"]);
         assert_eq!(findings_of("schema_create_by_public", &catalog), ["public"]);
+    }
+
+    #[test]
+    fn security_definer_functions_reachable_by_login_roles() {
+        let definer = |name: &str, public: bool, trigger: bool, callers: &[&str]| {
+            json!({"schema": "app", "signature": format!("app.{name}()"), "sql_name": format!("app.{name}()"),
+                   "security_definer": true, "config": ["search_path=pg_catalog"], "language": "sql",
+                   "public_execute": public, "trigger": trigger, "definer_callers": callers})
+        };
+        let mut granted = definer("granted", false, false, &["app_user", "Reporting"]);
+        granted["execute_grantees"] = json!(["app_user", "Reporting"]);
+        let catalog = catalog(json!({"functions": [
+            granted,
+            definer("revoked", false, false, &[]),
+            definer("open", true, false, &[]),
+            definer("audit_trigger", true, true, &[]),
+            definer("trigger_granted", false, true, &["app_user"]),
+        ]}));
+        assert_eq!(findings_of("security_definer_executable_by_login_role", &catalog), ["app.app.granted()"]);
+        // PUBLIC's case is its own rule; a trigger function cannot be called directly.
+        assert_eq!(findings_of("security_definer_executable_by_public", &catalog), ["app.app.open()"]);
+        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
+        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
+        let finding = crate::lint::lint(&catalog, &config)
+            .into_iter()
+            .find(|f| f.rule == "security_definer_executable_by_login_role")
+            .unwrap();
+        assert_eq!(finding.metadata["roles"], json!(["app_user", "Reporting"]));
+        assert_eq!(
+            finding.remediation,
+            r#"REVOKE EXECUTE ON FUNCTION app.granted() FROM app_user; REVOKE EXECUTE ON FUNCTION app.granted() FROM "Reporting";"#
+        );
     }
 }
