@@ -264,6 +264,19 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
             }
         }
 
+        for (view, schemas, names) in
+            rows(client, include_str!("../catalog/sql/view_hidden_reads.sql"), None, |row| {
+                Ok((
+                    oid(row, 1)?,
+                    row.get::<Vec<String>>(2)?.unwrap_or_default(),
+                    row.get::<Vec<String>>(3)?.unwrap_or_default(),
+                ))
+            })?
+        {
+            if let Some(i) = attach(view) {
+                relations[i].owner_rights_reads = schemas.into_iter().zip(names).collect();
+            }
+        }
         let sequences = sequences(client, &relations, &position)?;
         let functions = rows(client, include_str!("../catalog/sql/functions.sql"), None, |row| {
             Ok(Function {

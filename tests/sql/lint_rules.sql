@@ -290,8 +290,14 @@ CREATE TABLE public.catalog_entry (id bigint PRIMARY KEY);
 GRANT SELECT ON public.catalog_entry TO PUBLIC;
 CREATE MATERIALIZED VIEW public.entry_count AS SELECT count(*) AS n FROM public.catalog_entry;
 GRANT SELECT ON public.entry_count TO PUBLIC;
-CREATE VIEW public.entries AS SELECT id FROM public.catalog_entry;
+-- A view with its owner's rights shows what its readers may not read themselves
+-- (entry_note): reported; one over what they may read anyway (entry_ids) is not, until the
+-- table gets row-level security below, which the view then bypasses.
+CREATE TABLE public.entry_note (id bigint PRIMARY KEY, note text);
+CREATE VIEW public.entries AS SELECT e.id, n.note FROM public.catalog_entry e LEFT JOIN public.entry_note n USING (id);
 GRANT SELECT ON public.entries TO PUBLIC;
+CREATE VIEW public.entry_ids AS SELECT id FROM public.catalog_entry;
+GRANT SELECT ON public.entry_ids TO PUBLIC;
 CREATE EXTENSION file_fdw SCHEMA lint_t;
 CREATE SERVER lint_files FOREIGN DATA WRAPPER file_fdw;
 CREATE FOREIGN TABLE public.imported (line text) SERVER lint_files OPTIONS (filename '/dev/null');
@@ -300,6 +306,7 @@ SELECT * FROM pg_temp.findings('table_exposed_without_rls');
 SELECT * FROM pg_temp.findings('materialized_view_exposed');
 SELECT * FROM pg_temp.findings('foreign_table_exposed');
 SELECT * FROM pg_temp.findings('security_definer_view_exposed');
+SELECT message, metadata->'reads' AS reads FROM confiture.lint_schema() WHERE rule = 'security_definer_view_exposed';
 ALTER TABLE public.catalog_entry ENABLE ROW LEVEL SECURITY;
 REVOKE SELECT ON public.entry_count FROM PUBLIC;
 REVOKE SELECT ON public.imported FROM PUBLIC;
@@ -311,7 +318,8 @@ SELECT * FROM pg_temp.findings('security_definer_view_exposed');
 DROP FOREIGN TABLE public.imported;
 DROP SERVER lint_files;
 DROP EXTENSION file_fdw;
-DROP VIEW public.entries;
+DROP VIEW public.entries, public.entry_ids;
+DROP TABLE public.entry_note;
 DROP MATERIALIZED VIEW public.entry_count;
 DROP TABLE public.catalog_entry;
 

@@ -90,10 +90,50 @@ pub const SECURITY_DEFINER_VIEW_EXPOSED: Rule = Rule {
     rationale: "A view without security_invoker reads its tables with its owner's rights: an API role that may SELECT it bypasses the grants and row-level security of those tables.",
     remediation: "Set security_invoker on the view (PostgreSQL 15+), or revoke SELECT from the API roles.",
     check: |ctx: &Context, report: &mut Report| {
-        let views = ctx.views().filter(|v| v.kind == "v" && !v.security_invoker);
-        report_exposed(ctx, report, views, "and runs with its owner's rights", |view, _| {
-            format!("ALTER VIEW {} SET (security_invoker = true);", ctx.catalog.sql_name(&view.schema, &view.name))
-        });
+        for view in ctx.views().filter(|v| v.kind == "v" && !v.security_invoker) {
+            // Through the view a role sees, with the owner's rights, what it reads: a relation
+            // with row-level security, or one the role may not read itself. A view over what
+            // its readers can read anyway gives them nothing more.
+            let hidden_from = |role: &str| -> Vec<String> {
+                let readable = |schema: &str, name: &str| {
+                    ctx.catalog.relation(schema, name).is_some_and(|r| {
+                        !r.rls_enabled && (r.public_select || r.readers.iter().any(|reader| reader == role))
+                    })
+                };
+                view.owner_rights_reads
+                    .iter()
+                    .filter(|(schema, name)| role == "public" || !readable(schema, name))
+                    .map(|(schema, name)| format!("{schema}.{name}"))
+                    .collect()
+            };
+            let exposed: Vec<(&str, Vec<String>)> = ctx
+                .config
+                .exposure
+                .exposed_to(&view.schema, &view.readers)
+                .into_iter()
+                .map(|role| (role, hidden_from(role)))
+                .filter(|(_, hidden)| !hidden.is_empty())
+                .collect();
+            if exposed.is_empty() {
+                continue;
+            }
+            let roles: Vec<&str> = exposed.iter().map(|(role, _)| *role).collect();
+            let mut reads: Vec<String> = exposed.into_iter().flat_map(|(_, hidden)| hidden).collect();
+            reads.sort();
+            reads.dedup();
+            report.on_relation(
+                view,
+                None,
+                format!(
+                    "view {} is readable by {} and runs with its owner's rights over {}",
+                    view.qualified(),
+                    roles.join(", "),
+                    reads.join(", ")
+                ),
+                json!({"roles": roles, "reads": reads}),
+            );
+            report.remedy(format!("ALTER VIEW {} SET (security_invoker = true);", ctx.catalog.sql_name(&view.schema, &view.name)));
+        }
     },
 };
 
@@ -128,9 +168,13 @@ mod tests {
             relation("elsewhere", "r", "internal", &["public"], json!({})),
             relation("totals", "m", "public", &["public"], json!({})),
             relation("remote", "f", "public", &["public"], json!({})),
-            relation("definer_view", "v", "public", &["public"], json!({})),
+            relation("definer_view", "v", "public", &["public"], json!({"owner_rights_reads": [["public", "private"]]})),
             relation("invoker_view", "v", "public", &["public"], json!({"security_invoker": true})),
             relation("api_table", "r", "api", &["web_anon"], json!({})),
+            relation("api_secret", "r", "api", &[], json!({})),
+            // Over a table its readers may read anyway: nothing more through the view.
+            relation("api_view", "v", "api", &["web_anon"], json!({"owner_rights_reads": [["api", "api_table"]]})),
+            relation("api_view_secret", "v", "api", &["web_anon"], json!({"owner_rights_reads": [["api", "api_table"], ["api", "api_secret"]]})),
         ]}));
         assert_eq!(findings_of("table_exposed_without_rls", &catalog), ["public.open"]);
         assert_eq!(findings_of("materialized_view_exposed", &catalog), ["public.totals"]);
@@ -142,5 +186,11 @@ mod tests {
             json!({"exposure": {"schemas": ["api"], "roles": ["web_anon"]}}),
         );
         assert_eq!(api, ["api.api_table"]);
+        let api_views = findings_with(
+            "security_definer_view_exposed",
+            &catalog,
+            json!({"exposure": {"schemas": ["api"], "roles": ["web_anon"]}}),
+        );
+        assert_eq!(api_views, ["api.api_view_secret"]);
     }
 }
