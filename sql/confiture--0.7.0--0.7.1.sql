@@ -1,0 +1,6 @@
+-- confiture 0.7.0 -> 0.7.1 (ALTER EXTENSION confiture UPDATE).
+--
+-- No object changes: 0.7.1 is a new library (a faster lint, the rule
+-- security_definer_executable_by_login_role, index ages in unused_index, a narrower
+-- security_definer_view_exposed). The step exists so that extversion says which library's
+-- behaviour a database has.
