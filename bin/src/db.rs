@@ -5,7 +5,36 @@ use crate::failure::{Failure, Kind, Result};
 use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode};
 use postgres::{Client, Config, NoTls};
 use postgres_openssl::MakeTlsConnector;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The CA file OpenSSL would have loaded by default (the user's SSL_CERT_FILE, else the
+/// library's compiled-in file), set when `defer_system_ca_bundle` pointed the default away.
+static SYSTEM_CA_FILE: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// rust-openssl's `SslConnector::builder` loads the system's whole CA bundle (some 140
+/// certificates, 25 ms on a small machine) into every connector, also for sslmode prefer and
+/// require, which verify nothing; libpq does not. Called first thing in `main`, while the
+/// process has one thread: OpenSSL's default CA file becomes an empty one for this process,
+/// and the modes that verify against the system's store load the file it would have used
+/// (`SYSTEM_CA_FILE`) themselves. The store's hashed directory (SSL_CERT_DIR) is read lazily
+/// by OpenSSL and is left as it was.
+pub fn defer_system_ca_bundle() {
+    if !cfg!(unix) {
+        return;
+    }
+    let file = match std::env::var_os("SSL_CERT_FILE") {
+        Some(file) => Some(PathBuf::from(file)),
+        // SAFETY: X509_get_default_cert_file returns a pointer to a static NUL-terminated
+        // string built into the library; it is never freed or changed.
+        None => unsafe { std::ffi::CStr::from_ptr(openssl_sys::X509_get_default_cert_file()) }
+            .to_str()
+            .ok()
+            .map(PathBuf::from),
+    };
+    std::env::set_var("SSL_CERT_FILE", "/dev/null");
+    let _ = SYSTEM_CA_FILE.set(file);
+}
 
 /// A parsed database URL, with a description that never shows the password.
 #[derive(Clone)]
@@ -125,9 +154,19 @@ impl Target {
                 Some(file) => builder
                     .set_ca_file(file)
                     .map_err(tls_failure(format!("cannot read sslrootcert {}", file.display())))?,
-                None => builder
-                    .set_default_verify_paths()
-                    .map_err(tls_failure("cannot read the system's certificate store".into()))?,
+                None => {
+                    builder
+                        .set_default_verify_paths()
+                        .map_err(tls_failure("cannot read the system's certificate store".into()))?;
+                    // As OpenSSL does with its default file: one that is not there adds nothing.
+                    let deferred = SYSTEM_CA_FILE.get().and_then(Option::as_ref).filter(|f| f.is_file());
+                    if let Some(file) = deferred {
+                        builder.set_ca_file(file).map_err(tls_failure(format!(
+                            "cannot read the system's CA file {}",
+                            file.display()
+                        )))?;
+                    }
+                }
             }
         } else {
             builder.set_verify(SslVerifyMode::NONE);

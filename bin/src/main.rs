@@ -36,6 +36,7 @@ use output::Format;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    db::defer_system_ca_bundle();
     let cli = Cli::parse();
     let format = cli.format;
     let area = match &cli.command {

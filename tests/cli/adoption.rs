@@ -76,6 +76,19 @@ fn tls_from_require_to_verify_full_and_client_certificates() {
         ],
     );
     assert_exit(&from_variables, 2);
+    // sslrootcert=system: the system's store, which does not hold the test CA; unless the user
+    // points OpenSSL's default CA file at it (SSL_CERT_FILE, which confiture leaves alone).
+    let system =
+        format!("postgresql://postgres@localhost:{port}/e2e_tls?sslmode=verify-full&sslrootcert=system");
+    let untrusted = status(&system);
+    assert_exit(&untrusted, 3);
+    assert!(stderr(&untrusted).contains("certificate verify failed"), "{}", stderr(&untrusted));
+    let trusted = ours(
+        project.path(),
+        &["--no-config", "migrate", "status", "--database-url", &system],
+        &[("SSL_CERT_FILE", &ca)],
+    );
+    assert_exit(&trusted, 2);
     // A role that may only log in with a client certificate.
     let mut admin = connect(&url);
     admin.batch_execute("DROP ROLE IF EXISTS tls_cert_user; CREATE ROLE tls_cert_user LOGIN").unwrap();
