@@ -61,7 +61,10 @@ impl Row<'_> {
                 return Ok(String::from_polymorphic_datum(datum, false, type_oid));
             }
             let bytes = pgrx::varlena::varlena_to_byte_slice(varlena);
-            Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+            Ok(Some(match std::str::from_utf8(bytes) {
+                Ok(text) => text.to_owned(),
+                Err(_) => not_utf8(bytes),
+            }))
         }
     }
 
@@ -72,6 +75,21 @@ impl Row<'_> {
             .ok_or(SpiError::SpiError(pgrx::spi::SpiErrorCodes::NoAttribute))?;
         Ok((!self.nulls[i]).then(|| (self.values[i], self.types[i])))
     }
+}
+
+/// Text that is not UTF-8: a database in another encoding (LATIN1, SQL_ASCII...) holding a
+/// non-ASCII name or comment. confiture's results are UTF-8 text, which such a database would
+/// read as other characters, so this is refused (pgrx refuses it too), the text shown escaped.
+fn not_utf8(bytes: &[u8]) -> ! {
+    crate::errors::raise(
+        pgrx::PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+        format!("confiture reads the catalog as UTF-8, and this text is not: {}", bytes.escape_ascii()),
+        None,
+        Some(
+            "Use confiture in a UTF-8 database, or keep names and comments ASCII in one of another encoding."
+                .into(),
+        ),
+    )
 }
 
 /// Run a read-only `query` with `args` and map every row.

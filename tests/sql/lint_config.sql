@@ -89,3 +89,17 @@ DROP ROLE lint_reader;
 
 DROP SCHEMA cfg CASCADE;
 DROP EXTENSION confiture;
+
+-- A database whose encoding is not UTF-8: ASCII names are linted; a non-ASCII name is refused
+-- with a clear error (results are UTF-8 text, which the database would read as other
+-- characters), never returned mangled.
+CREATE DATABASE confiture_regress_latin1 TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C';
+\c confiture_regress_latin1
+SET client_encoding = 'UTF8';
+CREATE EXTENSION confiture;
+CREATE TABLE "Plain" (id bigint PRIMARY KEY);
+SELECT rule, object_name, remediation FROM confiture.lint_schema() WHERE object_name = 'Plain';
+CREATE TABLE "café" (id bigint PRIMARY KEY);
+SELECT rule, object_name FROM confiture.lint_schema();
+\c confiture_regress
+DROP DATABASE confiture_regress_latin1;
