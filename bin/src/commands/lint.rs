@@ -231,7 +231,7 @@ fn creations_of(project: &Path, env: Option<&str>) -> discover::Creations {
 }
 
 /// `run`, and for the formats that place findings in files (JSON, SARIF) the schema files read
-/// on another thread meanwhile: on a large project reading them costs as much as the lint.
+/// on another thread meanwhile (a 1,000-table project: some 1,200 files, tens of milliseconds).
 fn run_placing(
     project: &Path,
     options: &LintOptions,

@@ -301,7 +301,9 @@ pub const SECURITY_DEFINER_EXECUTABLE_BY_LOGIN_ROLE: Rule = Rule {
                 .iter()
                 .map(|role| format!("REVOKE EXECUTE ON FUNCTION {} FROM {};", function.sql_name, ctx.catalog.ident(role)))
                 .collect();
-            report.remedy(revokes.join(" "));
+            if !revokes.is_empty() {
+                report.remedy(revokes.join(" "));
+            }
         }
     },
 };
