@@ -66,15 +66,18 @@ pub fn run(project: &Path, options: &LintOptions) -> Result<LintReport> {
         failure
     })?;
     let findings = rows.iter().map(finding_of).collect::<Result<Vec<_>>>()?;
+    // What was linted, for the report. Written so that each table's comment is an index probe:
+    // a join with pg_description was planned as a nested loop over all of it on a freshly built
+    // database (stale catalog statistics), 40 ms at 1,000 tables.
     let counted = client
         .query_one(
             "SELECT count(*) AS tables, coalesce(sum(c.relnatts), 0)::bigint AS columns, \
-                    count(d.description) AS documented \
-               FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-               LEFT JOIN pg_catalog.pg_description d \
-                 ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0 \
-              WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture') \
-                AND n.nspname NOT LIKE 'pg\\_%'",
+                    count(*) FILTER (WHERE EXISTS (SELECT FROM pg_catalog.pg_description d \
+                      WHERE d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0)) AS documented \
+               FROM pg_catalog.pg_class c \
+              WHERE c.relkind IN ('r', 'p') \
+                AND c.relnamespace = ANY (ARRAY(SELECT n.oid FROM pg_catalog.pg_namespace n \
+                      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'confiture') AND n.nspname NOT LIKE 'pg\\_%'))",
             &[],
         )
         .map_err(|e| Failure::from_postgres(e, &target.description))?;
