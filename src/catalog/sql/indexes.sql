@@ -18,6 +18,8 @@ SELECT i.indrelid, ic.relname::text, i.indkey::int2[], i.indnkeyatts, i.indisuni
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam
-CROSS JOIN (SELECT pg_catalog.current_setting('track_commit_timestamp')::bool AS kept) commit_ts
+-- Not on a standby: there commit timestamps follow the primary's setting, not this one, and
+-- reading them while the primary keeps none is an error.
+CROSS JOIN (SELECT pg_catalog.current_setting('track_commit_timestamp')::bool AND NOT pg_catalog.pg_is_in_recovery() AS kept) commit_ts
 CROSS JOIN LATERAL (SELECT CASE WHEN commit_ts.kept THEN pg_catalog.pg_xact_commit_timestamp(ic.xmin) END AS at) written
 WHERE i.indrelid = ANY ($1)
