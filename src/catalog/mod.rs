@@ -115,8 +115,8 @@ pub struct Relation {
     pub scans: Option<TableScans>,
     /// For views: the RLS-enabled tables they read.
     pub reads_rls_tables: Option<Vec<String>>,
-    /// For a view with its owner's rights: the relations (schema, name) it reads that PUBLIC
-    /// may not read directly or that have row-level security.
+    /// For a view: the relations (schema, name) it reads that PUBLIC may not read directly or
+    /// that have row-level security (what it shows beyond them when it has its owner's rights).
     #[serde(default)]
     pub owner_rights_reads: Vec<(String, String)>,
     /// For a partition: its partitioned table (schema, name).

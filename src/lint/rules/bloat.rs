@@ -101,6 +101,16 @@ fn megabytes(bytes: i64) -> String {
     format!("{:.0} MB", bytes as f64 / 1_048_576.0)
 }
 
+/// "takes 900 MB of which about 600 MB (67%)": a relation's size and its estimated waste.
+fn size_and_waste(estimate: &Estimate) -> String {
+    format!(
+        "takes {} of which about {} ({:.0}%)",
+        megabytes(estimate.pages * BLOCK_SIZE as i64),
+        megabytes(estimate.wasted_bytes()),
+        estimate.wasted_ratio() * 100.0
+    )
+}
+
 pub const TABLE_BLOAT: Rule = Rule {
     name: "table_bloat",
     category: "maintenance",
@@ -115,11 +125,9 @@ pub const TABLE_BLOAT: Rule = Rule {
                 table,
                 None,
                 format!(
-                    "{} takes {} of which about {} ({:.0}%) its live rows do not need (statistics estimate)",
+                    "{} {} its live rows do not need (statistics estimate)",
                     table.qualified(),
-                    megabytes(estimate.pages * BLOCK_SIZE as i64),
-                    megabytes(estimate.wasted_bytes()),
-                    estimate.wasted_ratio() * 100.0
+                    size_and_waste(&estimate)
                 ),
                 estimate.evidence(tuples),
             );
@@ -144,12 +152,10 @@ pub const INDEX_BLOAT: Rule = Rule {
                     table,
                     Some(&index.name),
                     format!(
-                        "index {} on {} takes {} of which about {} ({:.0}%) its entries do not need (statistics estimate)",
+                        "index {} on {} {} its entries do not need (statistics estimate)",
                         index.name,
                         table.qualified(),
-                        megabytes(estimate.pages * BLOCK_SIZE as i64),
-                        megabytes(estimate.wasted_bytes()),
-                        estimate.wasted_ratio() * 100.0
+                        size_and_waste(&estimate)
                     ),
                     {
                         let mut evidence = estimate.evidence(index.tuples.unwrap_or(0.0));
