@@ -3,6 +3,7 @@
 //! on 1000 tables: json_build_object pays per value.) The queries run read-only within one SQL
 //! call, so they all see the same snapshot.
 
+use super::heap_sample::{self, Sample};
 use super::scope::{Scope, Setting};
 use super::spi_rows::{select_rows, Row};
 use crate::catalog::{
@@ -365,10 +366,14 @@ fn sequences(
 /// A lock wait while sampling gives up rather than holding the lint behind a migration.
 const SAMPLE_SETTINGS: &[Setting] = &[(c"lock_timeout", c"100ms")];
 
+/// How many values of each suspect column are sampled.
+const SAMPLE_ROWS: usize = 100;
+
 /// Up to 100 rows of each table column of a text type for which `suspect` holds (a name that
-/// suggests a secret), kept in `Relation::samples`. Only columns the caller may read. One query
-/// reads them all, in a scope that is rolled back; if it fails (a table locked by another
-/// session past the lock timeout), each column is read on its own and a locked one is skipped.
+/// suggests a secret), kept in `Relation::samples`. Only columns the caller may read. Tables are
+/// read directly where that gives what SQL would (`heap_sample`); the others by one query, in a
+/// scope that is rolled back; if it fails (a table locked by another session past the lock
+/// timeout), each column is read on its own and a locked one is skipped.
 pub fn sample_columns(catalog: &mut Catalog, text_types: &[&str], suspect: impl Fn(&str) -> bool) {
     let wanted: Vec<(usize, String)> = catalog
         .relations
@@ -386,14 +391,63 @@ pub fn sample_columns(catalog: &mut Catalog, text_types: &[&str], suspect: impl 
         return;
     }
     let readable = readable_columns(catalog, &wanted);
-    let reads: Vec<(usize, String, String)> = wanted
+    let mut by_relation: Vec<(usize, Vec<String>)> = Vec::new();
+    for ((i, column), _) in wanted.into_iter().zip(readable).filter(|(_, readable)| *readable) {
+        match by_relation.last_mut() {
+            Some((last, columns)) if *last == i => columns.push(column),
+            _ => by_relation.push((i, vec![column])),
+        }
+    }
+    let sql_reads = sample_directly(catalog, by_relation);
+    sample_by_sql(catalog, sql_reads);
+}
+
+/// The direct reads, in one scope that is rolled back (it releases the tables' locks); returns
+/// the tables (with their columns) left to SQL, all of them if the scope failed.
+fn sample_directly(catalog: &mut Catalog, by_relation: Vec<(usize, Vec<String>)>) -> Vec<(usize, String)> {
+    let outcome = Scope::rolled_back().run(|_| {
+        by_relation
+            .iter()
+            .map(|(i, columns)| {
+                let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+                heap_sample::read(catalog.relations[*i].oid, &names, SAMPLE_ROWS)
+            })
+            .collect::<Vec<_>>()
+    });
+    let Ok(samples) = outcome else {
+        return by_relation
+            .into_iter()
+            .flat_map(|(i, columns)| columns.into_iter().map(move |c| (i, c)))
+            .collect();
+    };
+    let mut left = Vec::new();
+    for ((i, columns), sample) in by_relation.into_iter().zip(samples) {
+        match sample {
+            Sample::Read(values) => {
+                for (column, values) in columns.into_iter().zip(values) {
+                    if let Some(values) = values {
+                        catalog.relations[i].samples.insert(column, values);
+                    }
+                }
+            }
+            Sample::UseSql => left.extend(columns.into_iter().map(|c| (i, c))),
+            Sample::Gone => {}
+        }
+    }
+    left
+}
+
+/// `reads` (relation, column) by SQL: one query for all, or one per column if that fails.
+fn sample_by_sql(catalog: &mut Catalog, reads: Vec<(usize, String)>) {
+    if reads.is_empty() {
+        return;
+    }
+    let reads: Vec<(usize, String, String)> = reads
         .into_iter()
-        .zip(readable)
-        .filter(|(_, readable)| *readable)
-        .map(|((i, column), _)| {
+        .map(|(i, column)| {
             let relation = &catalog.relations[i];
             let query = format!(
-                "SELECT {column}::text FROM {table} LIMIT 100",
+                "SELECT {column}::text FROM {table} LIMIT {SAMPLE_ROWS}",
                 column = spi::quote_identifier(&column),
                 table = spi::quote_qualified_identifier(&relation.schema, &relation.name),
             );

@@ -6,6 +6,7 @@ pub mod constant;
 pub mod error_position;
 pub mod function_ref;
 pub mod guc_scope;
+pub mod heap_sample;
 pub mod json_arg;
 pub mod parser;
 pub mod query;

@@ -286,3 +286,44 @@ fn the_showcase_schema_has_no_finding() {
     assert_exit(&lint, 0);
     assert_eq!(findings_of(&lint), Vec::<serde_json::Value>::new());
 }
+
+/// A table another session holds locked (a migration's ACCESS EXCLUSIVE) is not waited for when
+/// its suspect columns are sampled: the lint goes on, the locked table's secret column is
+/// reported without its values judged (a hash stored there cannot be seen), and the other
+/// tables' values are still read.
+#[test]
+fn a_locked_table_is_not_waited_for_when_sampling_secrets() {
+    let url = empty_database("e2e_lint_locked_sample");
+    let hash = "$2b$12$KIXQJ3mWZ1u3Y2rZk8bG1uQq1kI7h9Vw0h5b1oP0r3y9yGzQ1xY2K";
+    let project = Project::new(&[(
+        "db/schema/00.sql",
+        &format!(
+            "CREATE TABLE account (id bigint PRIMARY KEY, password text);\n\
+             CREATE TABLE device (id bigint PRIMARY KEY, password text);\n\
+             INSERT INTO account VALUES (1, '{hash}');\nINSERT INTO device VALUES (1, '{hash}');\n"
+        ),
+    )]);
+    assert_exit(&project.run(&url, &["build", "--apply"]), 0);
+    let secrets = |project: &Project| -> Vec<String> {
+        let lint = project.run(
+            &url,
+            &["lint", "--format", "json", "--fail-on", "never", "--select", "secret_column_plain_text"],
+        );
+        assert_exit(&lint, 0);
+        findings_of(&lint)
+            .iter()
+            .map(|f| {
+                format!("{}.{}.{}", f["schema_name"], f["object_name"], f["metadata"]["column"])
+                    .replace('"', "")
+            })
+            .collect()
+    };
+    assert_eq!(secrets(&project), Vec::<String>::new(), "hashed values are not plain secrets");
+    let mut migration = connect(&url);
+    migration.batch_execute("BEGIN; LOCK TABLE account IN ACCESS EXCLUSIVE MODE").unwrap();
+    let started = std::time::Instant::now();
+    let found = secrets(&project);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "the lint waited for the lock");
+    assert_eq!(found, vec!["public.account.password".to_string()]);
+    migration.batch_execute("ROLLBACK").unwrap();
+}

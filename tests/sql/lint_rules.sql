@@ -130,6 +130,34 @@ ALTER TABLE good ADD COLUMN api_key text;
 SELECT * FROM pg_temp.findings('secret_column_plain_text');
 ALTER TABLE good ALTER COLUMN api_key TYPE bytea USING convert_to(api_key, 'UTF8');
 SELECT * FROM pg_temp.findings('secret_column_plain_text');
+-- The values say: hashes and digests are fine, plain text is not, also when it is stored
+-- compressed or out of line.
+CREATE TABLE credential (id bigint PRIMARY KEY, password text, api_token text);
+COMMENT ON TABLE credential IS 'x';
+INSERT INTO credential VALUES (1, '$2b$12$KIXQJ3mWZ1u3Y2rZk8bG1uQq1kI7h9Vw0h5b1oP0r3y9yGzQ1xY2K', repeat('0123456789abcdef', 4));
+SELECT * FROM pg_temp.findings('secret_column_plain_text');
+INSERT INTO credential VALUES (2, NULL, repeat('not a digest ', 1000));
+SELECT * FROM pg_temp.findings('secret_column_plain_text');
+ALTER TABLE credential ALTER COLUMN api_token SET STORAGE EXTERNAL;
+UPDATE credential SET api_token = repeat('still not a digest ', 1000) WHERE id = 2;
+SELECT pg_column_size(api_token) > 10000 AS stored_whole FROM credential WHERE id = 2;
+SELECT * FROM pg_temp.findings('secret_column_plain_text');
+DELETE FROM credential WHERE id = 2;
+-- Under row-level security, the rows the caller sees: a plain password the policy hides from
+-- the caller is not in its sample; a superuser (who bypasses the policy) sees it.
+INSERT INTO credential VALUES (3, 'hunter2', NULL);
+CREATE ROLE lint_t_auditor;
+GRANT USAGE ON SCHEMA lint_t TO lint_t_auditor;
+GRANT SELECT ON credential TO lint_t_auditor;
+ALTER TABLE credential ENABLE ROW LEVEL SECURITY;
+CREATE POLICY hashed_only ON credential FOR SELECT TO lint_t_auditor USING (password LIKE '$2b$%');
+SET ROLE lint_t_auditor;
+SELECT * FROM pg_temp.findings('secret_column_plain_text');
+RESET ROLE;
+SELECT * FROM pg_temp.findings('secret_column_plain_text');
+DROP TABLE credential;
+REVOKE USAGE ON SCHEMA lint_t FROM lint_t_auditor;
+DROP ROLE lint_t_auditor;
 
 -- policy_without_rls, rls_without_policy, policy_always_true, view_bypasses_rls
 CREATE TABLE document (id bigint PRIMARY KEY, owner name NOT NULL DEFAULT current_user);
