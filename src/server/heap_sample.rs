@@ -58,8 +58,7 @@ pub fn read(oid: u32, columns: &[&str], limit: usize) -> Sample {
 /// `relation` must be open and locked by this backend.
 unsafe fn read_open(relation: pg_sys::Relation, columns: &[&str], limit: usize) -> Sample {
     let form = &*(*relation).rd_rel;
-    let heap = matches!(form.relkind as u8, b'r' | b'm')
-        && form.relam == pg_sys::Oid::from(pg_sys::HEAP_TABLE_AM_OID);
+    let heap = matches!(form.relkind as u8, b'r' | b'm') && form.relam == pg_sys::HEAP_TABLE_AM_OID;
     // RLS_ENABLED: policies filter the caller's rows (or forbid reading): only SQL applies them.
     if !heap
         || pg_sys::check_enable_rls(form.oid, pg_sys::InvalidOid, true)
