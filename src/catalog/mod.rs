@@ -25,6 +25,9 @@ pub struct Catalog {
     /// Days since that reset (None: never reset).
     #[serde(default)]
     pub stats_age_days: Option<f64>,
+    /// What the server as a whole says, beyond this database's schemas.
+    #[serde(default)]
+    pub server: Server,
     #[serde(skip)]
     relation_index: HashMap<(String, String), usize>,
     #[serde(skip)]
@@ -155,6 +158,9 @@ pub struct Storage {
     pub dead_rows: i64,
     /// Vacuumed at least once, by hand or by autovacuum.
     pub vacuumed: bool,
+    /// The autovacuum_enabled storage parameter, when set on the relation.
+    #[serde(default)]
+    pub autovacuum_enabled: Option<bool>,
 }
 
 /// A column's pg_stats: average stored width and the fraction of NULLs.
@@ -385,6 +391,38 @@ pub struct Extension {
     pub version: String,
     /// The version CREATE EXTENSION would install now (pg_available_extensions).
     pub default_version: Option<String>,
+}
+
+/// Server-wide facts: password hashing and replication slots.
+#[derive(Debug, Default, Deserialize)]
+pub struct Server {
+    /// The password_encryption setting.
+    #[serde(default)]
+    pub password_encryption: String,
+    /// Login roles whose stored password is an MD5 hash; None when the caller may not read
+    /// pg_authid (only superusers may).
+    #[serde(default)]
+    pub md5_password_roles: Option<Vec<String>>,
+    #[serde(default)]
+    pub replication_slots: Vec<ReplicationSlot>,
+}
+
+/// A replication slot (pg_replication_slots).
+#[derive(Debug, Default, Deserialize)]
+pub struct ReplicationSlot {
+    pub name: String,
+    /// physical or logical.
+    pub kind: String,
+    /// The database of a logical slot.
+    pub database: Option<String>,
+    pub active: bool,
+    /// reserved, extended, unreserved or lost.
+    pub wal_status: Option<String>,
+    /// Bytes of WAL from the slot's restart point to the server's current position.
+    pub retained_bytes: Option<i64>,
+    /// age() of the oldest transaction (xmin) and catalog transaction (catalog_xmin) it holds.
+    pub xmin_age: Option<i64>,
+    pub catalog_xmin_age: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

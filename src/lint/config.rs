@@ -23,6 +23,7 @@ pub struct LintConfig {
     pub exposure: ExposureConfig,
     pub indexes: IndexConfig,
     pub bloat: BloatConfig,
+    pub replication_slots: ReplicationSlotConfig,
     /// Return waived findings too, with waived = true.
     pub include_waived: bool,
     #[serde(skip)]
@@ -183,6 +184,21 @@ pub struct IndexConfig {
 pub struct BloatConfig {
     pub min_bytes: i64,
     pub min_ratio: f64,
+}
+
+/// unused_replication_slot reports an inactive slot once it keeps at least
+/// `max_retained_wal_bytes` of WAL (also when it is past max_slot_wal_keep_size, invalidated, or
+/// holds back the cluster's vacuum horizon).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplicationSlotConfig {
+    pub max_retained_wal_bytes: i64,
+}
+
+impl Default for ReplicationSlotConfig {
+    fn default() -> Self {
+        Self { max_retained_wal_bytes: 1024 * 1024 * 1024 }
+    }
 }
 
 impl Default for BloatConfig {

@@ -56,6 +56,12 @@ impl<'a> Context<'a> {
     pub fn schema_excluded(&self, schema: &str) -> bool {
         self.config.schema_excluded(schema)
     }
+
+    /// Whether server-wide findings (settings, roles, replication slots) belong in this lint:
+    /// not when the configuration restricts it to some schemas.
+    pub fn whole_server(&self) -> bool {
+        self.config.schemas.is_empty()
+    }
 }
 
 /// Collects one rule's findings.

@@ -7,8 +7,8 @@ use super::heap_sample::{self, Sample};
 use super::scope::{Scope, Setting};
 use super::spi_rows::{select_rows, Row};
 use crate::catalog::{
-    Catalog, Column, ColumnStats, Constraint, Extension, Function, Index, Policy, Relation, Schema, Sequence,
-    Storage, TableScans,
+    Catalog, Column, ColumnStats, Constraint, Extension, Function, Index, Policy, Relation, ReplicationSlot,
+    Schema, Sequence, Server, Storage, TableScans,
 };
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -120,6 +120,7 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
                         fillfactor: row.get::<i32>(18)?,
                         dead_rows: row.get::<i64>(19)?.unwrap_or(0),
                         vacuumed: flag(row, 20)?,
+                        autovacuum_enabled: row.get::<bool>(21)?,
                     })
                 } else {
                     None
@@ -324,8 +325,47 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
         let mut catalog = Catalog::new(relations, sequences, functions, extensions, schemas, reserved_words);
         catalog.stats_since = stats_since;
         catalog.stats_age_days = stats_age_days;
+        catalog.server = server(client)?;
         Ok(catalog)
     })
+}
+
+/// Password hashing and replication slots. Of pg_authid (superusers only) nothing but the names
+/// of login roles whose password is an MD5 hash leaves the query.
+fn server(client: &SpiClient<'_>) -> spi::Result<Server> {
+    let password_encryption = select_rows(
+        client,
+        "SELECT pg_catalog.current_setting('password_encryption'), \
+                pg_catalog.has_table_privilege('pg_catalog.pg_authid', 'SELECT')",
+        &[],
+        |row| Ok((text(row, 1)?, flag(row, 2)?)),
+    )?
+    .pop()
+    .unwrap_or_default();
+    let md5_password_roles = if password_encryption.1 {
+        Some(select_rows(
+            client,
+            "SELECT rolname::text FROM pg_catalog.pg_authid WHERE rolcanlogin AND rolpassword LIKE 'md5%' ORDER BY 1",
+            &[],
+            |row| text(row, 1),
+        )?)
+    } else {
+        None
+    };
+    let replication_slots =
+        rows(client, include_str!("../catalog/sql/replication_slots.sql"), None, |row| {
+            Ok(ReplicationSlot {
+                name: text(row, 1)?,
+                kind: text(row, 2)?,
+                database: row.text(3)?,
+                active: flag(row, 4)?,
+                wal_status: row.text(5)?,
+                retained_bytes: row.get::<i64>(6)?,
+                xmin_age: row.get::<i64>(7)?,
+                catalog_xmin_age: row.get::<i64>(8)?,
+            })
+        })?;
+    Ok(Server { password_encryption: password_encryption.0, md5_password_roles, replication_slots })
 }
 
 /// The sequences feeding linted columns, where a rule needs them: a column that is not an

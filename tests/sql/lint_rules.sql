@@ -389,6 +389,42 @@ SELECT name, title, categories, facing, docs_url FROM confiture.lint_rules() WHE
 DROP TABLE churned;
 -- xid_wraparound_risk: every table here is young
 SELECT * FROM pg_temp.findings('xid_wraparound_risk');
+-- autovacuum_disabled: loaded (above) was created with it off; a table that resets it is quiet.
+SELECT * FROM pg_temp.findings('autovacuum_disabled');
+CREATE TABLE staging (id bigint PRIMARY KEY) WITH (autovacuum_enabled = 0);
+COMMENT ON TABLE staging IS 'x';
+SELECT * FROM pg_temp.findings('autovacuum_disabled');
+ALTER TABLE staging RESET (autovacuum_enabled);
+SELECT * FROM pg_temp.findings('autovacuum_disabled');
+ALTER TABLE staging SET (autovacuum_enabled = on);
+SELECT * FROM pg_temp.findings('autovacuum_disabled');
+DROP TABLE staging;
+-- unused_replication_slot: an inactive physical slot that keeps little WAL is quiet; past the
+-- configured limit (here 0 bytes) it is reported, with the statement that drops it.
+SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'lint_t_slot';
+SELECT slot_name FROM pg_create_physical_replication_slot('lint_t_slot', true);
+SELECT level, object_type, object_name, metadata->>'slot_type' AS slot_type, metadata->>'wal_status' AS wal_status
+  FROM confiture.lint_schema() WHERE rule = 'unused_replication_slot' AND object_name = 'lint_t_slot';
+SELECT level, object_type, object_name, schema_name, metadata->>'slot_type' AS slot_type,
+       metadata->>'wal_status' AS wal_status, remediation
+  FROM confiture.lint_schema('{"replication_slots": {"max_retained_wal_bytes": 0}}')
+ WHERE rule = 'unused_replication_slot' AND object_name = 'lint_t_slot';
+SELECT count(*) FROM confiture.lint_schema('{"replication_slots": {"max_retained_wal_bytes": 0}, "schemas": ["lint_t"]}')
+ WHERE rule = 'unused_replication_slot';
+SELECT pg_drop_replication_slot('lint_t_slot');
+-- password_encryption_md5: the setting, and a login role whose password was stored as MD5 (the
+-- hash itself is never read out); quiet once both are SCRAM.
+DROP ROLE IF EXISTS lint_t_md5;
+SET password_encryption = 'md5';
+CREATE ROLE lint_t_md5 LOGIN PASSWORD 'only-a-test';
+SELECT level, object_type, object_name, remediation
+  FROM confiture.lint_schema() WHERE rule = 'password_encryption_md5' AND object_name IN ('password_encryption', 'lint_t_md5')
+ ORDER BY object_name;
+RESET password_encryption;
+ALTER ROLE lint_t_md5 PASSWORD 'only-a-test';
+SELECT level, object_type, object_name
+  FROM confiture.lint_schema() WHERE rule = 'password_encryption_md5' AND object_name IN ('password_encryption', 'lint_t_md5');
+DROP ROLE lint_t_md5;
 SELECT count(*) AS rules FROM confiture.lint_rules();
 
 RESET search_path;

@@ -34,7 +34,10 @@ SELECT c.oid, c.relnamespace, c.relname::text, c.relkind::text,
        CASE WHEN c.reloptions IS NOT NULL THEN
            (SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'fillfactor') END,
        pg_stat_get_dead_tuples(c.oid),
-       pg_stat_get_last_vacuum_time(c.oid) IS NOT NULL OR pg_stat_get_last_autovacuum_time(c.oid) IS NOT NULL
+       pg_stat_get_last_vacuum_time(c.oid) IS NOT NULL OR pg_stat_get_last_autovacuum_time(c.oid) IS NOT NULL,
+       -- autovacuum_enabled as set on the relation (validated as a boolean when it was set).
+       CASE WHEN c.reloptions IS NOT NULL THEN
+           (SELECT o.option_value::bool FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'autovacuum_enabled') END
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND c.relnamespace = ANY (ARRAY(

@@ -1,6 +1,7 @@
 //! Maintenance: what autovacuum has or has not done, from the statistics (nothing is scanned).
 
-use crate::lint::{Context, Level, Report, Rule};
+use crate::lint::{Context, Level, Report, Rule, Site};
+use confiture_core::sql_text::literal;
 use serde_json::json;
 
 /// Rows the statistics must count before a never-analyzed table is worth a finding: a small
@@ -56,9 +57,75 @@ pub const XID_WRAPAROUND_RISK: Rule = Rule {
     },
 };
 
+pub const AUTOVACUUM_DISABLED: Rule = Rule {
+    name: "autovacuum_disabled",
+    category: "maintenance",
+    level: Level::Info,
+    rationale: "With autovacuum_enabled = false on a table, nothing removes its dead rows or refreshes its statistics but a manual VACUUM or ANALYZE: it bloats and its plans age (only the anti-wraparound vacuum still runs). Right for a short bulk load, wrong when left behind.",
+    remediation: "ALTER TABLE name RESET (autovacuum_enabled); once the bulk load that needed it is over, or schedule VACUUM (ANALYZE) for the table.",
+    check: |ctx: &Context, report: &mut Report| {
+        for table in ctx.stored() {
+            if table.storage.as_ref().and_then(|s| s.autovacuum_enabled) != Some(false) {
+                continue;
+            }
+            let dead_rows = table.storage.as_ref().map(|s| s.dead_rows);
+            report.on_relation(
+                table,
+                None,
+                format!("{} has autovacuum disabled (autovacuum_enabled = false)", table.qualified()),
+                json!({"dead_rows": dead_rows, "live_rows": table.live_rows}),
+            );
+            report.remedy(format!(
+                "ALTER TABLE {} RESET (autovacuum_enabled);",
+                ctx.catalog.sql_name(&table.schema, &table.name)
+            ));
+        }
+    },
+};
+
+/// A slot holding back the vacuum horizon by this many transactions is reported inactive:
+/// half of autovacuum_freeze_max_age's default (200 million).
+pub const SLOT_HORIZON_AGE_LIMIT: i64 = 100_000_000;
+
+pub const UNUSED_REPLICATION_SLOT: Rule = Rule {
+    name: "unused_replication_slot",
+    category: "maintenance",
+    level: Level::Warning,
+    rationale: "An inactive replication slot keeps all WAL from its restart point (the disk fills) and, with an xmin or catalog_xmin, stops vacuum from removing dead rows in every database; past max_slot_wal_keep_size it is invalidated and its consumer cannot resume.",
+    remediation: "Reconnect the slot's consumer, or drop the slot: SELECT pg_drop_replication_slot('name'); (a logical slot from its own database).",
+    check: |ctx: &Context, report: &mut Report| {
+        if !ctx.whole_server() {
+            return;
+        }
+        let limit = ctx.config.replication_slots.max_retained_wal_bytes;
+        for slot in ctx.catalog.server.replication_slots.iter().filter(|s| !s.active) {
+            let status = slot.wal_status.as_deref().unwrap_or("");
+            let retained = slot.retained_bytes.unwrap_or(0);
+            let horizon = slot.xmin_age.max(slot.catalog_xmin_age).unwrap_or(0);
+            let why = match status {
+                "lost" => "was invalidated: its consumer can no longer resume".to_string(),
+                "unreserved" => "keeps more WAL than max_slot_wal_keep_size allows".to_string(),
+                _ if horizon >= SLOT_HORIZON_AGE_LIMIT => {
+                    format!("holds back vacuum by {horizon} transactions in every database")
+                }
+                _ if retained >= limit => format!("keeps {} MB of WAL", retained / (1024 * 1024)),
+                _ => continue,
+            };
+            report.add(
+                Site { schema: None, object: &slot.name, object_type: "replication slot", detail: None },
+                format!("replication slot {} ({}) is inactive and {why}", slot.name, slot.kind),
+                json!({"slot_type": slot.kind, "database": slot.database, "wal_status": slot.wal_status,
+                       "retained_wal_bytes": slot.retained_bytes, "xmin_age": slot.xmin_age,
+                       "catalog_xmin_age": slot.catalog_xmin_age}),
+            );
+            report.remedy(format!("SELECT pg_drop_replication_slot({});", literal(&slot.name)));
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests {
-    use crate::lint::rules::testing::{catalog, findings_of, table};
+    use crate::lint::rules::testing::{catalog, findings_of, findings_with, table};
     use serde_json::json;
 
     #[test]
@@ -77,5 +144,61 @@ mod tests {
         ]}));
         assert_eq!(findings_of("table_never_analyzed", &catalog), ["app.loaded"]);
         assert_eq!(findings_of("xid_wraparound_risk", &catalog), ["app.loaded"]);
+    }
+
+    #[test]
+    fn autovacuum_switched_off_on_a_table() {
+        let with_storage = |name: &str, autovacuum: serde_json::Value| {
+            let mut t = table(name, &[("id", "int8", "bigint", true)]);
+            t["storage"] = json!({"pages": 10, "tuples": 100.0, "dead_rows": 40, "vacuumed": false,
+                                  "autovacuum_enabled": autovacuum});
+            t
+        };
+        let catalog = catalog(json!({"relations": [
+            with_storage("staging", json!(false)),
+            with_storage("forced_on", json!(true)),
+            with_storage("default", serde_json::Value::Null),
+        ]}));
+        assert_eq!(findings_of("autovacuum_disabled", &catalog), ["app.staging"]);
+    }
+
+    #[test]
+    fn inactive_replication_slots_that_cost_something() {
+        let slot = |name: &str, active: bool, status: &str, retained: i64, xmin_age: Option<i64>| {
+            json!({"name": name, "kind": "physical", "database": null, "active": active, "wal_status": status,
+                   "retained_bytes": retained, "xmin_age": xmin_age, "catalog_xmin_age": null})
+        };
+        let gib = 1024 * 1024 * 1024_i64;
+        let catalog = catalog(json!({"server": {"replication_slots": [
+            slot("streaming", true, "extended", 5 * gib, Some(200_000_000)),
+            slot("briefly_off", false, "reserved", 1024, Some(10)),
+            slot("forgotten", false, "extended", 3 * gib, None),
+            slot("over_limit", false, "unreserved", 1024, None),
+            slot("invalidated", false, "lost", 0, None),
+            slot("holding_vacuum", false, "reserved", 1024, Some(150_000_000)),
+        ]}}));
+        let mut found = findings_of("unused_replication_slot", &catalog);
+        found.sort();
+        assert_eq!(found, ["forgotten", "holding_vacuum", "invalidated", "over_limit"]);
+        // The WAL limit is configurable; a lint restricted to schemas leaves the server alone.
+        assert_eq!(
+            findings_with(
+                "unused_replication_slot",
+                &catalog,
+                json!({"replication_slots": {"max_retained_wal_bytes": 512}})
+            )
+            .len(),
+            5
+        );
+        assert!(findings_with("unused_replication_slot", &catalog, json!({"schemas": ["app"]})).is_empty());
+        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
+        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
+        let findings = crate::lint::lint(&catalog, &config);
+        let invalidated = findings.iter().find(|f| f.object_name == "invalidated").unwrap();
+        assert_eq!(invalidated.remediation, "SELECT pg_drop_replication_slot('invalidated');");
+        assert_eq!(
+            (invalidated.schema_name.as_deref(), invalidated.object_type.as_str()),
+            (None, "replication slot")
+        );
     }
 }

@@ -358,6 +358,38 @@ pub const EXTENSION_IN_PUBLIC: Rule = Rule {
     },
 };
 
+pub const PASSWORD_ENCRYPTION_MD5: Rule = Rule {
+    name: "password_encryption_md5",
+    category: "security",
+    level: Level::Warning,
+    rationale: "An MD5 password hash is what a client proves it knows: whoever reads it (a backup, pg_authid) can log in as the role without the password. SCRAM-SHA-256 stores a salted verifier instead; MD5 passwords are deprecated since PostgreSQL 18 and will be removed.",
+    remediation: "ALTER SYSTEM SET password_encryption = 'scram-sha-256'; SELECT pg_reload_conf(); then set each MD5 role's password again (\\password in psql).",
+    check: |ctx: &Context, report: &mut Report| {
+        if !ctx.whole_server() {
+            return;
+        }
+        let server = &ctx.catalog.server;
+        if server.password_encryption == "md5" {
+            report.add(
+                Site { schema: None, object: "password_encryption", object_type: "setting", detail: None },
+                "password_encryption is md5: new passwords are stored as MD5 hashes".into(),
+                json!({"setting": server.password_encryption}),
+            );
+            report.remedy("ALTER SYSTEM SET password_encryption = 'scram-sha-256'; SELECT pg_reload_conf();".into());
+        }
+        for role in server.md5_password_roles.iter().flatten() {
+            report.add(
+                Site { schema: None, object: role, object_type: "role", detail: None },
+                format!("login role {role} has an MD5 password hash"),
+                json!({"role": role}),
+            );
+            // The new password cannot be written here: psql's \password asks for it and sends
+            // only the SCRAM verifier.
+            report.remedy(format!("SET password_encryption = 'scram-sha-256'; \\password {}", ctx.catalog.ident(role)));
+        }
+    },
+};
+
 pub const EXTENSION_UPDATE_AVAILABLE: Rule = Rule {
     name: "extension_update_available",
     category: "security",
@@ -526,5 +558,23 @@ mod tests {
             finding.remediation,
             r#"REVOKE EXECUTE ON FUNCTION app.granted() FROM app_user; REVOKE EXECUTE ON FUNCTION app.granted() FROM "Reporting";"#
         );
+    }
+
+    #[test]
+    fn md5_password_hashing() {
+        let md5 = catalog(
+            json!({"server": {"password_encryption": "md5", "md5_password_roles": ["app", "Legacy"]}}),
+        );
+        assert_eq!(findings_of("password_encryption_md5", &md5), ["Legacy", "app", "password_encryption"]);
+        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
+        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
+        let legacy =
+            crate::lint::lint(&md5, &config).into_iter().find(|f| f.object_name == "Legacy").unwrap();
+        assert_eq!(legacy.remediation, "SET password_encryption = 'scram-sha-256'; \\password \"Legacy\"");
+        // SCRAM, and roles unknown (the caller may not read pg_authid): nothing.
+        let scram =
+            catalog(json!({"server": {"password_encryption": "scram-sha-256", "md5_password_roles": null}}));
+        assert!(findings_of("password_encryption_md5", &scram).is_empty());
+        assert!(findings_with("password_encryption_md5", &md5, json!({"schemas": ["app"]})).is_empty());
     }
 }
