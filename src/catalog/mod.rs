@@ -286,6 +286,9 @@ pub struct Index {
     #[serde(default)]
     pub collations: Vec<u32>,
     pub scans: Option<i64>,
+    /// Table rows fetched through it (pg_stat_get_tuples_fetched).
+    #[serde(default)]
+    pub rows_fetched: Option<i64>,
     /// When its catalog row was written (ISO 8601) and how many days ago: its creation or a
     /// later REINDEX/ALTER INDEX. Known only when the server keeps commit timestamps.
     pub created_at: Option<String>,
@@ -334,6 +337,12 @@ pub struct Policy {
 pub struct TableScans {
     pub seq: Option<i64>,
     pub idx: Option<i64>,
+    /// Rows read by its sequential scans (seq_tup_read).
+    #[serde(default)]
+    pub seq_rows: Option<i64>,
+    /// Rows fetched through its indexes and bitmap scans (idx_tup_fetch).
+    #[serde(default)]
+    pub idx_rows: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

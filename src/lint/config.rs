@@ -175,6 +175,12 @@ pub struct IndexConfig {
     /// unused_index does not report an index younger than this (days): its statistics cover
     /// too short a time (monthly jobs...). Applies where the index's age is known.
     pub unused_min_age_days: f64,
+    /// seq_scans_on_large_table looks at tables the statistics say hold at least this many rows
+    /// (a small table is best read whole) ...
+    pub seq_scan_min_rows: i64,
+    /// ... and that were scanned sequentially at least this many times since the statistics
+    /// were reset.
+    pub seq_scan_min_scans: i64,
 }
 
 /// table_bloat and index_bloat report what wastes at least `min_bytes` and `min_ratio` of the
@@ -243,7 +249,12 @@ impl Default for SecretsConfig {
 
 impl Default for IndexConfig {
     fn default() -> Self {
-        Self { unused_min_table_scans: 1000, unused_min_age_days: 7.0 }
+        Self {
+            unused_min_table_scans: 1000,
+            unused_min_age_days: 7.0,
+            seq_scan_min_rows: 10_000,
+            seq_scan_min_scans: 100,
+        }
     }
 }
 

@@ -98,7 +98,16 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
                 security_invoker: flag(row, 7)?,
                 comment: row.text(8)?,
                 // Index scans are summed from the table's indexes below.
-                scans: if has_scans { Some(TableScans { seq: row.get(9)?, idx: Some(0) }) } else { None },
+                scans: if has_scans {
+                    Some(TableScans {
+                        seq: row.get(9)?,
+                        idx: Some(0),
+                        seq_rows: row.get(22)?,
+                        idx_rows: row.get(23)?,
+                    })
+                } else {
+                    None
+                },
                 partition_of: row.get::<Vec<String>>(10)?.and_then(|parent| match parent.as_slice() {
                     [schema, name] => Some((schema.clone(), name.clone())),
                     _ => None,
@@ -202,12 +211,18 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
                     fillfactor: row.get::<i32>(20)?,
                     created_at: row.text(21)?,
                     age_days: row.get::<f64>(22)?,
+                    rows_fetched: row.get::<i64>(23)?,
                 },
             ))
         })? {
             if let Some(i) = attach(owner) {
-                if let (Some(scans), Some(index_scans)) = (relations[i].scans.as_mut(), index.scans) {
-                    scans.idx = Some(scans.idx.unwrap_or(0) + index_scans);
+                if let Some(scans) = relations[i].scans.as_mut() {
+                    if let Some(index_scans) = index.scans {
+                        scans.idx = Some(scans.idx.unwrap_or(0) + index_scans);
+                    }
+                    if let Some(fetched) = index.rows_fetched {
+                        scans.idx_rows = Some(scans.idx_rows.unwrap_or(0) + fetched);
+                    }
                 }
                 relations[i].indexes.push(index);
             }

@@ -247,6 +247,12 @@ ALTER EXTENSION hstore UPDATE;
 SELECT * FROM pg_temp.findings('extension_update_available');
 DROP EXTENSION hstore;
 
+-- deprecated_extension (adminpack is gone in PostgreSQL 17: it would block pg_upgrade)
+CREATE EXTENSION adminpack;
+SELECT level, object_name, message, remediation FROM confiture.lint_schema() WHERE rule = 'deprecated_extension';
+DROP EXTENSION adminpack;
+SELECT * FROM pg_temp.findings('deprecated_extension');
+
 -- schema_create_by_public
 GRANT CREATE ON SCHEMA lint_t TO PUBLIC;
 SELECT * FROM pg_temp.findings('schema_create_by_public');
@@ -285,6 +291,34 @@ RESET enable_seqscan;
 SELECT pg_stat_force_next_flush();
 SELECT object_name, cache_key FROM confiture.lint_schema('{"indexes": {"unused_min_table_scans": 2, "unused_min_age_days": 0}}')
 WHERE rule = 'unused_index' AND object_name = 'busy';
+-- seq_scans_on_large_table: 2,000 rows read whole three times (thresholds lowered for a small
+-- table); then read through the primary key more than by the scans, it is quiet.
+CREATE TABLE scanned (id bigint PRIMARY KEY, kind int NOT NULL);
+COMMENT ON TABLE scanned IS 'x';
+INSERT INTO scanned SELECT i, i % 7 FROM generate_series(1, 2000) AS i;
+SELECT pg_stat_force_next_flush();
+SELECT * FROM pg_temp.findings('seq_scans_on_large_table');
+SELECT count(*) FROM scanned WHERE kind = 3;
+SELECT count(*) FROM scanned WHERE kind = 4;
+SELECT count(*) FROM scanned WHERE kind = 5;
+SELECT pg_stat_force_next_flush();
+SELECT object_name, metadata->'seq_scans' AS seq_scans, metadata->'seq_rows_read' AS seq_rows_read,
+       metadata->'seq_read_ratio' AS ratio
+  FROM confiture.lint_schema('{"indexes": {"seq_scan_min_rows": 1000, "seq_scan_min_scans": 3}}')
+ WHERE rule = 'seq_scans_on_large_table';
+SELECT * FROM pg_temp.findings('seq_scans_on_large_table');
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SELECT sum(kind) FROM scanned WHERE id BETWEEN 1 AND 2000;
+SELECT sum(kind) FROM scanned WHERE id BETWEEN 1 AND 2000;
+SELECT sum(kind) FROM scanned WHERE id BETWEEN 1 AND 2000;
+SELECT sum(kind) FROM scanned WHERE id BETWEEN 1 AND 2000;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SELECT pg_stat_force_next_flush();
+SELECT object_name FROM confiture.lint_schema('{"indexes": {"seq_scan_min_rows": 1000, "seq_scan_min_scans": 3}}')
+ WHERE rule = 'seq_scans_on_large_table';
+DROP TABLE scanned;
 -- personal_data_readable_by_public
 CREATE TABLE contact (id bigint PRIMARY KEY, email text, emailed_at timestamptz);
 COMMENT ON TABLE contact IS 'x';

@@ -14,7 +14,8 @@ SELECT i.indrelid, ic.relname::text, i.indkey::int2[], i.indnkeyatts, i.indisuni
        -- INDEX: never before the index existed), if the server keeps commit timestamps; and
        -- that age in days.
        pg_catalog.to_json(written.at) #>> '{}',
-       extract(epoch FROM pg_catalog.now() - written.at)::float8 / 86400
+       extract(epoch FROM pg_catalog.now() - written.at)::float8 / 86400,
+       pg_stat_get_tuples_fetched(i.indexrelid)
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_am am ON am.oid = ic.relam

@@ -37,7 +37,11 @@ SELECT c.oid, c.relnamespace, c.relname::text, c.relkind::text,
        pg_stat_get_last_vacuum_time(c.oid) IS NOT NULL OR pg_stat_get_last_autovacuum_time(c.oid) IS NOT NULL,
        -- autovacuum_enabled as set on the relation (validated as a boolean when it was set).
        CASE WHEN c.reloptions IS NOT NULL THEN
-           (SELECT o.option_value::bool FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'autovacuum_enabled') END
+           (SELECT o.option_value::bool FROM pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'autovacuum_enabled') END,
+       -- Rows read by sequential scans, and fetched by bitmap scans (the loader adds the
+       -- indexes' fetches): where the table's reads come from.
+       pg_stat_get_tuples_returned(c.oid),
+       pg_stat_get_tuples_fetched(c.oid)
 FROM pg_class c
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND c.relnamespace = ANY (ARRAY(

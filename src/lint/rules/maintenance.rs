@@ -83,6 +83,36 @@ pub const AUTOVACUUM_DISABLED: Rule = Rule {
     },
 };
 
+/// Extensions PostgreSQL removed or declares obsolete: name, what became of it, what replaces it.
+const DEPRECATED_EXTENSIONS: &[(&str, &str, &str)] = &[
+    ("adminpack", "was removed in PostgreSQL 17 (pg_upgrade to 17 or later fails while it is installed)", "pgAdmin works without it"),
+    ("old_snapshot", "was removed in PostgreSQL 17 with old_snapshot_threshold (pg_upgrade to 17 or later fails while it is installed)", "nothing: the feature is gone"),
+    ("xml2", "is deprecated", "the core SQL/XML functions (xpath, xmltable, xmlexists)"),
+    ("intagg", "is obsolete", "array_agg and unnest"),
+];
+
+pub const DEPRECATED_EXTENSION: Rule = Rule {
+    name: "deprecated_extension",
+    category: "maintenance",
+    level: Level::Warning,
+    rationale: "An extension PostgreSQL removed in a later version blocks the upgrade to it (pg_upgrade refuses a cluster whose databases need a library the new server lacks); an obsolete one is kept only for old code.",
+    remediation: "Replace what uses the extension, then DROP EXTENSION name; (it refuses while objects depend on it).",
+    check: |ctx: &Context, report: &mut Report| {
+        for extension in ctx.catalog.extensions.iter().filter(|e| !ctx.schema_excluded(&e.schema)) {
+            let Some((_, fate, replacement)) = DEPRECATED_EXTENSIONS.iter().find(|(name, ..)| *name == extension.name)
+            else {
+                continue;
+            };
+            report.add(
+                Site { schema: Some(&extension.schema), object: &extension.name, object_type: "extension", detail: None },
+                format!("extension {} {fate}; instead: {replacement}", extension.name),
+                json!({"version": extension.version, "replacement": replacement}),
+            );
+            report.remedy(format!("DROP EXTENSION {};", ctx.catalog.ident(&extension.name)));
+        }
+    },
+};
+
 /// A slot holding back the vacuum horizon by this many transactions is reported inactive:
 /// half of autovacuum_freeze_max_age's default (200 million).
 pub const SLOT_HORIZON_AGE_LIMIT: i64 = 100_000_000;
@@ -199,6 +229,19 @@ mod tests {
         assert_eq!(
             (invalidated.schema_name.as_deref(), invalidated.object_type.as_str()),
             (None, "replication slot")
+        );
+    }
+
+    #[test]
+    fn extensions_postgresql_removed_or_retired() {
+        let extension = |name: &str| json!({"name": name, "schema": "public", "version": "1.0", "default_version": "1.0"});
+        let catalog = catalog(
+            json!({"extensions": [extension("adminpack"), extension("pgcrypto"), extension("intagg")]}),
+        );
+        assert_eq!(findings_of("deprecated_extension", &catalog), ["public.adminpack", "public.intagg"]);
+        assert_eq!(
+            findings_with("deprecated_extension", &catalog, json!({"exclude_schemas": ["public"]})).len(),
+            0
         );
     }
 }

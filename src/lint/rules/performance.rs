@@ -148,6 +148,41 @@ pub const REDUNDANT_INDEX: Rule = Rule {
     },
 };
 
+pub const SEQ_SCANS_ON_LARGE_TABLE: Rule = Rule {
+    name: "seq_scans_on_large_table",
+    category: "performance",
+    level: Level::Info,
+    rationale: "A large table that queries keep reading whole (most of the rows it returns come from sequential scans) usually lacks the index its frequent queries filter or join on: each such query costs the whole table.",
+    remediation: "Find the queries that scan it (pg_stat_statements, EXPLAIN) and index the columns they filter or join on; a table that is meant to be read whole (reporting) can be waived.",
+    check: |ctx, report| {
+        let min_rows = ctx.config.indexes.seq_scan_min_rows;
+        let min_scans = ctx.config.indexes.seq_scan_min_scans;
+        for table in ctx.stored() {
+            let (Some(scans), Some(rows)) = (&table.scans, table.live_rows) else { continue };
+            let seq_scans = scans.seq.unwrap_or(0);
+            let seq_rows = scans.seq_rows.unwrap_or(0);
+            let idx_rows = scans.idx_rows.unwrap_or(0);
+            if rows < min_rows || seq_scans < min_scans || seq_rows <= idx_rows {
+                continue;
+            }
+            let share = seq_rows as f64 / (seq_rows + idx_rows) as f64;
+            report.on_relation(
+                table,
+                None,
+                format!(
+                    "{} (about {rows} rows) was scanned sequentially {seq_scans} times: {:.0}% of the rows read from it came from sequential scans",
+                    table.qualified(),
+                    share * 100.0
+                ),
+                json!({"live_rows": rows, "seq_scans": seq_scans, "seq_rows_read": seq_rows,
+                       "index_scans": scans.idx, "index_rows_fetched": idx_rows,
+                       "seq_read_ratio": (share * 1000.0).round() / 1000.0,
+                       "stats_since": ctx.catalog.stats_since}),
+            );
+        }
+    },
+};
+
 pub const UNUSED_INDEX: Rule = Rule {
     name: "unused_index",
     category: "performance",
@@ -320,5 +355,27 @@ mod tests {
             .find(|f| f.rule == "unused_index")
             .unwrap();
         assert_eq!(finding.metadata["table_scans_may_predate_index"], json!(false));
+    }
+
+    #[test]
+    fn large_tables_read_mostly_by_sequential_scans() {
+        let read = |name: &str, rows: i64, seq: i64, seq_rows: i64, idx_rows: i64| {
+            let mut t = table(name, &[("id", "int8", "bigint", true)]);
+            t["live_rows"] = json!(rows);
+            t["scans"] = json!({"seq": seq, "idx": 10, "seq_rows": seq_rows, "idx_rows": idx_rows});
+            t
+        };
+        let catalog = catalog(json!({"relations": [
+            read("events", 50_000, 500, 25_000_000, 1_000),
+            read("lookup", 500, 100_000, 50_000_000, 0),
+            read("orders", 50_000, 500, 25_000_000, 90_000_000),
+            read("rarely", 50_000, 3, 150_000, 0),
+        ]}));
+        assert_eq!(findings_of("seq_scans_on_large_table", &catalog), ["app.events"]);
+        let lowered = json!({"indexes": {"seq_scan_min_rows": 100, "seq_scan_min_scans": 2}});
+        assert_eq!(
+            findings_with("seq_scans_on_large_table", &catalog, lowered),
+            ["app.events", "app.lookup", "app.rarely"]
+        );
     }
 }
