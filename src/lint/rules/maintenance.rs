@@ -76,7 +76,8 @@ pub const AUTOVACUUM_DISABLED: Rule = Rule {
                 json!({"dead_rows": dead_rows, "live_rows": table.live_rows}),
             );
             report.remedy(format!(
-                "ALTER TABLE {} RESET (autovacuum_enabled);",
+                "ALTER {} {} RESET (autovacuum_enabled);",
+                table.sql_kind(),
                 ctx.catalog.sql_name(&table.schema, &table.name)
             ));
         }
@@ -190,6 +191,14 @@ mod tests {
             with_storage("default", serde_json::Value::Null),
         ]}));
         assert_eq!(findings_of("autovacuum_disabled", &catalog), ["app.staging"]);
+        let mut view = with_storage("totals", json!(false));
+        view["kind"] = json!("m");
+        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
+        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
+        let findings =
+            crate::lint::lint(&crate::lint::rules::testing::catalog(json!({"relations": [view]})), &config);
+        let finding = findings.iter().find(|f| f.rule == "autovacuum_disabled").unwrap();
+        assert_eq!(finding.remediation, "ALTER MATERIALIZED VIEW app.totals RESET (autovacuum_enabled);");
     }
 
     #[test]
