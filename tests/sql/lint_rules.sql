@@ -24,6 +24,29 @@ SELECT * FROM pg_temp.findings('column_name_not_snake_case');
 ALTER TABLE order_line RENAME COLUMN "CreatedBy" TO created_by;
 SELECT * FROM pg_temp.findings('column_name_not_snake_case');
 
+-- object_name_not_snake_case: views, indexes, constraints, functions and schemas; the
+-- remediations run as written, after which nothing is reported.
+CREATE VIEW "ActiveLines" AS SELECT id FROM order_line;
+CREATE INDEX "IX_OrderLine_CreatedBy" ON order_line (created_by);
+ALTER TABLE order_line ADD CONSTRAINT "Positive_Id" CHECK (id > 0);
+CREATE FUNCTION "GetOne"(n int) RETURNS int LANGUAGE sql IMMUTABLE SET search_path = '' AS 'SELECT n';
+CREATE SCHEMA "Reporting";
+SELECT level, object_type, object_name, remediation FROM confiture.lint_schema()
+ WHERE rule = 'object_name_not_snake_case' ORDER BY object_type, object_name, remediation;
+DO $$
+DECLARE fix record;
+BEGIN
+  FOR fix IN SELECT remediation FROM confiture.lint_schema() WHERE rule = 'object_name_not_snake_case' LOOP
+    EXECUTE fix.remediation;
+  END LOOP;
+END $$;
+SELECT * FROM pg_temp.findings('object_name_not_snake_case');
+DROP VIEW active_lines;
+DROP INDEX ix_order_line_created_by;
+ALTER TABLE order_line DROP CONSTRAINT positive_id;
+DROP FUNCTION get_one(int);
+DROP SCHEMA reporting;
+
 -- reserved_word_name
 ALTER TABLE order_line ADD COLUMN "order" int;
 SELECT * FROM pg_temp.findings('reserved_word_name');

@@ -17,6 +17,7 @@ use super::Rule;
 pub static ALL: &[Rule] = &[
     naming::TABLE_NAME_NOT_SNAKE_CASE,
     naming::COLUMN_NAME_NOT_SNAKE_CASE,
+    naming::OBJECT_NAME_NOT_SNAKE_CASE,
     naming::RESERVED_WORD_NAME,
     integrity::TABLE_WITHOUT_PRIMARY_KEY,
     integrity::FOREIGN_KEY_TYPE_MISMATCH,

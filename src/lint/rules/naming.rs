@@ -1,4 +1,4 @@
-use crate::lint::{Level, Rule};
+use crate::lint::{Level, Rule, Site};
 use serde_json::json;
 
 /// A lower snake_case spelling of `name`: `OrderItems` -> `order_items`, `API-Key` -> `api_key`.
@@ -75,6 +75,82 @@ pub const COLUMN_NAME_NOT_SNAKE_CASE: Rule = Rule {
     },
 };
 
+pub const OBJECT_NAME_NOT_SNAKE_CASE: Rule = Rule {
+    name: "object_name_not_snake_case",
+    category: "naming",
+    level: Level::Warning,
+    rationale: "Names outside lower snake_case must be double-quoted in every statement that uses them: views, indexes, constraints, functions and schemas as much as tables and columns.",
+    remediation: "Rename the object to a lower snake_case name (and what refers to it by name).",
+    check: |ctx, report| {
+        let catalog = ctx.catalog;
+        let plain = |name: &str| ctx.config.is_snake_case(name);
+        for schema in catalog.schemas.iter().filter(|s| !ctx.schema_excluded(&s.name) && !plain(&s.name)) {
+            report.add(
+                Site { schema: None, object: &schema.name, object_type: "schema", detail: None },
+                format!("schema {} is not snake_case", schema.name),
+                json!({}),
+            );
+            report.remedy(format!(
+                "ALTER SCHEMA {} RENAME TO {};",
+                catalog.ident(&schema.name),
+                catalog.ident(&snake_case(&schema.name))
+            ));
+        }
+        // Views and foreign tables (tables and materialized views have their own rule).
+        for relation in catalog.relations.iter().filter(|r| {
+            matches!(r.kind.as_str(), "v" | "f") && !ctx.config.excludes(&r.schema, &r.name) && !plain(&r.name)
+        }) {
+            report.on_relation(relation, None, format!("{} {} is not snake_case", relation.noun(), relation.qualified()), json!({}));
+            report.remedy(format!(
+                "ALTER {} {} RENAME TO {};",
+                relation.sql_kind(),
+                catalog.sql_name(&relation.schema, &relation.name),
+                catalog.ident(&snake_case(&relation.name))
+            ));
+        }
+        // Indexes and constraints of tables whose own name is fine: those of a table that is not
+        // were named after it, and are reported once it is renamed. A constraint's index is
+        // renamed with its constraint; a partition's attached index follows its parent's.
+        for table in ctx.stored().filter(|t| plain(&t.name)) {
+            for constraint in table.constraints.iter().filter(|c| !plain(&c.name)) {
+                report.on_relation(
+                    table,
+                    Some(&constraint.name),
+                    format!("constraint {} on {} is not snake_case", constraint.name, table.qualified()),
+                    json!({"constraint": constraint.name}),
+                );
+                report.remedy(format!(
+                    "ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
+                    catalog.sql_name(&table.schema, &table.name),
+                    catalog.ident(&constraint.name),
+                    catalog.ident(&snake_case(&constraint.name))
+                ));
+            }
+            for index in table.indexes.iter().filter(|i| !i.constraint && !i.attached && !plain(&i.name)) {
+                report.on_relation(
+                    table,
+                    Some(&index.name),
+                    format!("index {} on {} is not snake_case", index.name, table.qualified()),
+                    json!({"index": index.name}),
+                );
+                report.remedy(format!(
+                    "ALTER INDEX {} RENAME TO {};",
+                    catalog.sql_name(&table.schema, &index.name),
+                    catalog.ident(&snake_case(&index.name))
+                ));
+            }
+        }
+        for function in catalog.functions.iter().filter(|f| !ctx.schema_excluded(&f.schema)) {
+            let name = function.signature.split('(').next().unwrap_or_default();
+            if plain(name) {
+                continue;
+            }
+            report.on_function(function, format!("function {}.{} is not snake_case", function.schema, function.signature), json!({}));
+            report.remedy(format!("ALTER ROUTINE {} RENAME TO {};", function.sql_name, catalog.ident(&snake_case(name))));
+        }
+    },
+};
+
 pub const RESERVED_WORD_NAME: Rule = Rule {
     name: "reserved_word_name",
     category: "naming",
@@ -118,6 +194,56 @@ mod tests {
         ]}));
         assert_eq!(findings_of("table_name_not_snake_case", &catalog), ["app.Customer"]);
         assert_eq!(findings_of("column_name_not_snake_case", &catalog), ["app.order_line.CreatedBy"]);
+    }
+
+    #[test]
+    fn views_indexes_constraints_functions_and_schemas_are_named_too() {
+        let mut orders = table("orders", &[("id", "int8", "bigint", true)]);
+        orders["constraints"] = json!([{"name": "orders_pkey", "kind": "p", "columns": [1]},
+                                       {"name": "Orders_Positive", "kind": "c", "columns": [1]}]);
+        orders["indexes"] = json!([
+            {"name": "orders_pkey", "columns": [1], "key_columns": 1, "method": "btree", "shape": "a", "unique": true, "constraint": true},
+            {"name": "IX_Orders_Id", "columns": [1], "key_columns": 1, "method": "btree", "shape": "b"},
+            {"name": "orders_id_idx", "columns": [1], "key_columns": 1, "method": "btree", "shape": "c"}]);
+        // A table already reported by its own rule: its generated names are not reported again.
+        let mut camel = table("Customer", &[("id", "int8", "bigint", true)]);
+        camel["indexes"] = json!([{"name": "Customer_id_idx", "columns": [1], "key_columns": 1, "method": "btree", "shape": "d"}]);
+        let mut view = table("ActiveOrders", &[("id", "int8", "bigint", true)]);
+        view["kind"] = json!("v");
+        let catalog = catalog(json!({
+            "relations": [orders, camel, view, table("fine", &[])],
+            "schemas": [{"name": "app"}, {"name": "Reporting"}],
+            "functions": [
+                {"schema": "app", "signature": "GetOrder(bigint)", "sql_name": "app.\"GetOrder\"(bigint)", "language": "sql"},
+                {"schema": "app", "signature": "get_order(bigint)", "sql_name": "app.get_order(bigint)", "language": "sql"}]}));
+        let mut found = findings_of("object_name_not_snake_case", &catalog);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "Reporting",
+                "app.ActiveOrders",
+                "app.GetOrder(bigint)",
+                "app.orders.IX_Orders_Id",
+                "app.orders.Orders_Positive"
+            ]
+        );
+        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
+        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
+        let remedies: Vec<String> = crate::lint::lint(&catalog, &config)
+            .into_iter()
+            .filter(|f| f.rule == "object_name_not_snake_case")
+            .map(|f| f.remediation)
+            .collect();
+        for expected in [
+            "ALTER SCHEMA \"Reporting\" RENAME TO reporting;",
+            "ALTER VIEW app.\"ActiveOrders\" RENAME TO active_orders;",
+            "ALTER ROUTINE app.\"GetOrder\"(bigint) RENAME TO get_order;",
+            "ALTER INDEX app.\"IX_Orders_Id\" RENAME TO ix_orders_id;",
+            "ALTER TABLE app.orders RENAME CONSTRAINT \"Orders_Positive\" TO orders_positive;",
+        ] {
+            assert!(remedies.iter().any(|r| r == expected), "{expected} not in {remedies:?}");
+        }
     }
 
     #[test]
