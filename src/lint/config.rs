@@ -44,6 +44,9 @@ pub struct RuleOverride {
 pub struct NamingConfig {
     /// What a good table or column name looks like (a regular expression).
     pub pattern: String,
+    /// Environment names a schema should not carry (schema_named_after_environment): a whole
+    /// `_`-separated part of the name, case-insensitive.
+    pub environment_words: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,7 +218,25 @@ impl Default for BloatConfig {
 
 impl Default for NamingConfig {
     fn default() -> Self {
-        Self { pattern: "^[a-z_][a-z0-9_]*$".into() }
+        let environments = [
+            "prod",
+            "production",
+            "preprod",
+            "staging",
+            "stg",
+            "stage",
+            "dev",
+            "development",
+            "test",
+            "qa",
+            "uat",
+            "sandbox",
+            "sbox",
+        ];
+        Self {
+            pattern: "^[a-z_][a-z0-9_]*$".into(),
+            environment_words: environments.iter().map(|w| w.to_string()).collect(),
+        }
     }
 }
 

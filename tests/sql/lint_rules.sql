@@ -46,6 +46,12 @@ DROP INDEX ix_order_line_created_by;
 ALTER TABLE order_line DROP CONSTRAINT positive_id;
 DROP FUNCTION get_one(int);
 DROP SCHEMA reporting;
+-- schema_named_after_environment
+CREATE SCHEMA prod_billing;
+SELECT level, object_name, remediation FROM confiture.lint_schema() WHERE rule = 'schema_named_after_environment';
+ALTER SCHEMA prod_billing RENAME TO billing;
+SELECT * FROM pg_temp.findings('schema_named_after_environment');
+DROP SCHEMA billing;
 
 -- reserved_word_name
 ALTER TABLE order_line ADD COLUMN "order" int;

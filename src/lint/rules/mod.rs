@@ -18,6 +18,7 @@ pub static ALL: &[Rule] = &[
     naming::TABLE_NAME_NOT_SNAKE_CASE,
     naming::COLUMN_NAME_NOT_SNAKE_CASE,
     naming::OBJECT_NAME_NOT_SNAKE_CASE,
+    naming::SCHEMA_NAMED_AFTER_ENVIRONMENT,
     naming::RESERVED_WORD_NAME,
     integrity::TABLE_WITHOUT_PRIMARY_KEY,
     integrity::FOREIGN_KEY_TYPE_MISMATCH,

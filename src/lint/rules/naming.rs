@@ -151,6 +151,35 @@ pub const OBJECT_NAME_NOT_SNAKE_CASE: Rule = Rule {
     },
 };
 
+pub const SCHEMA_NAMED_AFTER_ENVIRONMENT: Rule = Rule {
+    name: "schema_named_after_environment",
+    category: "naming",
+    level: Level::Info,
+    rationale: "A schema named after its environment (prod_sales, sales_staging) must be renamed, with every reference to it, whenever one environment is refreshed from another: the environment belongs in the database's or the server's name, not in the schema's.",
+    remediation: "Rename the schema without the environment (and the code and search_path settings that name it); keep the environment in the database name.",
+    check: |ctx, report| {
+        let words = &ctx.config.naming.environment_words;
+        let is_environment = |part: &str| words.iter().any(|w| w.eq_ignore_ascii_case(part));
+        for schema in ctx.catalog.schemas.iter().filter(|s| !ctx.schema_excluded(&s.name)) {
+            let parts: Vec<&str> = schema.name.split('_').filter(|p| !p.is_empty()).collect();
+            let Some(environment) = parts.iter().find(|p| is_environment(p)) else { continue };
+            report.add(
+                Site { schema: None, object: &schema.name, object_type: "schema", detail: None },
+                format!("schema {} is named after an environment ({environment})", schema.name),
+                json!({"environment": environment}),
+            );
+            let rest: Vec<&str> = parts.iter().copied().filter(|p| !is_environment(p)).collect();
+            if !rest.is_empty() {
+                report.remedy(format!(
+                    "ALTER SCHEMA {} RENAME TO {};",
+                    ctx.catalog.ident(&schema.name),
+                    ctx.catalog.ident(&rest.join("_"))
+                ));
+            }
+        }
+    },
+};
+
 pub const RESERVED_WORD_NAME: Rule = Rule {
     name: "reserved_word_name",
     category: "naming",
@@ -244,6 +273,35 @@ mod tests {
         ] {
             assert!(remedies.iter().any(|r| r == expected), "{expected} not in {remedies:?}");
         }
+    }
+
+    #[test]
+    fn schemas_named_after_an_environment() {
+        let catalog = catalog(
+            json!({"schemas": [{"name": "prod_sales"}, {"name": "sales_Staging"}, {"name": "dev"},
+                                                 {"name": "product"}, {"name": "devices"}, {"name": "sales"}]}),
+        );
+        let mut found = findings_of("schema_named_after_environment", &catalog);
+        found.sort();
+        assert_eq!(found, ["dev", "prod_sales", "sales_Staging"]);
+        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
+        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
+        let remedies: Vec<(String, String)> = crate::lint::lint(&catalog, &config)
+            .into_iter()
+            .filter(|f| f.rule == "schema_named_after_environment")
+            .map(|f| (f.object_name, f.remediation))
+            .collect();
+        assert!(remedies.contains(&("prod_sales".into(), "ALTER SCHEMA prod_sales RENAME TO sales;".into())));
+        assert!(remedies
+            .contains(&("sales_Staging".into(), "ALTER SCHEMA \"sales_Staging\" RENAME TO sales;".into())));
+        // Nothing left to name it after: the rule's own advice.
+        assert!(remedies.iter().any(|(name, fix)| name == "dev" && fix.starts_with("Rename the schema")));
+        let custom = findings_with(
+            "schema_named_after_environment",
+            &catalog,
+            json!({"naming": {"environment_words": ["sales"]}}),
+        );
+        assert_eq!(custom.len(), 3);
     }
 
     #[test]
