@@ -156,7 +156,7 @@ pub const UNUSED_REPLICATION_SLOT: Rule = Rule {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::rules::testing::{catalog, findings_of, findings_with, table};
+    use crate::lint::rules::testing::{all_findings, catalog, findings_of, findings_with, table};
     use serde_json::json;
 
     #[test]
@@ -193,10 +193,7 @@ mod tests {
         assert_eq!(findings_of("autovacuum_disabled", &catalog), ["app.staging"]);
         let mut view = with_storage("totals", json!(false));
         view["kind"] = json!("m");
-        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
-        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
-        let findings =
-            crate::lint::lint(&crate::lint::rules::testing::catalog(json!({"relations": [view]})), &config);
+        let findings = all_findings(&crate::lint::rules::testing::catalog(json!({"relations": [view]})));
         let finding = findings.iter().find(|f| f.rule == "autovacuum_disabled").unwrap();
         assert_eq!(finding.remediation, "ALTER MATERIALIZED VIEW app.totals RESET (autovacuum_enabled);");
     }
@@ -230,9 +227,7 @@ mod tests {
             5
         );
         assert!(findings_with("unused_replication_slot", &catalog, json!({"schemas": ["app"]})).is_empty());
-        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
-        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
-        let findings = crate::lint::lint(&catalog, &config);
+        let findings = all_findings(&catalog);
         let invalidated = findings.iter().find(|f| f.object_name == "invalidated").unwrap();
         assert_eq!(invalidated.remediation, "SELECT pg_drop_replication_slot('invalidated');");
         assert_eq!(

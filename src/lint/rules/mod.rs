@@ -99,6 +99,12 @@ pub mod testing {
         findings_with(rule, catalog, serde_json::json!({}))
     }
 
+    /// Every finding on `catalog` under the default configuration.
+    pub fn all_findings(catalog: &Catalog) -> Vec<Finding> {
+        let names: Vec<&str> = super::ALL.iter().map(|r| r.name).collect();
+        lint(catalog, &LintConfig::parse(serde_json::json!({}), &names).unwrap())
+    }
+
     pub fn findings_with(rule: &str, catalog: &Catalog, config: serde_json::Value) -> Vec<String> {
         let names: Vec<&str> = super::ALL.iter().map(|r| r.name).collect();
         let config = LintConfig::parse(config, &names).unwrap();

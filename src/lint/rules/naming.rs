@@ -257,9 +257,7 @@ mod tests {
                 "app.orders.Orders_Positive"
             ]
         );
-        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
-        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
-        let remedies: Vec<String> = crate::lint::lint(&catalog, &config)
+        let remedies: Vec<String> = all_findings(&catalog)
             .into_iter()
             .filter(|f| f.rule == "object_name_not_snake_case")
             .map(|f| f.remediation)
@@ -284,9 +282,7 @@ mod tests {
         let mut found = findings_of("schema_named_after_environment", &catalog);
         found.sort();
         assert_eq!(found, ["dev", "prod_sales", "sales_Staging"]);
-        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
-        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
-        let remedies: Vec<(String, String)> = crate::lint::lint(&catalog, &config)
+        let remedies: Vec<(String, String)> = all_findings(&catalog)
             .into_iter()
             .filter(|f| f.rule == "schema_named_after_environment")
             .map(|f| (f.object_name, f.remediation))

@@ -301,10 +301,7 @@ mod tests {
         let catalog =
             catalog(json!({"relations": [busy, quiet], "stats_since": "2026-11-01T00:00:00+00:00"}));
         assert_eq!(findings_of("unused_index", &catalog), ["app.busy.busy_a"]);
-        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
-        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
-        let finding =
-            crate::lint::lint(&catalog, &config).into_iter().find(|f| f.rule == "unused_index").unwrap();
+        let finding = all_findings(&catalog).into_iter().find(|f| f.rule == "unused_index").unwrap();
         assert_eq!(
             finding.metadata,
             json!({"index": "busy_a", "table_scans": 1300, "index_scans": 0, "stats_since": "2026-11-01T00:00:00+00:00",
@@ -339,21 +336,14 @@ mod tests {
                 .len()
                 == 1
         );
-        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
-        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
         // Older than the minimum, younger than the statistics: the table's scans may predate it.
-        let finding = crate::lint::lint(&with_index(20.04), &config)
-            .into_iter()
-            .find(|f| f.rule == "unused_index")
-            .unwrap();
+        let finding =
+            all_findings(&with_index(20.04)).into_iter().find(|f| f.rule == "unused_index").unwrap();
         assert_eq!(finding.metadata["index_age_days"], json!(20.0));
         assert_eq!(finding.metadata["table_scans_may_predate_index"], json!(true));
         assert!(finding.message.ends_with("the index is 20 days old"), "{}", finding.message);
         // Older than the reset: every counted scan happened while it existed.
-        let finding = crate::lint::lint(&with_index(90.0), &config)
-            .into_iter()
-            .find(|f| f.rule == "unused_index")
-            .unwrap();
+        let finding = all_findings(&with_index(90.0)).into_iter().find(|f| f.rule == "unused_index").unwrap();
         assert_eq!(finding.metadata["table_scans_may_predate_index"], json!(false));
     }
 

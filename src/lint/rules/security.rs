@@ -547,9 +547,7 @@ mod tests {
         assert_eq!(findings_of("security_definer_executable_by_login_role", &catalog), ["app.app.granted()"]);
         // PUBLIC's case is its own rule; a trigger function cannot be called directly.
         assert_eq!(findings_of("security_definer_executable_by_public", &catalog), ["app.app.open()"]);
-        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
-        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
-        let finding = crate::lint::lint(&catalog, &config)
+        let finding = all_findings(&catalog)
             .into_iter()
             .find(|f| f.rule == "security_definer_executable_by_login_role")
             .unwrap();
@@ -566,10 +564,7 @@ mod tests {
             json!({"server": {"password_encryption": "md5", "md5_password_roles": ["app", "Legacy"]}}),
         );
         assert_eq!(findings_of("password_encryption_md5", &md5), ["Legacy", "app", "password_encryption"]);
-        let names: Vec<&str> = crate::lint::rules::ALL.iter().map(|r| r.name).collect();
-        let config = crate::lint::config::LintConfig::parse(json!({}), &names).unwrap();
-        let legacy =
-            crate::lint::lint(&md5, &config).into_iter().find(|f| f.object_name == "Legacy").unwrap();
+        let legacy = all_findings(&md5).into_iter().find(|f| f.object_name == "Legacy").unwrap();
         assert_eq!(legacy.remediation, "SET password_encryption = 'scram-sha-256'; \\password \"Legacy\"");
         // SCRAM, and roles unknown (the caller may not read pg_authid): nothing.
         let scram =
