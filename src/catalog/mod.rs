@@ -28,6 +28,9 @@ pub struct Catalog {
     /// What the server as a whole says, beyond this database's schemas.
     #[serde(default)]
     pub server: Server,
+    /// Domains, enums, range types and triggers, by name (the naming rules).
+    #[serde(default)]
+    pub named_objects: Vec<NamedObject>,
     #[serde(skip)]
     relation_index: HashMap<(String, String), usize>,
     #[serde(skip)]
@@ -400,6 +403,17 @@ pub struct Extension {
     pub version: String,
     /// The version CREATE EXTENSION would install now (pg_available_extensions).
     pub default_version: Option<String>,
+}
+
+/// An object only the naming rules look at.
+#[derive(Debug, Default, Deserialize)]
+pub struct NamedObject {
+    /// domain, type (enum or range) or trigger.
+    pub kind: String,
+    pub schema: String,
+    pub name: String,
+    /// A trigger's table.
+    pub table: Option<String>,
 }
 
 /// Server-wide facts: password hashing and replication slots.

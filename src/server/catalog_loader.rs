@@ -7,8 +7,8 @@ use super::heap_sample::{self, Sample};
 use super::scope::{Scope, Setting};
 use super::spi_rows::{select_rows, Row};
 use crate::catalog::{
-    Catalog, Column, ColumnStats, Constraint, Extension, Function, Index, Policy, Relation, ReplicationSlot,
-    Schema, Sequence, Server, Storage, TableScans,
+    Catalog, Column, ColumnStats, Constraint, Extension, Function, Index, NamedObject, Policy, Relation,
+    ReplicationSlot, Schema, Sequence, Server, Storage, TableScans,
 };
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -341,6 +341,15 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
         catalog.stats_since = stats_since;
         catalog.stats_age_days = stats_age_days;
         catalog.server = server(client)?;
+        catalog.named_objects =
+            rows(client, include_str!("../catalog/sql/named_objects.sql"), None, |row| {
+                Ok(NamedObject {
+                    kind: text(row, 1)?,
+                    schema: text(row, 2)?,
+                    name: text(row, 3)?,
+                    table: row.text(4)?,
+                })
+            })?;
         Ok(catalog)
     })
 }

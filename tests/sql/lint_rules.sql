@@ -31,6 +31,9 @@ CREATE INDEX "IX_OrderLine_CreatedBy" ON order_line (created_by);
 ALTER TABLE order_line ADD CONSTRAINT "Positive_Id" CHECK (id > 0);
 CREATE FUNCTION "GetOne"(n int) RETURNS int LANGUAGE sql IMMUTABLE SET search_path = '' AS 'SELECT n';
 CREATE SCHEMA "Reporting";
+CREATE DOMAIN "PositiveInt" AS int CHECK (VALUE > 0);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql SET search_path = '' AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER "Touch" BEFORE UPDATE ON order_line FOR EACH ROW EXECUTE FUNCTION touch();
 SELECT level, object_type, object_name, remediation FROM confiture.lint_schema()
  WHERE rule = 'object_name_not_snake_case' ORDER BY object_type, object_name, remediation;
 DO $$
@@ -46,6 +49,9 @@ DROP INDEX ix_order_line_created_by;
 ALTER TABLE order_line DROP CONSTRAINT positive_id;
 DROP FUNCTION get_one(int);
 DROP SCHEMA reporting;
+DROP DOMAIN positive_int;
+DROP TRIGGER touch ON order_line;
+DROP FUNCTION touch();
 -- schema_named_after_environment
 CREATE SCHEMA prod_billing;
 SELECT level, object_name, remediation FROM confiture.lint_schema() WHERE rule = 'schema_named_after_environment';

@@ -140,6 +140,37 @@ pub const OBJECT_NAME_NOT_SNAKE_CASE: Rule = Rule {
                 ));
             }
         }
+        for object in catalog.named_objects.iter().filter(|o| !ctx.schema_excluded(&o.schema) && !plain(&o.name)) {
+            let renamed = catalog.ident(&snake_case(&object.name));
+            match object.table.as_deref() {
+                Some(table) if !ctx.config.excludes(&object.schema, table) => {
+                    report.add(
+                        Site { schema: Some(&object.schema), object: table, object_type: "table", detail: Some(&object.name) },
+                        format!("trigger {} on {}.{table} is not snake_case", object.name, object.schema),
+                        json!({"trigger": object.name}),
+                    );
+                    report.remedy(format!(
+                        "ALTER TRIGGER {} ON {} RENAME TO {renamed};",
+                        catalog.ident(&object.name),
+                        catalog.sql_name(&object.schema, table)
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    let object_type = if object.kind == "domain" { "domain" } else { "type" };
+                    report.add(
+                        Site { schema: Some(&object.schema), object: &object.name, object_type, detail: None },
+                        format!("{object_type} {}.{} is not snake_case", object.schema, object.name),
+                        json!({}),
+                    );
+                    report.remedy(format!(
+                        "ALTER {} {} RENAME TO {renamed};",
+                        object_type.to_uppercase(),
+                        catalog.sql_name(&object.schema, &object.name)
+                    ));
+                }
+            }
+        }
         for function in catalog.functions.iter().filter(|f| !ctx.schema_excluded(&f.schema)) {
             let name = function.signature.split('(').next().unwrap_or_default();
             if plain(name) {
@@ -242,6 +273,10 @@ mod tests {
         let catalog = catalog(json!({
             "relations": [orders, camel, view, table("fine", &[])],
             "schemas": [{"name": "app"}, {"name": "Reporting"}],
+            "named_objects": [
+                {"kind": "domain", "schema": "app", "name": "PositiveInt", "table": null},
+                {"kind": "type", "schema": "app", "name": "order_status", "table": null},
+                {"kind": "trigger", "schema": "app", "name": "SetUpdatedAt", "table": "orders"}],
             "functions": [
                 {"schema": "app", "signature": "GetOrder(bigint)", "sql_name": "app.\"GetOrder\"(bigint)", "language": "sql"},
                 {"schema": "app", "signature": "get_order(bigint)", "sql_name": "app.get_order(bigint)", "language": "sql"}]}));
@@ -253,8 +288,10 @@ mod tests {
                 "Reporting",
                 "app.ActiveOrders",
                 "app.GetOrder(bigint)",
+                "app.PositiveInt",
                 "app.orders.IX_Orders_Id",
-                "app.orders.Orders_Positive"
+                "app.orders.Orders_Positive",
+                "app.orders.SetUpdatedAt"
             ]
         );
         let remedies: Vec<String> = all_findings(&catalog)
@@ -264,6 +301,8 @@ mod tests {
             .collect();
         for expected in [
             "ALTER SCHEMA \"Reporting\" RENAME TO reporting;",
+            "ALTER DOMAIN app.\"PositiveInt\" RENAME TO positive_int;",
+            "ALTER TRIGGER \"SetUpdatedAt\" ON app.orders RENAME TO set_updated_at;",
             "ALTER VIEW app.\"ActiveOrders\" RENAME TO active_orders;",
             "ALTER ROUTINE app.\"GetOrder\"(bigint) RENAME TO get_order;",
             "ALTER INDEX app.\"IX_Orders_Id\" RENAME TO ix_orders_id;",
