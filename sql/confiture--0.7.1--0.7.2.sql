@@ -2,6 +2,6 @@
 --
 -- No object changes: 0.7.2 is a new library (the rules object_name_not_snake_case,
 -- schema_named_after_environment, autovacuum_disabled, unused_replication_slot,
--- password_encryption_md5, deprecated_extension and seq_scans_on_large_table, new lint
--- configuration keys, a faster secret-column sample). The step exists so that extversion
--- says which library's behaviour a database has.
+-- password_encryption_md5, pg_hba_insecure_method, deprecated_extension and
+-- seq_scans_on_large_table, new lint configuration keys, a faster secret-column sample). The
+-- step exists so that extversion says which library's behaviour a database has.

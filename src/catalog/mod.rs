@@ -428,6 +428,24 @@ pub struct Server {
     pub md5_password_roles: Option<Vec<String>>,
     #[serde(default)]
     pub replication_slots: Vec<ReplicationSlot>,
+    /// The pg_hba.conf lines for TCP connections; None when the caller may not read them (only
+    /// superusers may, by default).
+    #[serde(default)]
+    pub hba_lines: Option<Vec<HbaLine>>,
+}
+
+/// A pg_hba.conf line (pg_hba_file_rules) for TCP connections.
+#[derive(Debug, Default, Deserialize)]
+pub struct HbaLine {
+    pub line_number: i32,
+    /// host, hostssl, hostnossl, hostgssenc, hostnogssenc.
+    pub kind: String,
+    pub databases: Vec<String>,
+    pub users: Vec<String>,
+    /// An IP address, all, samehost, samenet, or a host name.
+    pub address: Option<String>,
+    pub netmask: Option<String>,
+    pub method: String,
 }
 
 /// A replication slot (pg_replication_slots).

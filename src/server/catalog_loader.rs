@@ -7,8 +7,8 @@ use super::heap_sample::{self, Sample};
 use super::scope::{Scope, Setting};
 use super::spi_rows::{select_rows, Row};
 use crate::catalog::{
-    Catalog, Column, ColumnStats, Constraint, Extension, Function, Index, NamedObject, Policy, Relation,
-    ReplicationSlot, Schema, Sequence, Server, Storage, TableScans,
+    Catalog, Column, ColumnStats, Constraint, Extension, Function, HbaLine, Index, NamedObject, Policy,
+    Relation, ReplicationSlot, Schema, Sequence, Server, Storage, TableScans,
 };
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -389,7 +389,35 @@ fn server(client: &SpiClient<'_>) -> spi::Result<Server> {
                 catalog_xmin_age: row.get::<i64>(8)?,
             })
         })?;
-    Ok(Server { password_encryption: password_encryption.0, md5_password_roles, replication_slots })
+    let hba_readable = select_rows(
+        client,
+        "SELECT pg_catalog.has_function_privilege('pg_catalog.pg_hba_file_rules()', 'EXECUTE')",
+        &[],
+        |row| flag(row, 1),
+    )?
+    .pop()
+    .unwrap_or(false);
+    let hba_lines = if hba_readable {
+        Some(rows(client, include_str!("../catalog/sql/hba_rules.sql"), None, |row| {
+            Ok(HbaLine {
+                line_number: row.get::<i32>(1)?.unwrap_or(0),
+                kind: text(row, 2)?,
+                databases: row.get::<Vec<String>>(3)?.unwrap_or_default(),
+                users: row.get::<Vec<String>>(4)?.unwrap_or_default(),
+                address: row.text(5)?,
+                netmask: row.text(6)?,
+                method: text(row, 7)?,
+            })
+        })?)
+    } else {
+        None
+    };
+    Ok(Server {
+        password_encryption: password_encryption.0,
+        md5_password_roles,
+        replication_slots,
+        hba_lines,
+    })
 }
 
 /// The sequences feeding linted columns, where a rule needs them: a column that is not an

@@ -494,6 +494,10 @@ ALTER ROLE lint_t_md5 PASSWORD 'only-a-test';
 SELECT level, object_type, object_name
   FROM confiture.lint_schema() WHERE rule = 'password_encryption_md5' AND object_name IN ('password_encryption', 'lint_t_md5');
 DROP ROLE lint_t_md5;
+-- pg_hba_insecure_method: the test cluster trusts loopback connections only, which is not
+-- reported; the lines were read (a superuser may).
+SELECT count(*) > 0 AS loopback_trust_lines FROM pg_hba_file_rules WHERE type = 'host' AND auth_method = 'trust';
+SELECT * FROM pg_temp.findings('pg_hba_insecure_method');
 SELECT count(*) AS rules FROM confiture.lint_rules();
 
 RESET search_path;

@@ -57,6 +57,7 @@ pub static ALL: &[Rule] = &[
     policies::POLICY_FUNCTION_PER_ROW,
     security::EXTENSION_UPDATE_AVAILABLE,
     security::PASSWORD_ENCRYPTION_MD5,
+    security::PG_HBA_INSECURE_METHOD,
     maintenance::TABLE_NEVER_ANALYZED,
     maintenance::XID_WRAPAROUND_RISK,
     maintenance::AUTOVACUUM_DISABLED,

@@ -390,6 +390,70 @@ pub const PASSWORD_ENCRYPTION_MD5: Rule = Rule {
     },
 };
 
+pub const PG_HBA_INSECURE_METHOD: Rule = Rule {
+    name: "pg_hba_insecure_method",
+    category: "security",
+    level: Level::Error,
+    rationale: "A pg_hba.conf line with trust lets anyone who can reach the server from the network log in as any role it names, superusers included, without a password; password (cleartext) over a connection that may be unencrypted sends the password readable on the wire.",
+    remediation: "Use scram-sha-256 (or cert) on the line in pg_hba.conf, then SELECT pg_reload_conf();",
+    check: |ctx: &Context, report: &mut Report| {
+        if !ctx.whole_server() {
+            return;
+        }
+        for line in ctx.catalog.server.hba_lines.iter().flatten() {
+            let address = line.address.as_deref().unwrap_or("all");
+            if loopback_only(address, line.netmask.as_deref()) {
+                continue;
+            }
+            let why = match line.method.as_str() {
+                "trust" => "lets it in without a password",
+                "password" if line.kind != "hostssl" => "sends the password in clear text on a connection that may be unencrypted",
+                _ => continue,
+            };
+            let source = match &line.netmask {
+                Some(netmask) => format!("{address}/{netmask}"),
+                None => address.to_string(),
+            };
+            let content = format!(
+                "{} {} {} {source} {}",
+                line.kind,
+                line.databases.join(","),
+                line.users.join(","),
+                line.method
+            );
+            report.add(
+                Site { schema: None, object: "pg_hba.conf", object_type: "setting", detail: Some(&content) },
+                format!("pg_hba.conf line {} ({content}) accepts network connections from {source} and {why}", line.line_number),
+                json!({"line_number": line.line_number, "type": line.kind, "databases": line.databases,
+                       "users": line.users, "address": line.address, "netmask": line.netmask, "method": line.method}),
+            );
+            report.remedy(format!(
+                "-- pg_hba.conf line {}: replace {} with scram-sha-256 (or cert), then:\nSELECT pg_reload_conf();",
+                line.line_number, line.method
+            ));
+        }
+    },
+};
+
+/// Whether a pg_hba.conf address admits only connections from this machine: a loopback
+/// address whose mask stays within the loopback range, localhost, or samehost.
+pub fn loopback_only(address: &str, netmask: Option<&str>) -> bool {
+    use std::net::IpAddr;
+    match address {
+        "samehost" | "localhost" => true,
+        _ => match (address.parse::<IpAddr>(), netmask.map(str::parse::<IpAddr>)) {
+            (Ok(IpAddr::V4(ip)), Some(Ok(IpAddr::V4(mask)))) => {
+                ip.is_loopback() && u32::from(mask).leading_ones() >= 8
+            }
+            (Ok(IpAddr::V6(ip)), Some(Ok(IpAddr::V6(mask)))) => {
+                ip.is_loopback() && u128::from(mask).leading_ones() == 128
+            }
+            // all, samenet, another host name or domain: the network.
+            _ => false,
+        },
+    }
+}
+
 pub const EXTENSION_UPDATE_AVAILABLE: Rule = Rule {
     name: "extension_update_available",
     category: "security",
@@ -571,5 +635,37 @@ mod tests {
             catalog(json!({"server": {"password_encryption": "scram-sha-256", "md5_password_roles": null}}));
         assert!(findings_of("password_encryption_md5", &scram).is_empty());
         assert!(findings_with("password_encryption_md5", &md5, json!({"schemas": ["app"]})).is_empty());
+    }
+
+    #[test]
+    fn pg_hba_lines_open_to_the_network() {
+        let line = |n: i32, kind: &str, address: &str, netmask: Option<&str>, method: &str| {
+            json!({"line_number": n, "kind": kind, "databases": ["all"], "users": ["all"],
+                   "address": address, "netmask": netmask, "method": method})
+        };
+        let catalog = catalog(json!({"server": {"hba_lines": [
+            line(1, "host", "127.0.0.1", Some("255.255.255.255"), "trust"),
+            line(2, "host", "::1", Some("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), "trust"),
+            line(3, "host", "samehost", None, "trust"),
+            line(4, "host", "0.0.0.0", Some("0.0.0.0"), "trust"),
+            line(5, "host", "10.0.0.0", Some("255.0.0.0"), "scram-sha-256"),
+            line(6, "hostnossl", "10.0.0.0", Some("255.0.0.0"), "password"),
+            line(7, "hostssl", "10.0.0.0", Some("255.0.0.0"), "password"),
+            line(8, "host", "all", None, "trust"),
+            line(9, "host", "127.0.0.0", Some("0.0.0.0"), "trust"),
+        ]}}));
+        let mut found: Vec<i64> = all_findings(&catalog)
+            .iter()
+            .filter(|f| f.rule == "pg_hba_insecure_method")
+            .map(|f| f.metadata["line_number"].as_i64().unwrap())
+            .collect();
+        found.sort();
+        assert_eq!(found, [4, 6, 8, 9]);
+        assert!(super::loopback_only("127.1.2.3", Some("255.255.0.0")));
+        assert!(!super::loopback_only("db.example.com", None));
+        // Unreadable (not a superuser), or a lint restricted to schemas: nothing.
+        let unreadable = crate::lint::rules::testing::catalog(json!({"server": {"hba_lines": null}}));
+        assert!(findings_of("pg_hba_insecure_method", &unreadable).is_empty());
+        assert!(findings_with("pg_hba_insecure_method", &catalog, json!({"schemas": ["app"]})).is_empty());
     }
 }
