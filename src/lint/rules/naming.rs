@@ -79,7 +79,7 @@ pub const OBJECT_NAME_NOT_SNAKE_CASE: Rule = Rule {
     name: "object_name_not_snake_case",
     category: "naming",
     level: Level::Warning,
-    rationale: "Names outside lower snake_case must be double-quoted in every statement that uses them: views, indexes, constraints, functions and schemas as much as tables and columns.",
+    rationale: "Names outside lower snake_case must be double-quoted in every statement that uses them: views, indexes, constraints, functions, triggers, types and schemas as much as tables and columns.",
     remediation: "Rename the object to a lower snake_case name (and what refers to it by name).",
     check: |ctx, report| {
         let catalog = ctx.catalog;

@@ -407,7 +407,10 @@ pub const PG_HBA_INSECURE_METHOD: Rule = Rule {
             }
             let why = match line.method.as_str() {
                 "trust" => "lets it in without a password",
-                "password" if line.kind != "hostssl" => "sends the password in clear text on a connection that may be unencrypted",
+                // hostssl and hostgssenc lines only match encrypted connections.
+                "password" if !matches!(line.kind.as_str(), "hostssl" | "hostgssenc") => {
+                    "sends the password in clear text on a connection that may be unencrypted"
+                }
                 _ => continue,
             };
             let source = match &line.netmask {
@@ -651,6 +654,7 @@ mod tests {
             line(5, "host", "10.0.0.0", Some("255.0.0.0"), "scram-sha-256"),
             line(6, "hostnossl", "10.0.0.0", Some("255.0.0.0"), "password"),
             line(7, "hostssl", "10.0.0.0", Some("255.0.0.0"), "password"),
+            line(10, "hostgssenc", "10.0.0.0", Some("255.0.0.0"), "password"),
             line(8, "host", "all", None, "trust"),
             line(9, "host", "127.0.0.0", Some("0.0.0.0"), "trust"),
         ]}}));
