@@ -4,8 +4,9 @@
 //! most of the rule's time. A direct read does only what the sample needs.
 //!
 //! It is used only where it returns exactly what the SQL would: a plain or materialized heap
-//! table without row-level security for the caller, columns the caller may read (checked by the
-//! caller of [`read`]), under the statement's snapshot. Anything else is left to SQL.
+//! table without row-level security for the caller and without inheritance children, columns
+//! the caller may read (checked by the caller of [`read`]), under the statement's snapshot.
+//! Anything else is left to SQL.
 
 use pgrx::pg_sys;
 use std::ffi::CStr;
@@ -60,7 +61,9 @@ unsafe fn read_open(relation: pg_sys::Relation, columns: &[&str], limit: usize) 
     let form = &*(*relation).rd_rel;
     let heap = matches!(form.relkind as u8, b'r' | b'm') && form.relam == pg_sys::HEAP_TABLE_AM_OID;
     // RLS_ENABLED: policies filter the caller's rows (or forbid reading): only SQL applies them.
+    // A table with inheritance children: SQL reads their rows too, a heap scan would not.
     if !heap
+        || form.relhassubclass
         || pg_sys::check_enable_rls(form.oid, pg_sys::InvalidOid, true)
             == pg_sys::CheckEnableRlsResult::RLS_ENABLED as i32
     {
