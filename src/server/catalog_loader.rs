@@ -61,23 +61,45 @@ pub struct Wanted {
     pub column_stats: bool,
 }
 
+/// What the caller may read of what only superusers may by default: the catalog tables and
+/// functions some rules use when they can. Asked once, in one query.
+struct Privileges {
+    /// pg_statistic (else the column statistics come from the pg_stats view).
+    statistic: bool,
+    /// pg_authid (the roles' password hashes).
+    authid: bool,
+    /// pg_hba_file_rules() (the pg_hba.conf lines).
+    hba_file_rules: bool,
+}
+
+fn privileges(client: &SpiClient<'_>) -> spi::Result<Privileges> {
+    Ok(select_rows(
+        client,
+        "SELECT pg_catalog.has_table_privilege('pg_catalog.pg_statistic', 'SELECT'), \
+                pg_catalog.has_table_privilege('pg_catalog.pg_authid', 'SELECT'), \
+                pg_catalog.has_function_privilege('pg_catalog.pg_hba_file_rules()', 'EXECUTE')",
+        &[],
+        |row| {
+            Ok(Privileges { statistic: flag(row, 1)?, authid: flag(row, 2)?, hba_file_rules: flag(row, 3)? })
+        },
+    )?
+    .pop()
+    .unwrap_or(Privileges { statistic: false, authid: false, hba_file_rules: false }))
+}
+
 /// pg_statistic itself when the caller may read it (superusers: a tenth of the time), else the
 /// pg_stats view, which shows the columns the caller may read.
-fn column_stats_query(client: &SpiClient<'_>) -> spi::Result<&'static str> {
-    let direct = client
-        .select("SELECT pg_catalog.has_table_privilege('pg_catalog.pg_statistic', 'SELECT')", None, &[])?
-        .first()
-        .get::<bool>(1)?
-        .unwrap_or(false);
-    Ok(if direct {
+fn column_stats_query(privileges: &Privileges) -> &'static str {
+    if privileges.statistic {
         include_str!("../catalog/sql/column_stats_direct.sql")
     } else {
         include_str!("../catalog/sql/column_stats.sql")
-    })
+    }
 }
 
 pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
     Spi::connect(|client| {
+        let privileges = privileges(client)?;
         let schema_names: HashMap<u32, String> =
             rows(client, "SELECT oid, nspname::text FROM pg_catalog.pg_namespace", None, |row| {
                 Ok((oid(row, 1)?, text(row, 2)?))
@@ -252,7 +274,7 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
         }
         let column_stats = match wanted.column_stats {
             false => vec![],
-            true => rows(client, column_stats_query(client)?, Some(&oids), |row| {
+            true => rows(client, column_stats_query(&privileges), Some(&oids), |row| {
                 Ok((
                     oid(row, 1)?,
                     row.get::<i16>(2)?.unwrap_or_default(),
@@ -340,7 +362,7 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
         let mut catalog = Catalog::new(relations, sequences, functions, extensions, schemas, reserved_words);
         catalog.stats_since = stats_since;
         catalog.stats_age_days = stats_age_days;
-        catalog.server = server(client)?;
+        catalog.server = server(client, &privileges)?;
         catalog.named_objects =
             rows(client, include_str!("../catalog/sql/named_objects.sql"), None, |row| {
                 Ok(NamedObject {
@@ -356,17 +378,14 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
 
 /// Password hashing and replication slots. Of pg_authid (superusers only) nothing but the names
 /// of login roles whose password is an MD5 hash leaves the query.
-fn server(client: &SpiClient<'_>) -> spi::Result<Server> {
-    let password_encryption = select_rows(
-        client,
-        "SELECT pg_catalog.current_setting('password_encryption'), \
-                pg_catalog.has_table_privilege('pg_catalog.pg_authid', 'SELECT')",
-        &[],
-        |row| Ok((text(row, 1)?, flag(row, 2)?)),
-    )?
-    .pop()
-    .unwrap_or_default();
-    let md5_password_roles = if password_encryption.1 {
+fn server(client: &SpiClient<'_>, privileges: &Privileges) -> spi::Result<Server> {
+    let password_encryption =
+        select_rows(client, "SELECT pg_catalog.current_setting('password_encryption')", &[], |row| {
+            text(row, 1)
+        })?
+        .pop()
+        .unwrap_or_default();
+    let md5_password_roles = if privileges.authid {
         Some(select_rows(
             client,
             "SELECT rolname::text FROM pg_catalog.pg_authid WHERE rolcanlogin AND rolpassword LIKE 'md5%' ORDER BY 1",
@@ -389,15 +408,7 @@ fn server(client: &SpiClient<'_>) -> spi::Result<Server> {
                 catalog_xmin_age: row.get::<i64>(8)?,
             })
         })?;
-    let hba_readable = select_rows(
-        client,
-        "SELECT pg_catalog.has_function_privilege('pg_catalog.pg_hba_file_rules()', 'EXECUTE')",
-        &[],
-        |row| flag(row, 1),
-    )?
-    .pop()
-    .unwrap_or(false);
-    let hba_lines = if hba_readable {
+    let hba_lines = if privileges.hba_file_rules {
         Some(rows(client, include_str!("../catalog/sql/hba_rules.sql"), None, |row| {
             Ok(HbaLine {
                 line_number: row.get::<i32>(1)?.unwrap_or(0),
@@ -412,12 +423,7 @@ fn server(client: &SpiClient<'_>) -> spi::Result<Server> {
     } else {
         None
     };
-    Ok(Server {
-        password_encryption: password_encryption.0,
-        md5_password_roles,
-        replication_slots,
-        hba_lines,
-    })
+    Ok(Server { password_encryption, md5_password_roles, replication_slots, hba_lines })
 }
 
 /// The sequences feeding linted columns, where a rule needs them: a column that is not an

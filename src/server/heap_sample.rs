@@ -8,6 +8,7 @@
 //! the caller may read (checked by the caller of [`read`]), under the statement's snapshot.
 //! Anything else is left to SQL.
 
+use super::spi_rows::is_inline_plain;
 use pgrx::pg_sys;
 use std::ffi::CStr;
 
@@ -140,11 +141,12 @@ fn is_string_type(type_oid: pg_sys::Oid) -> bool {
 /// `datum` must be a non-NULL varlena of the tuple being read.
 unsafe fn string_prefix(datum: pg_sys::Datum) -> String {
     let varlena = datum.cast_mut_ptr::<pg_sys::varlena>();
-    let inline = pgrx::varlena::varatt_is_4b_u(varlena)
-        || (pgrx::varlena::varatt_is_1b(varlena) && !pgrx::varlena::varatt_is_1b_e(varlena));
     // Compressed or stored out of line: only the prefix is decompressed or fetched.
-    let readable =
-        if inline { varlena } else { pg_sys::pg_detoast_datum_slice(varlena, 0, VALUE_PREFIX_BYTES) };
+    let readable = if is_inline_plain(varlena) {
+        varlena
+    } else {
+        pg_sys::pg_detoast_datum_slice(varlena, 0, VALUE_PREFIX_BYTES)
+    };
     let bytes = pgrx::varlena::varlena_to_byte_slice(readable);
     let prefix = &bytes[..bytes.len().min(VALUE_PREFIX_BYTES as usize)];
     String::from_utf8_lossy(prefix).into_owned()

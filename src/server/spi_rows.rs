@@ -55,9 +55,7 @@ impl Row<'_> {
         // says whether it is inline: 4-byte uncompressed, or 1-byte and not a TOAST pointer.
         // Anything else (compressed, external) goes through pgrx, which detoasts.
         unsafe {
-            let inline = pgrx::varlena::varatt_is_4b_u(varlena)
-                || (pgrx::varlena::varatt_is_1b(varlena) && !pgrx::varlena::varatt_is_1b_e(varlena));
-            if !inline {
+            if !is_inline_plain(varlena) {
                 return Ok(String::from_polymorphic_datum(datum, false, type_oid));
             }
             let bytes = pgrx::varlena::varlena_to_byte_slice(varlena);
@@ -75,6 +73,16 @@ impl Row<'_> {
             .ok_or(SpiError::SpiError(pgrx::spi::SpiErrorCodes::NoAttribute))?;
         Ok((!self.nulls[i]).then(|| (self.values[i], self.types[i])))
     }
+}
+
+/// Whether a varlena is stored in place, uncompressed (4-byte header, or 1-byte and not a TOAST
+/// pointer): its bytes can be read where they are, with no detoasting.
+///
+/// # Safety
+/// `varlena` must point at a valid varlena header.
+pub unsafe fn is_inline_plain(varlena: *const pg_sys::varlena) -> bool {
+    pgrx::varlena::varatt_is_4b_u(varlena)
+        || (pgrx::varlena::varatt_is_1b(varlena) && !pgrx::varlena::varatt_is_1b_e(varlena))
 }
 
 /// Text that is not UTF-8: a database in another encoding (LATIN1, SQL_ASCII...) holding a
