@@ -31,6 +31,9 @@ pub struct Catalog {
     /// Domains, enums, range types and triggers, by name (the naming rules).
     #[serde(default)]
     pub named_objects: Vec<NamedObject>,
+    /// What ALTER DEFAULT PRIVILEGES grants on the tables and views roles will create.
+    #[serde(default)]
+    pub default_privileges: Vec<DefaultPrivilege>,
     #[serde(skip)]
     relation_index: HashMap<(String, String), usize>,
     #[serde(skip)]
@@ -149,6 +152,15 @@ pub struct Relation {
     /// pg_stats of the columns, by column number: what a row of it weighs.
     #[serde(default)]
     pub column_stats: HashMap<i16, ColumnStats>,
+    /// The role that owns it.
+    #[serde(default)]
+    pub owner: String,
+    /// When its catalog row was last written (ISO 8601) and how many days ago: its creation or
+    /// a later ALTER or GRANT. Known only when the server keeps commit timestamps.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub age_days: Option<f64>,
 }
 
 /// pg_class and the statistics collector on a relation that holds rows.
@@ -346,6 +358,9 @@ pub struct TableScans {
     /// Rows fetched through its indexes and bitmap scans (idx_tup_fetch).
     #[serde(default)]
     pub idx_rows: Option<i64>,
+    /// Rows inserted (n_tup_ins).
+    #[serde(default)]
+    pub inserted: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -417,6 +432,16 @@ pub struct NamedObject {
 }
 
 /// Server-wide facts: password hashing and replication slots.
+/// One grant of a pg_default_acl entry on tables: objects `creator` creates in `schema` (None:
+/// in any schema) get `privilege` (SELECT, INSERT...) for `grantee` (`public` for PUBLIC).
+#[derive(Debug, Default, Deserialize)]
+pub struct DefaultPrivilege {
+    pub creator: String,
+    pub schema: Option<String>,
+    pub grantee: String,
+    pub privilege: String,
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct Server {
     /// The password_encryption setting.
@@ -471,4 +496,6 @@ pub struct Schema {
     pub name: String,
     #[serde(default)]
     pub public_can_create: bool,
+    #[serde(default)]
+    pub owner: String,
 }

@@ -24,6 +24,7 @@ pub struct LintConfig {
     pub indexes: IndexConfig,
     pub bloat: BloatConfig,
     pub replication_slots: ReplicationSlotConfig,
+    pub tables: TablesConfig,
     /// Return waived findings too, with waived = true.
     pub include_waived: bool,
     #[serde(skip)]
@@ -184,6 +185,23 @@ pub struct IndexConfig {
     /// ... and that were scanned sequentially at least this many times since the statistics
     /// were reset.
     pub seq_scan_min_scans: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TablesConfig {
+    /// primary_key_too_wide reports a primary key of more columns than this.
+    pub primary_key_max_columns: usize,
+    /// table_never_read reports only when the statistics were reset at least this many days
+    /// ago, and not on a table younger than that (where its age is known): a shorter window
+    /// says nothing about monthly jobs, and a fresh build's seeded tables are not read yet.
+    pub never_read_min_days: f64,
+}
+
+impl Default for TablesConfig {
+    fn default() -> Self {
+        Self { primary_key_max_columns: 4, never_read_min_days: 7.0 }
+    }
 }
 
 /// table_bloat and index_bloat report what wastes at least `min_bytes` and `min_ratio` of the

@@ -7,8 +7,8 @@ use super::heap_sample::{self, Sample};
 use super::scope::{Scope, Setting};
 use super::spi_rows::{select_rows, Row};
 use crate::catalog::{
-    Catalog, Column, ColumnStats, Constraint, Extension, Function, HbaLine, Index, NamedObject, Policy,
-    Relation, ReplicationSlot, Schema, Sequence, Server, Storage, TableScans,
+    Catalog, Column, ColumnStats, Constraint, DefaultPrivilege, Extension, Function, HbaLine, Index,
+    NamedObject, Policy, Relation, ReplicationSlot, Schema, Sequence, Server, Storage, TableScans,
 };
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
@@ -126,6 +126,7 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
                         idx: Some(0),
                         seq_rows: row.get(22)?,
                         idx_rows: row.get(23)?,
+                        inserted: row.get(25)?,
                     })
                 } else {
                     None
@@ -156,6 +157,9 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
                 } else {
                     None
                 },
+                owner: text(row, 24)?,
+                created_at: row.text(26)?,
+                age_days: row.get(27)?,
                 ..Relation::default()
             })
         })?;
@@ -344,7 +348,7 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
             })
         })?;
         let schemas = rows(client, include_str!("../catalog/sql/schemas.sql"), None, |row| {
-            Ok(Schema { name: text(row, 1)?, public_can_create: flag(row, 2)? })
+            Ok(Schema { name: text(row, 1)?, public_can_create: flag(row, 2)?, owner: text(row, 3)? })
         })?;
         let reserved_words =
             rows(client, include_str!("../catalog/sql/reserved_words.sql"), None, |row| text(row, 1))?;
@@ -363,6 +367,15 @@ pub fn load(wanted: &Wanted) -> spi::Result<Catalog> {
         catalog.stats_since = stats_since;
         catalog.stats_age_days = stats_age_days;
         catalog.server = server(client, &privileges)?;
+        catalog.default_privileges =
+            rows(client, include_str!("../catalog/sql/default_privileges.sql"), None, |row| {
+                Ok(DefaultPrivilege {
+                    creator: text(row, 1)?,
+                    schema: row.text(2)?,
+                    grantee: text(row, 3)?,
+                    privilege: text(row, 4)?,
+                })
+            })?;
         catalog.named_objects =
             rows(client, include_str!("../catalog/sql/named_objects.sql"), None, |row| {
                 Ok(NamedObject {

@@ -30,6 +30,16 @@ fn table_sql(ctx: &Context, table: &Relation) -> String {
     ctx.catalog.sql_name(&table.schema, &table.name)
 }
 
+/// The name of an identity column added as a table's key: `id`, or `<table>_id` when the table
+/// already has an `id`.
+pub fn surrogate_key_name(table: &Relation) -> String {
+    if table.columns.iter().any(|c| c.name == "id") {
+        format!("{}_id", table.name)
+    } else {
+        "id".into()
+    }
+}
+
 pub const TABLE_WITHOUT_PRIMARY_KEY: Rule = Rule {
     name: "table_without_primary_key",
     category: "integrity",
@@ -44,7 +54,7 @@ pub const TABLE_WITHOUT_PRIMARY_KEY: Rule = Rule {
                 i.unique && i.valid && !i.partial && !i.expressions
                     && i.keys().iter().all(|n| table.column(*n).is_some_and(|c| c.not_null))
             });
-            let id = if table.columns.iter().any(|c| c.name == "id") { format!("{}_id", table.name) } else { "id".into() };
+            let id = surrogate_key_name(table);
             report.remedy(match candidate {
                 Some(index) if table.kind == "r" => format!(
                     "ALTER TABLE {} ADD PRIMARY KEY USING INDEX {};",

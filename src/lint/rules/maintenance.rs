@@ -84,6 +84,44 @@ pub const AUTOVACUUM_DISABLED: Rule = Rule {
     },
 };
 
+pub const TABLE_NEVER_READ: Rule = Rule {
+    name: "table_never_read",
+    category: "maintenance",
+    level: Level::Info,
+    rationale: "A table that is written and never read, over a statistics window long enough to have seen the workload, costs its inserts, WAL, backups and vacuum for nothing: a forgotten log or a feature that was removed. Statistics are per server: reads on a standby (reports) are not counted on the primary, so check the standbys first.",
+    remediation: "Find out who writes it; if nothing reads it anywhere (standbys and rare jobs included), archive it (pg_dump -t) and drop it.",
+    check: |ctx: &Context, report: &mut Report| {
+        let min_days = ctx.config.tables.never_read_min_days;
+        // Without a reset the window is unknown (it may be minutes long on a fresh database).
+        let Some(window) = ctx.catalog.stats_age_days.filter(|days| *days >= min_days) else { return };
+        for table in ctx.tables().filter(|t| t.kind == "r") {
+            let Some(scans) = &table.scans else { continue };
+            let inserted = scans.inserted.unwrap_or(0);
+            let reads = scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0);
+            // A table younger than the window has not lived through it (where its age is known).
+            if reads > 0 || inserted == 0 || table.age_days.is_some_and(|age| age < min_days) {
+                continue;
+            }
+            report.on_relation(
+                table,
+                None,
+                format!(
+                    "{} received {inserted} rows and was never read in the {window:.0} days since statistics were reset",
+                    table.qualified()
+                ),
+                json!({"rows_inserted": inserted, "scans": 0, "stats_since": ctx.catalog.stats_since,
+                       "stats_age_days": (window * 10.0).round() / 10.0,
+                       "table_changed_at": table.created_at,
+                       "table_age_days": table.age_days.map(|days| (days * 10.0).round() / 10.0)}),
+            );
+            report.remedy(format!(
+                "-- archive it first (pg_dump -t), and check the standbys: their reads are not counted here\nDROP TABLE {};",
+                ctx.catalog.sql_name(&table.schema, &table.name)
+            ));
+        }
+    },
+};
+
 /// Extensions PostgreSQL removed or declares obsolete: name, what became of it, what replaces it.
 const DEPRECATED_EXTENSIONS: &[(&str, &str, &str)] = &[
     ("adminpack", "was removed in PostgreSQL 17 (pg_upgrade to 17 or later fails while it is installed)", "pgAdmin works without it"),
@@ -175,6 +213,46 @@ mod tests {
         ]}));
         assert_eq!(findings_of("table_never_analyzed", &catalog), ["app.loaded"]);
         assert_eq!(findings_of("xid_wraparound_risk", &catalog), ["app.loaded"]);
+    }
+
+    #[test]
+    fn tables_written_and_never_read_over_a_long_enough_window() {
+        let with = |name: &str, seq: i64, inserted: i64, age_days: Option<f64>| {
+            let mut t = table(name, &[("id", "int8", "bigint", true)]);
+            t["scans"] = json!({"seq": seq, "idx": 0, "inserted": inserted});
+            t["age_days"] = json!(age_days);
+            t
+        };
+        let relations = json!([
+            with("audit_trail", 0, 5000, None),
+            with("read_once", 1, 5000, None),
+            with("empty", 0, 0, None),
+            with("new_table", 0, 5000, Some(2.0)),
+            with("old_table", 0, 10, Some(30.0)),
+        ]);
+        let catalog_after = |days: Option<f64>| {
+            catalog(
+                json!({"relations": relations.clone(), "stats_age_days": days, "stats_since": "2026-11-01"}),
+            )
+        };
+        let long = catalog_after(Some(30.0));
+        assert_eq!(findings_of("table_never_read", &long), ["app.audit_trail", "app.old_table"]);
+        assert!(findings_of("table_never_read", &catalog_after(Some(3.0))).is_empty(), "window too short");
+        assert!(
+            findings_of("table_never_read", &catalog_after(None)).is_empty(),
+            "never reset: window unknown"
+        );
+        assert_eq!(
+            findings_with(
+                "table_never_read",
+                &catalog_after(Some(3.0)),
+                json!({"tables": {"never_read_min_days": 1}})
+            ),
+            ["app.audit_trail", "app.new_table", "app.old_table"]
+        );
+        let finding = all_findings(&long).into_iter().find(|f| f.rule == "table_never_read").unwrap();
+        assert_eq!(finding.metadata["rows_inserted"], 5000);
+        assert!(finding.remediation.ends_with("DROP TABLE app.audit_trail;"), "{}", finding.remediation);
     }
 
     #[test]

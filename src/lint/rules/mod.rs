@@ -2,6 +2,7 @@
 //! `confiture.lint_rules()` lists it and docs/lint.md documents every entry.
 
 pub mod bloat;
+mod design;
 mod documentation;
 mod exposure;
 mod integrity;
@@ -63,6 +64,7 @@ pub static ALL: &[Rule] = &[
     maintenance::AUTOVACUUM_DISABLED,
     maintenance::UNUSED_REPLICATION_SLOT,
     maintenance::DEPRECATED_EXTENSION,
+    maintenance::TABLE_NEVER_READ,
     bloat::TABLE_BLOAT,
     bloat::INDEX_BLOAT,
     bloat::TABLE_NEVER_VACUUMED,
@@ -71,6 +73,10 @@ pub static ALL: &[Rule] = &[
     exposure::MATERIALIZED_VIEW_EXPOSED,
     exposure::FOREIGN_TABLE_EXPOSED,
     exposure::SECURITY_DEFINER_VIEW_EXPOSED,
+    design::PRIMARY_KEY_TOO_WIDE,
+    design::FOREIGN_KEY_ACROSS_SCHEMAS,
+    design::MIXED_OWNERS_IN_SCHEMA,
+    design::DEFAULT_PRIVILEGES_MISSING,
 ];
 
 #[cfg(test)]
