@@ -156,7 +156,8 @@ pub struct Relation {
     #[serde(default)]
     pub owner: String,
     /// When its catalog row was last written (ISO 8601) and how many days ago: its creation or
-    /// a later ALTER or GRANT. Known only when the server keeps commit timestamps.
+    /// a later ALTER or GRANT. Known only when the server keeps commit timestamps, and asked
+    /// only for the tables a rule may report (table_never_read's candidates).
     #[serde(default)]
     pub created_at: Option<String>,
     #[serde(default)]
@@ -276,6 +277,8 @@ impl Constraint {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Index {
+    #[serde(default)]
+    pub oid: u32,
     pub name: String,
     /// pg_index.indkey: table column numbers, 0 for an expression.
     pub columns: Vec<i16>,
@@ -305,7 +308,8 @@ pub struct Index {
     #[serde(default)]
     pub rows_fetched: Option<i64>,
     /// When its catalog row was written (ISO 8601) and how many days ago: its creation or a
-    /// later REINDEX/ALTER INDEX. Known only when the server keeps commit timestamps.
+    /// later REINDEX/ALTER INDEX. Known only when the server keeps commit timestamps, and
+    /// asked only for the indexes a rule may report (unused_index's candidates).
     pub created_at: Option<String>,
     pub age_days: Option<f64>,
     /// Backs a primary key, unique or exclusion constraint.

@@ -4,7 +4,7 @@
 use super::config::{merge, LintConfig};
 use super::custom::{check_name, check_shape, CustomRow, CustomRule, FunctionShape};
 use super::{lint, rule, rules, sort, Finding, Level};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Index, Relation};
 use crate::errors::sqlstate;
 use crate::server::scope::{Scope, Setting};
 use crate::server::{catalog_loader, function_ref};
@@ -61,10 +61,20 @@ fn waived_keys() -> HashSet<String> {
 }
 
 fn snapshot(config: &LintConfig) -> Catalog {
+    let table_age = |catalog: &Catalog, table: &Relation| {
+        config.enabled(rules::maintenance::TABLE_NEVER_READ.name)
+            && rules::maintenance::never_read_candidate(config, catalog, table)
+    };
+    let index_age = |table: &Relation, index: &Index| {
+        config.enabled(rules::performance::UNUSED_INDEX.name)
+            && rules::performance::unused_index_candidate(config, table, index)
+    };
     let wanted = catalog_loader::Wanted {
         column_stats: [&rules::bloat::TABLE_BLOAT, &rules::bloat::INDEX_BLOAT]
             .iter()
             .any(|r| config.enabled(r.name)),
+        table_age: &table_age,
+        index_age: &index_age,
     };
     let mut catalog = catalog_loader::load(&wanted).unwrap_or_else(|e| spi_failed("reading the catalog", e));
     if config.enabled(rules::security::SECRET_COLUMN_PLAIN_TEXT.name) {

@@ -43,16 +43,8 @@ SELECT c.oid, c.relnamespace, c.relname::text, c.relkind::text,
        pg_stat_get_tuples_returned(c.oid),
        pg_stat_get_tuples_fetched(c.oid),
        pg_catalog.pg_get_userbyid(c.relowner)::text,
-       pg_stat_get_tuples_inserted(c.oid),
-       -- When the relation's catalog row was last written (its creation or a later ALTER or
-       -- GRANT: never before it existed), if the server keeps commit timestamps (not on a
-       -- standby, where they follow the primary's setting); and that age in days.
-       pg_catalog.to_json(written.at) #>> '{}',
-       extract(epoch FROM pg_catalog.now() - written.at)::float8 / 86400
+       pg_stat_get_tuples_inserted(c.oid)
 FROM pg_class c
-CROSS JOIN LATERAL (SELECT CASE WHEN (SELECT pg_catalog.current_setting('track_commit_timestamp')::bool
-                                             AND NOT pg_catalog.pg_is_in_recovery())
-                                THEN pg_catalog.pg_xact_commit_timestamp(c.xmin) END AS at) written
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND c.relnamespace = ANY (ARRAY(
         SELECT n.oid FROM pg_namespace n

@@ -1,5 +1,7 @@
 //! Maintenance: what autovacuum has or has not done, from the statistics (nothing is scanned).
 
+use crate::catalog::{Catalog, Relation};
+use crate::lint::config::LintConfig;
 use crate::lint::{Context, Level, Report, Rule, Site};
 use confiture_core::sql_text::literal;
 use serde_json::json;
@@ -84,6 +86,17 @@ pub const AUTOVACUUM_DISABLED: Rule = Rule {
     },
 };
 
+/// A table table_never_read may report, its age aside: a plain table that received rows and
+/// was never scanned, over a statistics window of at least the minimum. The loader asks commit
+/// times (the table's age) for these only.
+pub fn never_read_candidate(config: &LintConfig, catalog: &Catalog, table: &Relation) -> bool {
+    let Some(scans) = &table.scans else { return false };
+    table.kind == "r"
+        && catalog.stats_age_days.is_some_and(|days| days >= config.tables.never_read_min_days)
+        && scans.inserted.unwrap_or(0) > 0
+        && scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0) == 0
+}
+
 pub const TABLE_NEVER_READ: Rule = Rule {
     name: "table_never_read",
     category: "maintenance",
@@ -93,13 +106,11 @@ pub const TABLE_NEVER_READ: Rule = Rule {
     check: |ctx: &Context, report: &mut Report| {
         let min_days = ctx.config.tables.never_read_min_days;
         // Without a reset the window is unknown (it may be minutes long on a fresh database).
-        let Some(window) = ctx.catalog.stats_age_days.filter(|days| *days >= min_days) else { return };
-        for table in ctx.tables().filter(|t| t.kind == "r") {
-            let Some(scans) = &table.scans else { continue };
-            let inserted = scans.inserted.unwrap_or(0);
-            let reads = scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0);
+        let window = ctx.catalog.stats_age_days.unwrap_or(0.0);
+        for table in ctx.tables().filter(|t| never_read_candidate(ctx.config, ctx.catalog, t)) {
+            let inserted = table.scans.as_ref().and_then(|s| s.inserted).unwrap_or(0);
             // A table younger than the window has not lived through it (where its age is known).
-            if reads > 0 || inserted == 0 || table.age_days.is_some_and(|age| age < min_days) {
+            if table.age_days.is_some_and(|age| age < min_days) {
                 continue;
             }
             report.on_relation(

@@ -1,4 +1,5 @@
 use crate::catalog::{Index, Relation};
+use crate::lint::config::LintConfig;
 use crate::lint::{Context, Level, Rule};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -183,6 +184,22 @@ pub const SEQ_SCANS_ON_LARGE_TABLE: Rule = Rule {
     },
 };
 
+/// The scans a table's statistics count (sequential and through its indexes), if it has any.
+fn table_scans(table: &Relation) -> Option<i64> {
+    table.scans.as_ref().map(|scans| scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0))
+}
+
+/// An index unused_index may report, its age aside: never scanned, droppable on its own, on a
+/// table scanned often enough for that to mean something. The loader asks commit times (the
+/// index's age) for these only.
+pub fn unused_index_candidate(config: &LintConfig, table: &Relation, index: &Index) -> bool {
+    index.scans == Some(0)
+        && !index.unique
+        && !index.constraint
+        && !index.attached
+        && table_scans(table).is_some_and(|scans| scans >= config.indexes.unused_min_table_scans)
+}
+
 pub const UNUSED_INDEX: Rule = Rule {
     name: "unused_index",
     category: "performance",
@@ -190,15 +207,10 @@ pub const UNUSED_INDEX: Rule = Rule {
     rationale: "An index never scanned, on a table that is read a lot, costs writes and memory for nothing. Statistics are per server: check the standbys before dropping.",
     remediation: "DROP INDEX CONCURRENTLY it, after checking standbys and rare jobs (month-end reports) that might use it.",
     check: |ctx, report| {
-        let threshold = ctx.config.indexes.unused_min_table_scans;
         let min_age = ctx.config.indexes.unused_min_age_days;
         for table in ctx.stored() {
-            let Some(scans) = &table.scans else { continue };
-            let table_scans = scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0);
-            if table_scans < threshold {
-                continue;
-            }
-            let idle = table.indexes.iter().filter(|i| i.scans == Some(0) && !i.unique && !i.constraint && !i.attached);
+            let table_scans = table_scans(table).unwrap_or(0);
+            let idle = table.indexes.iter().filter(|i| unused_index_candidate(ctx.config, table, i));
             // An index younger than the minimum age has not lived through enough of the
             // workload (where its age is known: the server keeps commit timestamps).
             for index in idle.filter(|i| i.age_days.is_none_or(|age| age >= min_age)) {
