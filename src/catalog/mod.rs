@@ -435,7 +435,6 @@ pub struct NamedObject {
     pub table: Option<String>,
 }
 
-/// Server-wide facts: password hashing and replication slots.
 /// One grant of a pg_default_acl entry on tables: objects `creator` creates in `schema` (None:
 /// in any schema) get `privilege` (SELECT, INSERT...) for `grantee` (`public` for PUBLIC).
 #[derive(Debug, Default, Deserialize)]
@@ -446,6 +445,7 @@ pub struct DefaultPrivilege {
     pub privilege: String,
 }
 
+/// Server-wide facts: password hashing, replication slots, pg_hba.conf.
 #[derive(Debug, Default, Deserialize)]
 pub struct Server {
     /// The password_encryption setting.

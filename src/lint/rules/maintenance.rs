@@ -87,7 +87,8 @@ pub const AUTOVACUUM_DISABLED: Rule = Rule {
 };
 
 /// A table table_never_read may report, its age aside: a plain table that received rows and
-/// was never scanned, over a statistics window of at least the minimum. The loader asks commit
+/// was never scanned, over a statistics window of at least the minimum (without a reset the
+/// window is unknown: it may be minutes long on a fresh database). The loader asks commit
 /// times (the table's age) for these only.
 pub fn never_read_candidate(config: &LintConfig, catalog: &Catalog, table: &Relation) -> bool {
     let Some(scans) = &table.scans else { return false };
@@ -105,7 +106,7 @@ pub const TABLE_NEVER_READ: Rule = Rule {
     remediation: "Find out who writes it; if nothing reads it anywhere (standbys and rare jobs included), archive it (pg_dump -t) and drop it.",
     check: |ctx: &Context, report: &mut Report| {
         let min_days = ctx.config.tables.never_read_min_days;
-        // Without a reset the window is unknown (it may be minutes long on a fresh database).
+        // Known for every candidate.
         let window = ctx.catalog.stats_age_days.unwrap_or(0.0);
         for table in ctx.tables().filter(|t| never_read_candidate(ctx.config, ctx.catalog, t)) {
             let inserted = table.scans.as_ref().and_then(|s| s.inserted).unwrap_or(0);
