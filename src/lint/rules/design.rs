@@ -187,10 +187,11 @@ pub const DEFAULT_PRIVILEGES_MISSING: Rule = Rule {
                 continue;
             }
             let (_, creator) = owners(ctx, schema, &relations);
-            let readers_of_all = relations[0]
-                .readers
-                .iter()
-                .filter(|role| *role != creator && relations.iter().all(|r| r.readers.contains(role)));
+            // PUBLIC aside: what every role reads is exposure (other rules), and granting it the
+            // next table by default is not advice to give.
+            let readers_of_all = relations[0].readers.iter().filter(|role| {
+                *role != creator && *role != "public" && relations.iter().all(|r| r.readers.contains(role))
+            });
             for role in readers_of_all {
                 let granted_by_default = ctx.catalog.default_privileges.iter().any(|d| {
                     d.creator == creator
@@ -325,11 +326,13 @@ mod tests {
             t["readers"] = json!(readers);
             t
         };
-        let relations = json!([read_by("a", &["reader", "public"]), read_by("b", &["reader", "auditor"])]);
+        let relations =
+            json!([read_by("a", &["reader", "public"]), read_by("b", &["reader", "auditor", "public"])]);
         let with_defaults = |defaults: serde_json::Value| {
             catalog(json!({"relations": relations.clone(), "default_privileges": defaults}))
         };
         let none = with_defaults(json!([]));
+        // PUBLIC reads both too: not advised to be granted the next table by default.
         assert_eq!(findings_of("default_privileges_missing", &none), ["app.reader"]);
         let finding =
             all_findings(&none).into_iter().find(|f| f.rule == "default_privileges_missing").unwrap();
