@@ -367,6 +367,13 @@ pub struct TableScans {
     pub inserted: Option<i64>,
 }
 
+impl TableScans {
+    /// Every scan of the table: sequential, and through its indexes.
+    pub fn total(&self) -> i64 {
+        self.seq.unwrap_or(0) + self.idx.unwrap_or(0)
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct Sequence {
     pub schema: String,

@@ -124,7 +124,17 @@ impl Report<'_> {
         });
     }
 
-    /// A finding on a table (or a column of it, with `detail`).
+    /// A finding about a schema (or something in it named by `detail`, not a relation).
+    pub fn on_schema(
+        &mut self,
+        schema: &str,
+        detail: Option<&str>,
+        message: String,
+        metadata: serde_json::Value,
+    ) {
+        self.add(Site { schema: None, object: schema, object_type: "schema", detail }, message, metadata);
+    }
+
     /// A finding about a function, named by its signature.
     pub fn on_function(&mut self, function: &Function, message: String, metadata: serde_json::Value) {
         let site = Site {

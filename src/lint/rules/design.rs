@@ -3,7 +3,7 @@
 
 use super::integrity::surrogate_key_name;
 use crate::catalog::Relation;
-use crate::lint::{Context, Level, Rule, Site};
+use crate::lint::{Context, Level, Rule};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -97,7 +97,7 @@ fn inherited_reference(ctx: &Context, table: &Relation, ref_schema: &str, ref_ta
     })
 }
 
-/// The relations of each schema, partitions aside (they follow their parent), not excluded.
+/// The relations of each schema, those the configuration excludes aside.
 fn relations_by_schema<'c>(ctx: &Context<'c>) -> BTreeMap<&'c str, Vec<&'c Relation>> {
     let mut by_schema: BTreeMap<&str, Vec<&Relation>> = BTreeMap::new();
     for relation in ctx.catalog.relations.iter().filter(|r| !ctx.config.excludes(&r.schema, &r.name)) {
@@ -106,13 +106,16 @@ fn relations_by_schema<'c>(ctx: &Context<'c>) -> BTreeMap<&'c str, Vec<&'c Relat
     by_schema
 }
 
-/// How many of `relations` each role owns, and the main owner: the role owning most, the
-/// schema's owner among equals, else the first by name.
-fn owners<'c>(
-    ctx: &Context<'c>,
-    schema: &str,
-    relations: &[&'c Relation],
-) -> (BTreeMap<&'c str, usize>, &'c str) {
+/// Who owns a schema's relations.
+struct Owners<'c> {
+    /// How many relations each role owns.
+    counts: BTreeMap<&'c str, usize>,
+    /// The role owning most; among equals the schema's owner, else the first by name.
+    main: &'c str,
+    schema_owner: Option<&'c str>,
+}
+
+fn owners<'c>(ctx: &Context<'c>, schema: &str, relations: &[&'c Relation]) -> Owners<'c> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for relation in relations {
         *counts.entry(relation.owner.as_str()).or_default() += 1;
@@ -123,7 +126,7 @@ fn owners<'c>(
         .max_by_key(|(owner, count)| (**count, Some(**owner) == schema_owner, std::cmp::Reverse(**owner)))
         .map(|(owner, _)| *owner)
         .unwrap_or_default();
-    (counts, main)
+    Owners { counts, main, schema_owner }
 }
 
 pub const MIXED_OWNERS_IN_SCHEMA: Rule = Rule {
@@ -134,11 +137,10 @@ pub const MIXED_OWNERS_IN_SCHEMA: Rule = Rule {
     remediation: "Give the odd relations to the role that owns the rest (ALTER ... OWNER TO); the owning role can be granted to whoever deploys.",
     check: |ctx, report| {
         for (schema, relations) in relations_by_schema(ctx) {
-            let (counts, main_owner) = owners(ctx, schema, &relations);
+            let Owners { counts, main: main_owner, schema_owner } = owners(ctx, schema, &relations);
             if counts.len() < 2 {
                 continue;
             }
-            let schema_owner = ctx.catalog.schemas.iter().find(|s| s.name == schema).map(|s| s.owner.as_str());
             let odd: Vec<&&Relation> = relations.iter().filter(|r| r.owner != main_owner).collect();
             let odd_names: Vec<String> = odd.iter().map(|r| r.qualified()).collect();
             let others: Vec<String> = counts
@@ -146,8 +148,9 @@ pub const MIXED_OWNERS_IN_SCHEMA: Rule = Rule {
                 .filter(|(owner, _)| **owner != main_owner)
                 .map(|(owner, count)| format!("{owner} ({count})"))
                 .collect();
-            report.add(
-                Site { schema: None, object: schema, object_type: "schema", detail: None },
+            report.on_schema(
+                schema,
+                None,
                 format!(
                     "schema {schema} has relations owned by {} roles: {main_owner} owns {}, also {}",
                     counts.len(),
@@ -186,7 +189,7 @@ pub const DEFAULT_PRIVILEGES_MISSING: Rule = Rule {
             if relations.len() < 2 {
                 continue;
             }
-            let (_, creator) = owners(ctx, schema, &relations);
+            let creator = owners(ctx, schema, &relations).main;
             // PUBLIC aside: what every role reads is exposure (other rules), and granting it the
             // next table by default is not advice to give.
             let readers_of_all = relations[0].readers.iter().filter(|role| {
@@ -202,8 +205,9 @@ pub const DEFAULT_PRIVILEGES_MISSING: Rule = Rule {
                 if granted_by_default {
                     continue;
                 }
-                report.add(
-                    Site { schema: None, object: schema, object_type: "schema", detail: Some(role) },
+                report.on_schema(
+                    schema,
+                    Some(role),
                     format!(
                         "role {role} may SELECT all {} relations of schema {schema}, but no default privilege grants it on those {creator} creates next",
                         relations.len()

@@ -95,7 +95,7 @@ pub fn never_read_candidate(config: &LintConfig, catalog: &Catalog, table: &Rela
     table.kind == "r"
         && catalog.stats_age_days.is_some_and(|days| days >= config.tables.never_read_min_days)
         && scans.inserted.unwrap_or(0) > 0
-        && scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0) == 0
+        && scans.total() == 0
 }
 
 pub const TABLE_NEVER_READ: Rule = Rule {

@@ -85,11 +85,7 @@ pub const OBJECT_NAME_NOT_SNAKE_CASE: Rule = Rule {
         let catalog = ctx.catalog;
         let plain = |name: &str| ctx.config.is_snake_case(name);
         for schema in catalog.schemas.iter().filter(|s| !ctx.schema_excluded(&s.name) && !plain(&s.name)) {
-            report.add(
-                Site { schema: None, object: &schema.name, object_type: "schema", detail: None },
-                format!("schema {} is not snake_case", schema.name),
-                json!({}),
-            );
+            report.on_schema(&schema.name, None, format!("schema {} is not snake_case", schema.name), json!({}));
             report.remedy(format!(
                 "ALTER SCHEMA {} RENAME TO {};",
                 catalog.ident(&schema.name),
@@ -194,8 +190,9 @@ pub const SCHEMA_NAMED_AFTER_ENVIRONMENT: Rule = Rule {
         for schema in ctx.catalog.schemas.iter().filter(|s| !ctx.schema_excluded(&s.name)) {
             let parts: Vec<&str> = schema.name.split('_').filter(|p| !p.is_empty()).collect();
             let Some(environment) = parts.iter().find(|p| is_environment(p)) else { continue };
-            report.add(
-                Site { schema: None, object: &schema.name, object_type: "schema", detail: None },
+            report.on_schema(
+                &schema.name,
+                None,
                 format!("schema {} is named after an environment ({environment})", schema.name),
                 json!({"environment": environment}),
             );

@@ -184,11 +184,6 @@ pub const SEQ_SCANS_ON_LARGE_TABLE: Rule = Rule {
     },
 };
 
-/// The scans a table's statistics count (sequential and through its indexes), if it has any.
-fn table_scans(table: &Relation) -> Option<i64> {
-    table.scans.as_ref().map(|scans| scans.seq.unwrap_or(0) + scans.idx.unwrap_or(0))
-}
-
 /// An index unused_index may report, its age aside: never scanned, droppable on its own, on a
 /// table scanned often enough for that to mean something. The loader asks commit times (the
 /// index's age) for these only.
@@ -197,7 +192,7 @@ pub fn unused_index_candidate(config: &LintConfig, table: &Relation, index: &Ind
         && !index.unique
         && !index.constraint
         && !index.attached
-        && table_scans(table).is_some_and(|scans| scans >= config.indexes.unused_min_table_scans)
+        && table.scans.as_ref().is_some_and(|scans| scans.total() >= config.indexes.unused_min_table_scans)
 }
 
 pub const UNUSED_INDEX: Rule = Rule {
@@ -209,7 +204,7 @@ pub const UNUSED_INDEX: Rule = Rule {
     check: |ctx, report| {
         let min_age = ctx.config.indexes.unused_min_age_days;
         for table in ctx.stored() {
-            let table_scans = table_scans(table).unwrap_or(0);
+            let table_scans = table.scans.as_ref().map_or(0, |scans| scans.total());
             let idle = table.indexes.iter().filter(|i| unused_index_candidate(ctx.config, table, i));
             // An index younger than the minimum age has not lived through enough of the
             // workload (where its age is known: the server keeps commit timestamps).

@@ -486,11 +486,7 @@ pub const SCHEMA_CREATE_BY_PUBLIC: Rule = Rule {
     remediation: "Revoke CREATE on the schema from PUBLIC (the default since PostgreSQL 15 for public).",
     check: |ctx: &Context, report: &mut Report| {
         for schema in ctx.catalog.schemas.iter().filter(|s| s.public_can_create && !ctx.schema_excluded(&s.name)) {
-            report.add(
-                Site { schema: None, object: &schema.name, object_type: "schema", detail: None },
-                format!("every role may create objects in schema {}", schema.name),
-                json!({}),
-            );
+            report.on_schema(&schema.name, None, format!("every role may create objects in schema {}", schema.name), json!({}));
             report.remedy(format!("REVOKE CREATE ON SCHEMA {} FROM PUBLIC;", ctx.catalog.ident(&schema.name)));
         }
     },
