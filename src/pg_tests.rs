@@ -230,4 +230,152 @@ mod tests {
             assert_eq!(names, expected, "{function}");
         }
     }
+
+    /// The loader reads columns and indexes from the catalogs' heaps; what it reads must be what
+    /// the SQL it replaced read (kept here as the reference), on every kind of index.
+    #[pg_test]
+    fn the_catalog_is_read_directly_as_sql_reads_it() {
+        use crate::server::catalog_loader::{columns, indexes};
+        use std::collections::{BTreeSet, HashMap};
+        Spi::run(
+            "CREATE SCHEMA reads;
+             CREATE TABLE reads.t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, gone int, a text COLLATE \"C\" NOT NULL,
+                 b int, c jsonb, d numeric(10, 2), e varchar(20), UNIQUE NULLS NOT DISTINCT (b, e));
+             ALTER TABLE reads.t DROP COLUMN gone;
+             CREATE INDEX t_a_desc ON reads.t (a DESC NULLS FIRST, b) INCLUDE (d) WITH (fillfactor = 70);
+             CREATE INDEX t_lower ON reads.t (lower(a)) WHERE b > 0;
+             CREATE INDEX t_pattern ON reads.t (a text_pattern_ops);
+             CREATE INDEX t_gin ON reads.t USING gin (c jsonb_path_ops);
+             CREATE INDEX t_hash ON reads.t USING hash (e);
+             CREATE TABLE reads.p (k int, v text, PRIMARY KEY (k)) PARTITION BY RANGE (k);
+             CREATE TABLE reads.p1 PARTITION OF reads.p FOR VALUES FROM (0) TO (10);
+             CREATE INDEX p_v ON reads.p (v);
+             CREATE MATERIALIZED VIEW reads.m AS SELECT id, a FROM reads.t;
+             CREATE UNIQUE INDEX m_id ON reads.m (id);
+             SELECT count(*) FROM reads.t WHERE id = 1;",
+        )
+        .unwrap();
+        let oids: Vec<pg_sys::Oid> = Spi::get_one(
+            "SELECT array_agg(oid ORDER BY oid) FROM pg_class WHERE relnamespace = 'reads'::regnamespace AND relkind IN ('r', 'p', 'm')",
+        )
+        .unwrap()
+        .unwrap();
+        let position: HashMap<u32, usize> = oids.iter().enumerate().map(|(i, o)| (o.to_u32(), i)).collect();
+        // The loader reads with the statement's snapshot; this test's statement began before the
+        // tables above were created: read with a snapshot that sees them, as a lint's would.
+        // SAFETY: pushed here and popped at the end of the test.
+        unsafe {
+            pg_sys::CommandCounterIncrement();
+            pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
+        }
+
+        let direct: BTreeSet<String> = columns(&position)
+            .into_iter()
+            .map(|(i, num, name, (type_oid, typmod), not_null, identity)| {
+                format!("{} {num} {name} {type_oid} {typmod} {not_null} {identity}", oids[i].to_u32())
+            })
+            .collect();
+        let by_sql: BTreeSet<String> = Spi::connect(|client| {
+            client
+                .select(
+                    "SELECT format('%s %s %s %s %s %s %s', a.attrelid::int8, a.attnum, a.attname, a.atttypid::int8, a.atttypmod, a.attnotnull::text, (a.attidentity <> '')::text)
+                     FROM pg_attribute a WHERE a.attrelid = ANY ($1) AND a.attnum > 0 AND NOT a.attisdropped",
+                    None,
+                    &[oids.clone().into()],
+                )
+                .unwrap()
+                .map(|row| row.get::<String>(1).unwrap().unwrap())
+                .collect()
+        });
+        assert_eq!(direct.len(), 12);
+        assert_eq!(direct, by_sql);
+
+        let direct: BTreeSet<String> = indexes(&position)
+            .into_iter()
+            .map(|(i, x)| {
+                format!(
+                    "{} {} {:?} {} {} {} {} {} {} {} {} [{}] {:?} {:?} {:?} {} {} {:?} {:?} {:?} {:?} {}",
+                    oids[i].to_u32(),
+                    x.name,
+                    x.columns,
+                    x.key_columns,
+                    x.unique,
+                    x.primary,
+                    x.valid,
+                    x.nulls_not_distinct,
+                    x.method,
+                    x.expressions,
+                    x.partial,
+                    x.shape,
+                    x.opclasses,
+                    x.collations,
+                    x.scans,
+                    x.constraint,
+                    x.attached,
+                    x.pages,
+                    x.tuples,
+                    x.fillfactor,
+                    x.rows_fetched,
+                    x.oid
+                )
+            })
+            .collect();
+        let by_sql: BTreeSet<String> = Spi::connect(|client| {
+            client
+                .select(
+                    "SELECT i.indrelid, ic.relname::text, i.indkey::int2[], i.indnkeyatts, i.indisunique, i.indisprimary,
+                            i.indisvalid, i.indnullsnotdistinct, am.amname::text, i.indexprs IS NOT NULL, i.indpred IS NOT NULL,
+                            concat_ws(' ', i.indoption::text, i.indexprs::text, i.indpred::text),
+                            i.indclass::oid[]::int8[], i.indcollation::oid[]::int8[],
+                            pg_stat_get_numscans(i.indexrelid),
+                            i.indexrelid IN (SELECT conindid FROM pg_constraint WHERE conindid <> 0),
+                            i.indexrelid IN (SELECT inhrelid FROM pg_inherits),
+                            ic.relpages::int8, ic.reltuples::float8,
+                            CASE WHEN ic.reloptions IS NOT NULL THEN
+                                (SELECT o.option_value::int FROM pg_catalog.pg_options_to_table(ic.reloptions) o WHERE o.option_name = 'fillfactor') END,
+                            pg_stat_get_tuples_fetched(i.indexrelid), i.indexrelid
+                     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+                     WHERE i.indrelid = ANY ($1)",
+                    None,
+                    &[oids.clone().into()],
+                )
+                .unwrap()
+                .map(|row| {
+                    let oids = |n: usize| -> Vec<u32> {
+                        row.get::<Vec<i64>>(n).unwrap().unwrap().into_iter().map(|o| o as u32).collect()
+                    };
+                    format!(
+                        "{} {} {:?} {} {} {} {} {} {} {} {} [{}] {:?} {:?} {:?} {} {} {:?} {:?} {:?} {:?} {}",
+                        row.get::<pg_sys::Oid>(1).unwrap().unwrap().to_u32(),
+                        row.get::<String>(2).unwrap().unwrap(),
+                        row.get::<Vec<i16>>(3).unwrap().unwrap(),
+                        row.get::<i16>(4).unwrap().unwrap(),
+                        row.get::<bool>(5).unwrap().unwrap(),
+                        row.get::<bool>(6).unwrap().unwrap(),
+                        row.get::<bool>(7).unwrap().unwrap(),
+                        row.get::<bool>(8).unwrap().unwrap(),
+                        row.get::<String>(9).unwrap().unwrap(),
+                        row.get::<bool>(10).unwrap().unwrap(),
+                        row.get::<bool>(11).unwrap().unwrap(),
+                        row.get::<String>(12).unwrap().unwrap(),
+                        oids(13),
+                        oids(14),
+                        row.get::<i64>(15).unwrap(),
+                        row.get::<bool>(16).unwrap().unwrap(),
+                        row.get::<bool>(17).unwrap().unwrap(),
+                        row.get::<i64>(18).unwrap(),
+                        row.get::<f64>(19).unwrap(),
+                        row.get::<i32>(20).unwrap(),
+                        row.get::<i64>(21).unwrap(),
+                        row.get::<pg_sys::Oid>(22).unwrap().unwrap().to_u32(),
+                    )
+                })
+                .collect()
+        });
+        assert_eq!(direct.len(), 12);
+        assert_eq!(direct, by_sql);
+        assert!(direct.iter().any(|i| i.contains(" t_a_desc ") && i.contains(" Some(70) ")), "{direct:#?}");
+        // SAFETY: pushed above.
+        unsafe { pg_sys::PopActiveSnapshot() };
+    }
 }

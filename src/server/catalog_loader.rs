@@ -1,8 +1,12 @@
-//! Loading the catalog snapshot through SPI, as rows straight into the structs of
-//! `crate::catalog`. (Building the same data as one JSON document in SQL cost three times as much
-//! on 1000 tables: json_build_object pays per value.) The queries run read-only within one SQL
-//! call, so they all see the same snapshot.
+//! Loading the catalog snapshot, as rows straight into the structs of `crate::catalog`: through
+//! SPI, and for the two largest per-relation reads (columns, indexes) from the catalogs' heaps
+//! (`catalog_scan`), under the statement's snapshot. (Building the same data as one JSON
+//! document in SQL cost three times as much on 1000 tables: json_build_object pays per value.)
+//! The queries run read-only unless the transaction has written, so they see the statement's
+//! snapshot too; after writes in the same transaction each query takes a newer one (SPI's
+//! rule), which differs only by what other sessions commit meanwhile.
 
+use super::catalog_scan;
 use super::heap_sample::{self, Sample};
 use super::scope::{Scope, Setting};
 use super::spi_rows::{select_rows, Row};
@@ -184,22 +188,11 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
         let position: HashMap<u32, usize> = relations.iter().enumerate().map(|(i, r)| (r.oid, i)).collect();
         let attach = |owner: u32| position.get(&owner).copied();
 
-        let columns = rows(client, include_str!("../catalog/sql/columns.sql"), Some(&oids), |row| {
-            Ok((
-                oid(row, 1)?,
-                row.get::<i16>(2)?.unwrap_or_default(),
-                text(row, 3)?,
-                (oid(row, 4)?, row.get::<i32>(5)?.unwrap_or(-1)),
-                flag(row, 6)?,
-                flag(row, 7)?,
-            ))
-        })?;
+        let columns = columns(&position);
         let types = type_names(client, columns.iter().map(|c| c.3))?;
-        for (owner, num, name, type_key, not_null, identity) in columns {
+        for (i, num, name, type_key, not_null, identity) in columns {
             let (data_type, type_name) = types.get(&type_key).cloned().unwrap_or_default();
-            if let Some(i) = attach(owner) {
-                relations[i].columns.push(Column { num, name, data_type, type_name, not_null, identity });
-            }
+            relations[i].columns.push(Column { num, name, data_type, type_name, not_null, identity });
         }
         for (owner, referenced, mut constraint) in
             rows(client, include_str!("../catalog/sql/constraints.sql"), Some(&oids), |row| {
@@ -227,47 +220,16 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
                 relations[i].constraints.push(constraint);
             }
         }
-        for (owner, index) in rows(client, include_str!("../catalog/sql/indexes.sql"), Some(&oids), |row| {
-            let to_u32 = |v: Option<Vec<i64>>| v.unwrap_or_default().into_iter().map(|o| o as u32).collect();
-            Ok((
-                oid(row, 1)?,
-                Index {
-                    name: text(row, 2)?,
-                    columns: row.get::<Vec<i16>>(3)?.unwrap_or_default(),
-                    key_columns: row.get::<i16>(4)?.unwrap_or_default(),
-                    unique: flag(row, 5)?,
-                    primary: flag(row, 6)?,
-                    valid: flag(row, 7)?,
-                    nulls_not_distinct: flag(row, 8)?,
-                    method: text(row, 9)?,
-                    expressions: flag(row, 10)?,
-                    partial: flag(row, 11)?,
-                    shape: text(row, 12)?,
-                    opclasses: to_u32(row.get::<Vec<i64>>(13)?),
-                    collations: to_u32(row.get::<Vec<i64>>(14)?),
-                    scans: row.get::<i64>(15)?,
-                    constraint: flag(row, 16)?,
-                    attached: flag(row, 17)?,
-                    pages: row.get::<i64>(18)?,
-                    tuples: row.get::<f64>(19)?,
-                    fillfactor: row.get::<i32>(20)?,
-                    rows_fetched: row.get::<i64>(21)?,
-                    oid: oid(row, 22)?,
-                    ..Index::default()
-                },
-            ))
-        })? {
-            if let Some(i) = attach(owner) {
-                if let Some(scans) = relations[i].scans.as_mut() {
-                    if let Some(index_scans) = index.scans {
-                        scans.idx = Some(scans.idx.unwrap_or(0) + index_scans);
-                    }
-                    if let Some(fetched) = index.rows_fetched {
-                        scans.idx_rows = Some(scans.idx_rows.unwrap_or(0) + fetched);
-                    }
+        for (i, index) in indexes(&position) {
+            if let Some(scans) = relations[i].scans.as_mut() {
+                if let Some(index_scans) = index.scans {
+                    scans.idx = Some(scans.idx.unwrap_or(0) + index_scans);
                 }
-                relations[i].indexes.push(index);
+                if let Some(fetched) = index.rows_fetched {
+                    scans.idx_rows = Some(scans.idx_rows.unwrap_or(0) + fetched);
+                }
             }
+            relations[i].indexes.push(index);
         }
         for (owner, mut policy, trees) in
             rows(client, include_str!("../catalog/sql/policies.sql"), Some(&oids), |row| {
@@ -309,8 +271,10 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
             }
         }
         for relation in &mut relations {
-            // Rows came unordered; rules and messages want columns in table order.
+            // Rows came unordered; rules and messages want columns in table order, and indexes
+            // in one order whatever the catalog's physical order (a rule names the first match).
             relation.columns.sort_by_key(|c| c.num);
+            relation.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         }
         for relation in relations.iter_mut().filter(|r| r.is_view()) {
             relation.reads_rls_tables = Some(Vec::new());
@@ -408,6 +372,131 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
 
 /// The commit times of the wanted tables' and indexes' catalog rows (nothing when the server
 /// keeps no commit timestamps: commit_times.sql then returns no row).
+/// A column: (relation position, number, name, (type, typmod), not null, identity).
+pub(crate) type ColumnRow = (usize, i16, String, (u32, i32), bool, bool);
+
+/// The columns of the relations at `position`, read from pg_attribute directly (the type names
+/// are formatted afterwards, once per distinct type).
+pub(crate) fn columns(position: &HashMap<u32, usize>) -> Vec<ColumnRow> {
+    let mut columns = Vec::new();
+    catalog_scan::scan::<catalog_scan::Attributes>(|row| {
+        let a = row.form();
+        if a.attnum <= 0 || a.attisdropped {
+            return;
+        }
+        if let Some(&i) = position.get(&a.attrelid.to_u32()) {
+            let type_key = (a.atttypid.to_u32(), a.atttypmod);
+            columns.push((
+                i,
+                a.attnum,
+                catalog_scan::name(&a.attname),
+                type_key,
+                a.attnotnull,
+                a.attidentity != 0,
+            ));
+        }
+    });
+    columns
+}
+
+/// The indexes of the relations at `position`, from pg_index, with their name, method and size
+/// from pg_class, whether a constraint uses them (pg_constraint) or they are attached to a
+/// partitioned index (pg_inherits), and their statistics. `shape` is what
+/// `concat_ws(' ', indoption::text, indexprs::text, indpred::text)` gives: the options and the
+/// stored expression and predicate trees, which say what the index computes.
+pub(crate) fn indexes(position: &HashMap<u32, usize>) -> Vec<(usize, Index)> {
+    use catalog_scan::{attno, scan, Classes, Constraints, Indexes, Inherits};
+    let mut found: Vec<(usize, Index)> = Vec::new();
+    scan::<Indexes>(|row| {
+        let i = row.form();
+        let Some(&owner) = position.get(&i.indrelid.to_u32()) else { return };
+        let options = row.int2vector(pg_sys::Anum_pg_index_indoption).unwrap_or_default();
+        let expressions = row.text(pg_sys::Anum_pg_index_indexprs);
+        let predicate = row.text(pg_sys::Anum_pg_index_indpred);
+        let options = options.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(" ");
+        let shape =
+            [Some(options), expressions.clone(), predicate.clone()].into_iter().flatten().collect::<Vec<_>>();
+        found.push((
+            owner,
+            Index {
+                oid: i.indexrelid.to_u32(),
+                columns: catalog_scan::int2vector(&i.indkey),
+                key_columns: i.indnkeyatts,
+                unique: i.indisunique,
+                primary: i.indisprimary,
+                valid: i.indisvalid,
+                nulls_not_distinct: i.indnullsnotdistinct,
+                expressions: expressions.is_some(),
+                partial: predicate.is_some(),
+                shape: shape.join(" "),
+                opclasses: row.oidvector(pg_sys::Anum_pg_index_indclass).unwrap_or_default(),
+                collations: row.oidvector(pg_sys::Anum_pg_index_indcollation).unwrap_or_default(),
+                ..Index::default()
+            },
+        ));
+    });
+    if found.is_empty() {
+        return found;
+    }
+    let at: HashMap<u32, usize> = found.iter().enumerate().map(|(k, (_, index))| (index.oid, k)).collect();
+    let mut methods: HashMap<u32, String> = HashMap::new();
+    scan::<Classes>(|row| {
+        let c = row.form();
+        let Some(&k) = at.get(&c.oid.to_u32()) else { return };
+        let index = &mut found[k].1;
+        index.name = catalog_scan::name(&c.relname);
+        index.method = methods.entry(c.relam.to_u32()).or_insert_with(|| access_method(c.relam)).clone();
+        index.pages = Some(c.relpages.into());
+        index.tuples = Some(c.reltuples.into());
+        index.fillfactor =
+            row.text_array(pg_sys::Anum_pg_class_reloptions).and_then(|options| fillfactor(&options));
+    });
+    let conindid = attno::<Constraints>(c"conindid");
+    scan::<Constraints>(|row| {
+        if let Some(&k) = row.oid(conindid).and_then(|o| at.get(&o)) {
+            found[k].1.constraint = true;
+        }
+    });
+    let inhrelid = attno::<Inherits>(c"inhrelid");
+    scan::<Inherits>(|row| {
+        if let Some(&k) = row.oid(inhrelid).and_then(|o| at.get(&o)) {
+            found[k].1.attached = true;
+        }
+    });
+    for (_, index) in &mut found {
+        // As pg_stat_get_numscans() and pg_stat_get_tuples_fetched(): 0 without statistics.
+        let (scans, fetched) = table_stats(index.oid).map_or((0, 0), |s| (s.numscans, s.tuples_fetched));
+        index.scans = Some(scans);
+        index.rows_fetched = Some(fetched);
+    }
+    found
+}
+
+/// The access method's name (btree, gin...).
+fn access_method(oid: pg_sys::Oid) -> String {
+    // SAFETY: get_am_name returns a palloc'd copy of the name, or NULL for an unknown OID.
+    let name = unsafe { pg_sys::get_am_name(oid) };
+    if name.is_null() {
+        return String::new();
+    }
+    // SAFETY: a NUL-terminated string (above).
+    super::spi_rows::utf8(unsafe { std::ffi::CStr::from_ptr(name) }.to_bytes())
+}
+
+/// The fillfactor of a relation's options (`fillfactor=70`), as pg_options_to_table() splits
+/// them.
+fn fillfactor(options: &[String]) -> Option<i32> {
+    options.iter().find_map(|o| o.strip_prefix("fillfactor=")).and_then(|v| v.parse().ok())
+}
+
+/// The cumulative statistics of a relation or index, as the pg_stat_get_*() functions read them.
+fn table_stats(oid: u32) -> Option<pg_sys::PgStat_StatTabEntry> {
+    // SAFETY: returns NULL or an entry in the backend's statistics snapshot, copied out at once.
+    let entry = unsafe { pg_sys::pgstat_fetch_stat_tabentry(pg_sys::Oid::from(oid)) };
+    // SAFETY: non-NULL: a valid entry (above).
+    (!entry.is_null()).then(|| unsafe { *entry })
+}
+
 fn read_ages(client: &SpiClient<'_>, catalog: &mut Catalog, wanted: &Wanted) -> spi::Result<()> {
     let mut asked: Vec<pg_sys::Oid> = Vec::new();
     for relation in &catalog.relations {

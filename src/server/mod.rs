@@ -2,6 +2,7 @@
 //! restores the server state it touched, also when an error unwinds through it.
 
 pub mod catalog_loader;
+pub mod catalog_scan;
 pub mod constant;
 pub mod error_position;
 pub mod function_ref;

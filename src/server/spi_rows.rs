@@ -58,11 +58,7 @@ impl Row<'_> {
             if !is_inline_plain(varlena) {
                 return Ok(String::from_polymorphic_datum(datum, false, type_oid));
             }
-            let bytes = pgrx::varlena::varlena_to_byte_slice(varlena);
-            Ok(Some(match std::str::from_utf8(bytes) {
-                Ok(text) => text.to_owned(),
-                Err(_) => not_utf8(bytes),
-            }))
+            Ok(Some(utf8(pgrx::varlena::varlena_to_byte_slice(varlena))))
         }
     }
 
@@ -83,6 +79,14 @@ impl Row<'_> {
 pub unsafe fn is_inline_plain(varlena: *const pg_sys::varlena) -> bool {
     pgrx::varlena::varatt_is_4b_u(varlena)
         || (pgrx::varlena::varatt_is_1b(varlena) && !pgrx::varlena::varatt_is_1b_e(varlena))
+}
+
+/// Catalog text as a String; text that is not UTF-8 is refused (see `not_utf8`).
+pub fn utf8(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => not_utf8(bytes),
+    }
 }
 
 /// Text that is not UTF-8: a database in another encoding (LATIN1, SQL_ASCII...) holding a
