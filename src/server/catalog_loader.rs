@@ -6,19 +6,19 @@
 //! snapshot too; after writes in the same transaction each query takes a newer one (SPI's
 //! rule), which differs only by what other sessions commit meanwhile.
 
-use super::catalog_scan;
+use super::catalog_direct;
 use super::heap_sample::{self, Sample};
 use super::scope::{Scope, Setting};
 use super::spi_rows::{select_rows, Row};
 use crate::catalog::{
-    Catalog, Column, ColumnStats, Constraint, DefaultPrivilege, Extension, Function, HbaLine, Index,
-    NamedObject, Policy, Relation, ReplicationSlot, Schema, Sequence, Server, Storage, TableScans,
+    Catalog, Column, ColumnStats, DefaultPrivilege, Extension, Function, HbaLine, Index, NamedObject, Policy,
+    Relation, ReplicationSlot, Schema, Sequence, Server, Storage, TableScans,
 };
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::spi::{self, SpiClient};
 use pgrx::Spi;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 fn text(row: &Row, n: usize) -> spi::Result<String> {
     Ok(row.text(n)?.unwrap_or_default())
@@ -188,39 +188,23 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
         let position: HashMap<u32, usize> = relations.iter().enumerate().map(|(i, r)| (r.oid, i)).collect();
         let attach = |owner: u32| position.get(&owner).copied();
 
-        let columns = columns(&position);
+        let columns = catalog_direct::columns(&position);
         let types = type_names(client, columns.iter().map(|c| c.3))?;
         for (i, num, name, type_key, not_null, identity) in columns {
             let (data_type, type_name) = types.get(&type_key).cloned().unwrap_or_default();
             relations[i].columns.push(Column { num, name, data_type, type_name, not_null, identity });
         }
-        for (owner, referenced, mut constraint) in
-            rows(client, include_str!("../catalog/sql/constraints.sql"), Some(&oids), |row| {
-                Ok((
-                    oid(row, 1)?,
-                    oid(row, 5)?,
-                    Constraint {
-                        name: text(row, 2)?,
-                        kind: text(row, 3)?,
-                        columns: row.get::<Vec<i16>>(4)?,
-                        ref_columns: row.get::<Vec<i16>>(6)?,
-                        validated: flag(row, 7)?,
-                        ..Constraint::default()
-                    },
-                ))
-            })?
-        {
+        let (constraints, constraint_indexes) = catalog_direct::constraints(&position);
+        for (i, referenced, mut constraint) in constraints {
             // A referenced table outside the linted set (excluded, an extension's) stays unnamed:
             // rules that compare with it then skip the key.
             if let Some(target) = attach(referenced) {
                 constraint.ref_schema = Some(relations[target].schema.clone());
                 constraint.ref_table = Some(relations[target].name.clone());
             }
-            if let Some(i) = attach(owner) {
-                relations[i].constraints.push(constraint);
-            }
+            relations[i].constraints.push(constraint);
         }
-        for (i, index) in indexes(&position) {
+        for (i, index) in catalog_direct::indexes(&position, &constraint_indexes) {
             if let Some(scans) = relations[i].scans.as_mut() {
                 if let Some(index_scans) = index.scans {
                     scans.idx = Some(scans.idx.unwrap_or(0) + index_scans);
@@ -276,31 +260,9 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
             relation.columns.sort_by_key(|c| c.num);
             relation.indexes.sort_by(|a, b| a.name.cmp(&b.name));
         }
-        for relation in relations.iter_mut().filter(|r| r.is_view()) {
-            relation.reads_rls_tables = Some(Vec::new());
-        }
-        for (view, tables) in rows(client, include_str!("../catalog/sql/view_rls_reads.sql"), None, |row| {
-            Ok((oid(row, 1)?, row.get::<Vec<String>>(2)?.unwrap_or_default()))
-        })? {
-            if let Some(i) = attach(view) {
-                relations[i].reads_rls_tables = Some(tables);
-            }
-        }
-
-        for (view, schemas, names) in
-            rows(client, include_str!("../catalog/sql/view_hidden_reads.sql"), None, |row| {
-                Ok((
-                    oid(row, 1)?,
-                    row.get::<Vec<String>>(2)?.unwrap_or_default(),
-                    row.get::<Vec<String>>(3)?.unwrap_or_default(),
-                ))
-            })?
-        {
-            if let Some(i) = attach(view) {
-                relations[i].owner_rights_reads = schemas.into_iter().zip(names).collect();
-            }
-        }
-        let sequences = sequences(client, &relations, &position)?;
+        let dependencies = catalog_direct::dependencies();
+        view_reads(&mut relations, &position, &dependencies.reads);
+        let sequences = sequences(client, &relations, &position, &dependencies.sequence_links)?;
         let functions = rows(client, include_str!("../catalog/sql/functions.sql"), None, |row| {
             Ok(Function {
                 schema: text(row, 1)?,
@@ -372,131 +334,6 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
 
 /// The commit times of the wanted tables' and indexes' catalog rows (nothing when the server
 /// keeps no commit timestamps: commit_times.sql then returns no row).
-/// A column: (relation position, number, name, (type, typmod), not null, identity).
-pub(crate) type ColumnRow = (usize, i16, String, (u32, i32), bool, bool);
-
-/// The columns of the relations at `position`, read from pg_attribute directly (the type names
-/// are formatted afterwards, once per distinct type).
-pub(crate) fn columns(position: &HashMap<u32, usize>) -> Vec<ColumnRow> {
-    let mut columns = Vec::new();
-    catalog_scan::scan::<catalog_scan::Attributes>(|row| {
-        let a = row.form();
-        if a.attnum <= 0 || a.attisdropped {
-            return;
-        }
-        if let Some(&i) = position.get(&a.attrelid.to_u32()) {
-            let type_key = (a.atttypid.to_u32(), a.atttypmod);
-            columns.push((
-                i,
-                a.attnum,
-                catalog_scan::name(&a.attname),
-                type_key,
-                a.attnotnull,
-                a.attidentity != 0,
-            ));
-        }
-    });
-    columns
-}
-
-/// The indexes of the relations at `position`, from pg_index, with their name, method and size
-/// from pg_class, whether a constraint uses them (pg_constraint) or they are attached to a
-/// partitioned index (pg_inherits), and their statistics. `shape` is what
-/// `concat_ws(' ', indoption::text, indexprs::text, indpred::text)` gives: the options and the
-/// stored expression and predicate trees, which say what the index computes.
-pub(crate) fn indexes(position: &HashMap<u32, usize>) -> Vec<(usize, Index)> {
-    use catalog_scan::{attno, scan, Classes, Constraints, Indexes, Inherits};
-    let mut found: Vec<(usize, Index)> = Vec::new();
-    scan::<Indexes>(|row| {
-        let i = row.form();
-        let Some(&owner) = position.get(&i.indrelid.to_u32()) else { return };
-        let options = row.int2vector(pg_sys::Anum_pg_index_indoption).unwrap_or_default();
-        let expressions = row.text(pg_sys::Anum_pg_index_indexprs);
-        let predicate = row.text(pg_sys::Anum_pg_index_indpred);
-        let options = options.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(" ");
-        let shape =
-            [Some(options), expressions.clone(), predicate.clone()].into_iter().flatten().collect::<Vec<_>>();
-        found.push((
-            owner,
-            Index {
-                oid: i.indexrelid.to_u32(),
-                columns: catalog_scan::int2vector(&i.indkey),
-                key_columns: i.indnkeyatts,
-                unique: i.indisunique,
-                primary: i.indisprimary,
-                valid: i.indisvalid,
-                nulls_not_distinct: i.indnullsnotdistinct,
-                expressions: expressions.is_some(),
-                partial: predicate.is_some(),
-                shape: shape.join(" "),
-                opclasses: row.oidvector(pg_sys::Anum_pg_index_indclass).unwrap_or_default(),
-                collations: row.oidvector(pg_sys::Anum_pg_index_indcollation).unwrap_or_default(),
-                ..Index::default()
-            },
-        ));
-    });
-    if found.is_empty() {
-        return found;
-    }
-    let at: HashMap<u32, usize> = found.iter().enumerate().map(|(k, (_, index))| (index.oid, k)).collect();
-    let mut methods: HashMap<u32, String> = HashMap::new();
-    scan::<Classes>(|row| {
-        let c = row.form();
-        let Some(&k) = at.get(&c.oid.to_u32()) else { return };
-        let index = &mut found[k].1;
-        index.name = catalog_scan::name(&c.relname);
-        index.method = methods.entry(c.relam.to_u32()).or_insert_with(|| access_method(c.relam)).clone();
-        index.pages = Some(c.relpages.into());
-        index.tuples = Some(c.reltuples.into());
-        index.fillfactor =
-            row.text_array(pg_sys::Anum_pg_class_reloptions).and_then(|options| fillfactor(&options));
-    });
-    let conindid = attno::<Constraints>(c"conindid");
-    scan::<Constraints>(|row| {
-        if let Some(&k) = row.oid(conindid).and_then(|o| at.get(&o)) {
-            found[k].1.constraint = true;
-        }
-    });
-    let inhrelid = attno::<Inherits>(c"inhrelid");
-    scan::<Inherits>(|row| {
-        if let Some(&k) = row.oid(inhrelid).and_then(|o| at.get(&o)) {
-            found[k].1.attached = true;
-        }
-    });
-    for (_, index) in &mut found {
-        // As pg_stat_get_numscans() and pg_stat_get_tuples_fetched(): 0 without statistics.
-        let (scans, fetched) = table_stats(index.oid).map_or((0, 0), |s| (s.numscans, s.tuples_fetched));
-        index.scans = Some(scans);
-        index.rows_fetched = Some(fetched);
-    }
-    found
-}
-
-/// The access method's name (btree, gin...).
-fn access_method(oid: pg_sys::Oid) -> String {
-    // SAFETY: get_am_name returns a palloc'd copy of the name, or NULL for an unknown OID.
-    let name = unsafe { pg_sys::get_am_name(oid) };
-    if name.is_null() {
-        return String::new();
-    }
-    // SAFETY: a NUL-terminated string (above).
-    super::spi_rows::utf8(unsafe { std::ffi::CStr::from_ptr(name) }.to_bytes())
-}
-
-/// The fillfactor of a relation's options (`fillfactor=70`), as pg_options_to_table() splits
-/// them.
-fn fillfactor(options: &[String]) -> Option<i32> {
-    options.iter().find_map(|o| o.strip_prefix("fillfactor=")).and_then(|v| v.parse().ok())
-}
-
-/// The cumulative statistics of a relation or index, as the pg_stat_get_*() functions read them.
-fn table_stats(oid: u32) -> Option<pg_sys::PgStat_StatTabEntry> {
-    // SAFETY: returns NULL or an entry in the backend's statistics snapshot, copied out at once.
-    let entry = unsafe { pg_sys::pgstat_fetch_stat_tabentry(pg_sys::Oid::from(oid)) };
-    // SAFETY: non-NULL: a valid entry (above).
-    (!entry.is_null()).then(|| unsafe { *entry })
-}
-
 fn read_ages(client: &SpiClient<'_>, catalog: &mut Catalog, wanted: &Wanted) -> spi::Result<()> {
     let mut asked: Vec<pg_sys::Oid> = Vec::new();
     for relation in &catalog.relations {
@@ -582,18 +419,61 @@ fn server(client: &SpiClient<'_>, privileges: &Privileges) -> spi::Result<Server
 /// The sequences feeding linted columns, where a rule needs them: a column that is not an
 /// identity (serial_instead_of_identity), an int2/int4 column (int4_sequence_near_exhaustion,
 /// with the sequence's last value). A bigint identity's sequence is not looked at further.
+/// What each linted view reads that its readers might not (`owner_rights_reads`: relations
+/// with row-level security or that PUBLIC may not read directly; plain views only), and the relations
+/// with row-level security each view or materialized view reads (`reads_rls_tables`, quoted).
+fn view_reads(
+    relations: &mut [Relation],
+    position: &HashMap<u32, usize>,
+    reads: &BTreeMap<u32, BTreeSet<u32>>,
+) {
+    for relation in relations.iter_mut().filter(|r| r.is_view()) {
+        relation.reads_rls_tables = Some(Vec::new());
+    }
+    let linted: Vec<(usize, &BTreeSet<u32>)> =
+        reads.iter().filter_map(|(relation, read)| Some((*position.get(relation)?, read))).collect();
+    let read = catalog_direct::read_relations(linted.iter().flat_map(|(_, read)| read.iter().copied()));
+    for (i, oids) in linted {
+        let read: Vec<&catalog_direct::ReadRelation> = oids.iter().filter_map(|oid| read.get(oid)).collect();
+        let mut rls: Vec<String> = read
+            .iter()
+            .filter(|t| t.rls)
+            .map(|t| format!("{}.{}", quote_identifier(&t.schema), quote_identifier(&t.name)))
+            .collect();
+        if !rls.is_empty() {
+            rls.sort();
+            relations[i].reads_rls_tables = Some(rls);
+        }
+        if relations[i].kind == "v" {
+            let mut hidden: Vec<(String, String)> = read
+                .iter()
+                .filter(|t| t.rls || !t.public_select)
+                .map(|t| (t.schema.clone(), t.name.clone()))
+                .collect();
+            hidden.sort();
+            relations[i].owner_rights_reads = hidden;
+        }
+    }
+}
+
+/// A name quoted as format('%I') quotes it.
+fn quote_identifier(name: &str) -> String {
+    let Ok(c_name) = std::ffi::CString::new(name) else { return name.to_string() };
+    // SAFETY: quote_identifier returns its argument or a palloc'd quoted copy, NUL-terminated.
+    let quoted = unsafe { std::ffi::CStr::from_ptr(pg_sys::quote_identifier(c_name.as_ptr())) };
+    super::spi_rows::utf8(quoted.to_bytes())
+}
+
 fn sequences(
     client: &SpiClient<'_>,
     relations: &[Relation],
     position: &HashMap<u32, usize>,
+    links: &[(u32, u32, i16)],
 ) -> spi::Result<Vec<Sequence>> {
     let small_integer = |c: &Column| matches!(c.type_name.as_str(), "int2" | "int4");
     let mut feeds: std::collections::BTreeMap<u32, Vec<(u32, i16)>> = Default::default();
     let mut wants_last: HashMap<u32, bool> = HashMap::new();
-    let links = rows(client, include_str!("../catalog/sql/sequence_links.sql"), None, |row| {
-        Ok((oid(row, 1)?, oid(row, 2)?, row.get::<i16>(3)?.unwrap_or_default()))
-    })?;
-    for (sequence, table, num) in links {
+    for &(sequence, table, num) in links {
         let Some(column) = position.get(&table).and_then(|&i| relations[i].column(num)) else { continue };
         if column.identity && !small_integer(column) {
             continue;

@@ -1,8 +1,8 @@
 //! Reading a system catalog's rows straight from its heap (a systable scan, as PostgreSQL reads
-//! its own catalogs), for the loader's per-relation reads that are mostly fixed-width fields:
-//! columns and indexes. Through SQL each row was planned for, projected into a new tuple,
-//! materialized by SPI and deformed again; at 1,000 tables those two queries were a fifth of
-//! `lint_schema()`. Read here, the fixed part of a row is the catalog's C struct.
+//! its own catalogs), under the statement's snapshot.
+//! `catalog_direct` reads columns, indexes, constraints and dependencies this way. The fixed
+//! part of a row is the catalog's C struct where pgrx has it, other fields are read by attribute
+//! number.
 //!
 //! Every catalog read here is readable by PUBLIC: nothing is shown that SQL would not show.
 
@@ -41,19 +41,27 @@ unsafe impl SystemCatalog for Classes {
 
 /// pg_constraint and pg_inherits have no struct in pgrx's bindings: their fields are read by
 /// attribute number, looked up by name (`attno`).
-pub struct Constraints;
-// SAFETY: `()` claims nothing about the row.
-unsafe impl SystemCatalog for Constraints {
-    const RELATION: pg_sys::Oid = pg_sys::Oid::from_u32(2606);
-    type Form = ();
+/// A catalog read by attribute number only.
+macro_rules! catalog_by_attno {
+    ($($marker:ident = $oid:literal),* $(,)?) => {$(
+        pub struct $marker;
+        // SAFETY: `()` claims nothing about the row.
+        unsafe impl SystemCatalog for $marker {
+            const RELATION: pg_sys::Oid = pg_sys::Oid::from_u32($oid);
+            type Form = ();
+        }
+    )*};
 }
 
-pub struct Inherits;
-// SAFETY: `()` claims nothing about the row.
-unsafe impl SystemCatalog for Inherits {
-    const RELATION: pg_sys::Oid = pg_sys::Oid::from_u32(2611);
-    type Form = ();
-}
+// The catalogs' OIDs, from their headers (catalog/pg_*.h).
+catalog_by_attno!(
+    Constraints = 2606,
+    Inherits = 2611,
+    Depends = 2608,
+    Sequences = 2224,
+    AttributeDefaults = 2604,
+    Rewrites = 2618,
+);
 
 /// The attribute number of column `name` of catalog `C` (for `CatalogRow::attribute`).
 pub fn attno<C: SystemCatalog>(name: &std::ffi::CStr) -> u32 {
@@ -64,11 +72,42 @@ pub fn attno<C: SystemCatalog>(name: &std::ffi::CStr) -> u32 {
     attno as u32
 }
 
+/// Fixed-width attributes, passed by value in the datum (the caller names an attribute of that
+/// type: `attno` looked up by name).
 impl<C: SystemCatalog> CatalogRow<'_, C> {
-    /// An OID attribute.
     pub fn oid(&self, attno: u32) -> Option<u32> {
-        // SAFETY: an OID is passed by value in the datum.
-        self.attribute(attno).map(|d| pg_sys::Oid::from(d.value() as u32).to_u32())
+        self.attribute(attno).map(|d| d.value() as u32)
+    }
+
+    pub fn int2(&self, attno: u32) -> Option<i16> {
+        self.attribute(attno).map(|d| d.value() as i16)
+    }
+
+    pub fn int4(&self, attno: u32) -> Option<i32> {
+        self.attribute(attno).map(|d| d.value() as i32)
+    }
+
+    pub fn char(&self, attno: u32) -> Option<u8> {
+        self.attribute(attno).map(|d| d.value() as u8)
+    }
+
+    pub fn flag(&self, attno: u32) -> Option<bool> {
+        self.attribute(attno).map(|d| d.value() != 0)
+    }
+
+    /// A `name` attribute.
+    pub fn name(&self, attno: u32) -> Option<String> {
+        // SAFETY: a name is passed by reference: the datum points at the NameData in the row.
+        self.attribute(attno).map(|d| name(unsafe { &*d.cast_mut_ptr::<pg_sys::NameData>() }))
+    }
+
+    /// An int2[] attribute (conkey, confkey).
+    pub fn int2_array(&self, attno: u32) -> Option<Vec<i16>> {
+        let datum = self.attribute(attno)?;
+        // SAFETY: a non-NULL int2[] attribute of the current row; pgrx detoasts and copies it.
+        unsafe {
+            <Vec<i16> as pgrx::datum::FromDatum>::from_polymorphic_datum(datum, false, pg_sys::INT2ARRAYOID)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The few places that talk to PostgreSQL internals directly. Each wrapper owns one concern and
 //! restores the server state it touched, also when an error unwinds through it.
 
+pub mod catalog_direct;
 pub mod catalog_loader;
 pub mod catalog_scan;
 pub mod constant;
