@@ -166,7 +166,11 @@ pub fn scan<C: SystemCatalog>(mut each: impl FnMut(&CatalogRow<'_, C>)) {
             std::ptr::null_mut(),
         );
         let desc = (*relation).rd_att;
-        loop {
+        for read in 0_u64.. {
+            // A catalog of millions of rows (columns of a huge schema) still answers a cancel.
+            if read % 4096 == 0 {
+                pgrx::check_for_interrupts!();
+            }
             let tuple = pg_sys::systable_getnext(scan);
             if tuple.is_null() {
                 break;
