@@ -495,4 +495,21 @@ mod tests {
         assert!(view("mv").owner_rights_reads.is_empty());
         assert_eq!(view("mv").reads_rls_tables, Some(vec!["deps.guarded".to_string()]));
     }
+
+    /// A catalog field read as a type it does not have is an error, never a misread.
+    #[pg_test]
+    fn a_catalog_field_read_as_another_type_is_an_error() {
+        use crate::server::catalog_scan::{attno, scan, Constraints};
+        Spi::run("CREATE TABLE typed (id int PRIMARY KEY)").unwrap();
+        let conname = attno::<Constraints>(c"conname");
+        let message = PgTryBuilder::new(|| {
+            scan::<Constraints>(|row| {
+                row.oid(conname);
+            });
+            String::new()
+        })
+        .catch_others(|e| format!("{e:?}"))
+        .execute();
+        assert!(message.contains("is not of the type read"), "{message}");
+    }
 }

@@ -40,8 +40,8 @@ pub fn columns(position: &HashMap<u32, usize>) -> Vec<ColumnRow> {
 }
 
 /// The indexes of the relations at `position`, from pg_index, with their name, method and size
-/// from pg_class, whether a constraint uses them (`constraint_indexes`, from `constraints`) or they are attached to a
-/// partitioned index (pg_inherits), and their statistics. `shape` is what
+/// from pg_class, whether a constraint uses them (`constraint_indexes`, from `constraints`) or
+/// they are attached to a partitioned index (pg_inherits), and their statistics. `shape` is what
 /// `concat_ws(' ', indoption::text, indexprs::text, indpred::text)` gives: the options and the
 /// stored expression and predicate trees, which say what the index computes.
 pub fn indexes(position: &HashMap<u32, usize>, constraint_indexes: &HashSet<u32>) -> Vec<(usize, Index)> {
@@ -59,7 +59,8 @@ pub fn indexes(position: &HashMap<u32, usize>, constraint_indexes: &HashSet<u32>
             owner,
             Index {
                 oid: i.indexrelid.to_u32(),
-                columns: catalog_scan::int2vector(&i.indkey),
+                // SAFETY: indkey is the last field of pg_index's fixed part, whole in the row.
+                columns: unsafe { catalog_scan::int2vector(&i.indkey) },
                 key_columns: i.indnkeyatts,
                 unique: i.indisunique,
                 primary: i.indisprimary,
@@ -269,23 +270,44 @@ pub fn read_relations(oids: impl IntoIterator<Item = u32>) -> HashMap<u32, ReadR
                 (catalog_scan::name(&form.relname), form.relnamespace, form.relrowsecurity);
             // SAFETY: obtained above.
             unsafe { pg_sys::ReleaseSysCache(tuple) };
-            // SAFETY: get_namespace_name returns a palloc'd copy or NULL; pg_class_aclcheck
-            // reads the relation's ACL (ACL_ID_PUBLIC is PUBLIC, as has_table_privilege('public',
-            // ...) passes it).
+            // SAFETY: get_namespace_name returns a palloc'd NUL-terminated copy, or NULL.
             let schema = unsafe { pg_sys::get_namespace_name(namespace) };
             let schema = if schema.is_null() {
                 String::new()
             } else {
+                // SAFETY: non-NULL: a NUL-terminated string (above).
                 super::spi_rows::utf8(unsafe { std::ffi::CStr::from_ptr(schema) }.to_bytes())
             };
-            let public_select = unsafe {
-                pg_sys::pg_class_aclcheck(
+            let mut gone = false;
+            // SAFETY: reads the relation's ACL through the syscache; ACL_ID_PUBLIC is PUBLIC, as
+            // has_table_privilege('public', ...) passes it. A relation dropped meanwhile sets
+            // `gone` instead of raising an error.
+            let granted = unsafe {
+                pg_sys::pg_class_aclcheck_ext(
                     relid,
                     pg_sys::Oid::from(pg_sys::ACL_ID_PUBLIC),
                     pg_sys::ACL_SELECT as _,
+                    &mut gone,
                 )
-            } == pg_sys::AclResult::ACLCHECK_OK;
+            };
+            if gone {
+                return None;
+            }
+            let public_select = granted == pg_sys::AclResult::ACLCHECK_OK;
             Some((oid, ReadRelation { schema, name, rls, public_select }))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod unit {
+    use super::fillfactor;
+
+    #[test]
+    fn fillfactor_is_read_from_the_options_as_pg_options_to_table_splits_them() {
+        let options = |list: &[&str]| list.iter().map(|o| o.to_string()).collect::<Vec<_>>();
+        assert_eq!(fillfactor(&options(&["deduplicate_items=off", "fillfactor=70"])), Some(70));
+        assert_eq!(fillfactor(&options(&["autovacuum_enabled=false"])), None);
+        assert_eq!(fillfactor(&options(&["fillfactor=x"])), None);
+    }
 }

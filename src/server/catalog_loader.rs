@@ -1,6 +1,6 @@
 //! Loading the catalog snapshot, as rows straight into the structs of `crate::catalog`: through
-//! SPI, and for the two largest per-relation reads (columns, indexes) from the catalogs' heaps
-//! (`catalog_scan`), under the statement's snapshot. (Building the same data as one JSON
+//! SPI, and for columns, indexes, constraints and dependencies from the catalogs' heaps
+//! (`catalog_direct`), under the statement's snapshot. (Building the same data as one JSON
 //! document in SQL cost three times as much on 1000 tables: json_build_object pays per value.)
 //! The queries run read-only unless the transaction has written, so they see the statement's
 //! snapshot too; after writes in the same transaction each query takes a newer one (SPI's

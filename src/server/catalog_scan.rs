@@ -39,9 +39,8 @@ unsafe impl SystemCatalog for Classes {
     type Form = pg_sys::FormData_pg_class;
 }
 
-/// pg_constraint and pg_inherits have no struct in pgrx's bindings: their fields are read by
-/// attribute number, looked up by name (`attno`).
-/// A catalog read by attribute number only.
+/// Catalogs without a struct in pgrx's bindings: their fields are read by attribute number,
+/// looked up by name (`attno`).
 macro_rules! catalog_by_attno {
     ($($marker:ident = $oid:literal),* $(,)?) => {$(
         pub struct $marker;
@@ -72,42 +71,103 @@ pub fn attno<C: SystemCatalog>(name: &std::ffi::CStr) -> u32 {
     attno as u32
 }
 
-/// Fixed-width attributes, passed by value in the datum (the caller names an attribute of that
-/// type: `attno` looked up by name).
+/// Attributes by type: each accessor checks that the attribute has the type it reads (a wrong
+/// attribute number is an error, never a misread). `None` is NULL.
 impl<C: SystemCatalog> CatalogRow<'_, C> {
     pub fn oid(&self, attno: u32) -> Option<u32> {
-        self.attribute(attno).map(|d| d.value() as u32)
+        self.typed(attno, &[pg_sys::OIDOID]).map(|d| d.value() as u32)
     }
 
     pub fn int2(&self, attno: u32) -> Option<i16> {
-        self.attribute(attno).map(|d| d.value() as i16)
+        self.typed(attno, &[pg_sys::INT2OID]).map(|d| d.value() as i16)
     }
 
     pub fn int4(&self, attno: u32) -> Option<i32> {
-        self.attribute(attno).map(|d| d.value() as i32)
+        self.typed(attno, &[pg_sys::INT4OID]).map(|d| d.value() as i32)
     }
 
     pub fn char(&self, attno: u32) -> Option<u8> {
-        self.attribute(attno).map(|d| d.value() as u8)
+        self.typed(attno, &[pg_sys::CHAROID]).map(|d| d.value() as u8)
     }
 
     pub fn flag(&self, attno: u32) -> Option<bool> {
-        self.attribute(attno).map(|d| d.value() != 0)
+        self.typed(attno, &[pg_sys::BOOLOID]).map(|d| d.value() != 0)
     }
 
-    /// A `name` attribute.
     pub fn name(&self, attno: u32) -> Option<String> {
-        // SAFETY: a name is passed by reference: the datum points at the NameData in the row.
-        self.attribute(attno).map(|d| name(unsafe { &*d.cast_mut_ptr::<pg_sys::NameData>() }))
+        // SAFETY: a name attribute is passed by reference: the datum points at its NameData.
+        self.typed(attno, &[pg_sys::NAMEOID]).map(|d| name(unsafe { &*d.cast_mut_ptr::<pg_sys::NameData>() }))
+    }
+
+    /// A text or pg_node_tree attribute, detoasted and copied.
+    pub fn text(&self, attno: u32) -> Option<String> {
+        let datum = self.typed(attno, &[pg_sys::TEXTOID, pg_sys::PG_NODE_TREEOID])?;
+        // SAFETY: a non-NULL varlena attribute of the current row; pg_detoast_datum_packed
+        // returns it as is when inline, or a palloc'd copy (freed with the memory context).
+        let bytes = unsafe {
+            pgrx::varlena::varlena_to_byte_slice(pg_sys::pg_detoast_datum_packed(datum.cast_mut_ptr()))
+        };
+        Some(super::spi_rows::utf8(bytes))
+    }
+
+    /// A text[] attribute (reloptions).
+    pub fn text_array(&self, attno: u32) -> Option<Vec<String>> {
+        let datum = self.typed(attno, &[pg_sys::TEXTARRAYOID])?;
+        // SAFETY: a non-NULL text[] attribute of the current row; pgrx detoasts and copies it.
+        unsafe {
+            <Vec<String> as pgrx::datum::FromDatum>::from_polymorphic_datum(
+                datum,
+                false,
+                pg_sys::TEXTARRAYOID,
+            )
+        }
     }
 
     /// An int2[] attribute (conkey, confkey).
     pub fn int2_array(&self, attno: u32) -> Option<Vec<i16>> {
-        let datum = self.attribute(attno)?;
+        let datum = self.typed(attno, &[pg_sys::INT2ARRAYOID])?;
         // SAFETY: a non-NULL int2[] attribute of the current row; pgrx detoasts and copies it.
         unsafe {
             <Vec<i16> as pgrx::datum::FromDatum>::from_polymorphic_datum(datum, false, pg_sys::INT2ARRAYOID)
         }
+    }
+
+    /// An int2vector attribute (indoption).
+    pub fn int2vector(&self, attno: u32) -> Option<Vec<i16>> {
+        let datum = self.typed(attno, &[pg_sys::INT2VECTOROID])?;
+        // SAFETY: a non-NULL int2vector attribute of the current row, detoasted (a no-op for
+        // this plain-storage type, kept for robustness).
+        Some(unsafe {
+            int2vector(&*pg_sys::pg_detoast_datum(datum.cast_mut_ptr()).cast::<pg_sys::int2vector>())
+        })
+    }
+
+    /// An oidvector attribute (indclass, indcollation).
+    pub fn oidvector(&self, attno: u32) -> Option<Vec<u32>> {
+        let datum = self.typed(attno, &[pg_sys::OIDVECTOROID])?;
+        // SAFETY: as for `int2vector`: a detoasted oidvector holds dim1 OIDs after its header.
+        let vector = unsafe { &*pg_sys::pg_detoast_datum(datum.cast_mut_ptr()).cast::<pg_sys::oidvector>() };
+        Some(
+            unsafe { vector.values.as_slice(vector.dim1.max(0) as usize) }
+                .iter()
+                .map(|o| o.to_u32())
+                .collect(),
+        )
+    }
+
+    /// Attribute `attno`, which must be of one of `types`.
+    fn typed(&self, attno: u32, types: &[pg_sys::Oid]) -> Option<pg_sys::Datum> {
+        // SAFETY: the descriptor of the open catalog, with natts attributes.
+        let attributes = unsafe { (*self.desc).attrs.as_slice((*self.desc).natts as usize) };
+        let type_oid = attno.checked_sub(1).and_then(|i| attributes.get(i as usize)).map(|a| a.atttypid);
+        if !type_oid.is_some_and(|t| types.contains(&t)) {
+            panic!("attribute {attno} of catalog {} is not of the type read", C::RELATION.to_u32());
+        }
+        let mut null = false;
+        // SAFETY: the tuple and the descriptor come from the same open catalog, and attno is one
+        // of its attributes (checked above).
+        let datum = unsafe { pg_sys::heap_getattr(self.tuple, attno as i32, self.desc, &mut null) };
+        (!null).then_some(datum)
     }
 }
 
@@ -124,25 +184,6 @@ impl<C: SystemCatalog> CatalogRow<'_, C> {
         // SAFETY: the tuple is the scan's current row of catalog C, whose fixed part is C::Form
         // (the trait's contract); it stays valid until the callback returns.
         unsafe { &*pg_sys::heap_tuple_get_struct::<C::Form>(self.tuple) }
-    }
-
-    /// Attribute `attno` (the catalog's `Anum_*`), `None` when NULL.
-    pub fn attribute(&self, attno: u32) -> Option<pg_sys::Datum> {
-        let mut null = false;
-        // SAFETY: the tuple and the catalog's descriptor come from the same open relation;
-        // heap_getattr checks attno against the tuple's width.
-        let datum = unsafe { pg_sys::heap_getattr(self.tuple, attno as i32, self.desc, &mut null) };
-        (!null).then_some(datum)
-    }
-
-    /// A text-like attribute (text, pg_node_tree), detoasted and copied.
-    pub fn text(&self, attno: u32) -> Option<String> {
-        let datum = self.attribute(attno)?;
-        let varlena = datum.cast_mut_ptr::<pg_sys::varlena>();
-        // SAFETY: a non-NULL varlena attribute of the current row; pg_detoast_datum_packed
-        // returns it as is when inline, or a palloc'd copy (freed with the memory context).
-        let bytes = unsafe { pgrx::varlena::varlena_to_byte_slice(pg_sys::pg_detoast_datum_packed(varlena)) };
-        Some(super::spi_rows::utf8(bytes))
     }
 }
 
@@ -189,47 +230,11 @@ pub fn name(name: &pg_sys::NameData) -> String {
     super::spi_rows::utf8(bytes)
 }
 
-/// The values of an int2vector (indkey in a row's fixed part).
-pub fn int2vector(vector: &pg_sys::int2vector) -> Vec<i16> {
-    // SAFETY: an int2vector holds dim1 values after its header (in a catalog row's fixed part,
-    // or detoasted by the callers below).
-    unsafe { vector.values.as_slice(vector.dim1.max(0) as usize) }.to_vec()
-}
-
-impl<C: SystemCatalog> CatalogRow<'_, C> {
-    /// A text[] attribute (reloptions).
-    pub fn text_array(&self, attno: u32) -> Option<Vec<String>> {
-        let datum = self.attribute(attno)?;
-        // SAFETY: a non-NULL text[] attribute of the current row; pgrx detoasts and copies it.
-        unsafe {
-            <Vec<String> as pgrx::datum::FromDatum>::from_polymorphic_datum(
-                datum,
-                false,
-                pg_sys::TEXTARRAYOID,
-            )
-        }
-    }
-
-    /// An int2vector attribute (indoption).
-    pub fn int2vector(&self, attno: u32) -> Option<Vec<i16>> {
-        let datum = self.attribute(attno)?;
-        // SAFETY: a non-NULL int2vector attribute of the current row, detoasted (a no-op for
-        // this plain-storage type, kept for robustness).
-        Some(int2vector(unsafe {
-            &*pg_sys::pg_detoast_datum(datum.cast_mut_ptr()).cast::<pg_sys::int2vector>()
-        }))
-    }
-
-    /// An oidvector attribute (indclass, indcollation).
-    pub fn oidvector(&self, attno: u32) -> Option<Vec<u32>> {
-        let datum = self.attribute(attno)?;
-        // SAFETY: as for `int2vector`: a detoasted oidvector holds dim1 OIDs after its header.
-        let vector = unsafe { &*pg_sys::pg_detoast_datum(datum.cast_mut_ptr()).cast::<pg_sys::oidvector>() };
-        Some(
-            unsafe { vector.values.as_slice(vector.dim1.max(0) as usize) }
-                .iter()
-                .map(|o| o.to_u32())
-                .collect(),
-        )
-    }
+/// The values of an int2vector.
+///
+/// # Safety
+/// `vector` must be a whole int2vector (its dim1 values follow the header): one in a catalog
+/// row's fixed part (indkey), or a detoasted attribute.
+pub unsafe fn int2vector(vector: &pg_sys::int2vector) -> Vec<i16> {
+    vector.values.as_slice(vector.dim1.max(0) as usize).to_vec()
 }
