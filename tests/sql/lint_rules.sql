@@ -563,6 +563,20 @@ SELECT has_table_privilege('lint_t_reader', 'lint_t_api.next_item', 'SELECT') AS
 SELECT * FROM pg_temp.findings('default_privileges_missing');
 DROP SCHEMA lint_t_api CASCADE;
 DROP ROLE lint_t_reader;
+-- timetz_column, timestamp_zero_precision: the remediations, run as written, keep each time of
+-- day (in UTC) and the full precision (timestamp staying timestamp); the rules are then quiet.
+CREATE TABLE clocked (id bigint PRIMARY KEY, opens timetz, seen timestamptz(0), logged timestamp(0), exact timestamptz(3));
+COMMENT ON TABLE clocked IS 'x';
+INSERT INTO clocked VALUES (1, '09:30+02', '2026-01-01 12:00:00.6+00', '2026-01-01 12:00:00.4', now());
+SELECT rule, level, object_name, message, remediation FROM confiture.lint_schema()
+ WHERE rule IN ('timetz_column', 'timestamp_zero_precision') ORDER BY rule, object_name;
+SELECT pg_temp.apply_remediations('timetz_column');
+SELECT pg_temp.apply_remediations('timestamp_zero_precision');
+SELECT * FROM pg_temp.findings('timetz_column');
+SELECT * FROM pg_temp.findings('timestamp_zero_precision');
+SELECT opens, seen AT TIME ZONE 'UTC' AS seen_utc, logged, format_type(a.atttypid, a.atttypmod) AS logged_type
+  FROM clocked, pg_attribute a WHERE a.attrelid = 'clocked'::regclass AND a.attname = 'logged';
+DROP TABLE clocked;
 -- table_never_read: written, never read. Only judged over a statistics window of at least
 -- never_read_min_days (7 by default: this one starts now, so lowered); read once, it is quiet.
 -- Last: pg_stat_reset() clears the counters the rules above rely on. (After the table is

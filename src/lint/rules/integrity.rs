@@ -287,6 +287,52 @@ pub const MONEY_COLUMN: Rule = Rule {
     },
 };
 
+pub const TIMETZ_COLUMN: Rule = Rule {
+    name: "timetz_column",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "A time of day with a fixed UTC offset cannot follow daylight saving time, and no date makes it an instant: PostgreSQL's manual keeps timetz for SQL compliance only.",
+    remediation: "Use timestamptz for instants; for a time of day, time (the SQL converts each value to its time of day in UTC) with the time zone in its own column if needed.",
+    check: |ctx, report| {
+        columns_of_type(ctx, report, |c| c.type_name == "timetz", "timetz", |t, c| {
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE time USING ({c} AT TIME ZONE 'UTC')::time;")
+        })
+    },
+};
+
+/// timestamp(0) and timestamptz(0): the precision PostgreSQL rounds to when storing.
+fn zero_precision_timestamp(column: &Column) -> bool {
+    matches!(column.type_name.as_str(), "timestamp" | "timestamptz")
+        && column.data_type.starts_with("timestamp(0)")
+}
+
+pub const TIMESTAMP_ZERO_PRECISION: Rule = Rule {
+    name: "timestamp_zero_precision",
+    category: "integrity",
+    level: Level::Info,
+    rationale: "timestamp(0) rounds to the nearest second instead of truncating: a value stored at 12:00:00.6 reads 12:00:01, up to half a second in the future, and ranges miss rows.",
+    remediation: "Keep the full precision and truncate where seconds are wanted (date_trunc('second', ...) in the query or the default).",
+    check: |ctx, report| {
+        for table in ctx.tables() {
+            for column in table.columns.iter().filter(|c| zero_precision_timestamp(c)) {
+                report.on_relation(
+                    table,
+                    Some(&column.name),
+                    format!("column {}.{} is {}: rounded to whole seconds", table.qualified(), column.name, column.data_type),
+                    json!({"column": column.name, "type": column.data_type}),
+                );
+                // The same type at full precision (timestamp stays timestamp).
+                report.remedy(format!(
+                    "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
+                    table_sql(ctx, table),
+                    ctx.catalog.ident(&column.name),
+                    column.type_name
+                ));
+            }
+        }
+    },
+};
+
 pub const INVALID_INDEX: Rule = Rule {
     name: "invalid_index",
     category: "integrity",
@@ -440,10 +486,17 @@ mod tests {
                 ("price", "money", "money", false),
                 ("doc", "json", "json", false),
                 ("docb", "jsonb", "jsonb", false),
+                ("opens", "timetz", "time with time zone", false),
+                ("closes", "time", "time without time zone", false),
+                ("seen", "timestamptz", "timestamp(0) with time zone", false),
+                ("logged", "timestamp", "timestamp(0) without time zone", false),
+                ("exact", "timestamptz", "timestamp(3) with time zone", false),
             ],
         );
         let catalog = catalog(json!({"relations": [t]}));
-        assert_eq!(findings_of("timestamp_without_time_zone", &catalog), ["app.t.at"]);
+        assert_eq!(findings_of("timetz_column", &catalog), ["app.t.opens"]);
+        assert_eq!(findings_of("timestamp_zero_precision", &catalog), ["app.t.logged", "app.t.seen"]);
+        assert_eq!(findings_of("timestamp_without_time_zone", &catalog), ["app.t.at", "app.t.logged"]);
         assert_eq!(findings_of("char_n_column", &catalog), ["app.t.code"]);
         assert_eq!(findings_of("reg_type_column", &catalog), ["app.t.fn"]);
         assert_eq!(findings_of("money_column", &catalog), ["app.t.price"]);

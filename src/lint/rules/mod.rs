@@ -31,6 +31,8 @@ pub static ALL: &[Rule] = &[
     integrity::INT4_PRIMARY_KEY,
     integrity::REG_TYPE_COLUMN,
     integrity::MONEY_COLUMN,
+    integrity::TIMETZ_COLUMN,
+    integrity::TIMESTAMP_ZERO_PRECISION,
     integrity::INVALID_INDEX,
     integrity::UNLOGGED_TABLE,
     integrity::CONSTRAINT_NOT_VALIDATED,
