@@ -128,6 +128,10 @@ pub struct Relation {
     /// that have row-level security (what it shows beyond them when it has its owner's rights).
     #[serde(default)]
     pub owner_rights_reads: Vec<(String, String)>,
+    /// Its rewrite rules other than a view's own `_RETURN`: (name, event: SELECT, UPDATE,
+    /// INSERT or DELETE).
+    #[serde(default)]
+    pub rules: Vec<(String, String)>,
     /// For a partition: its partitioned table (schema, name).
     pub partition_of: Option<(String, String)>,
     /// age(relfrozenxid), for relations that hold rows.

@@ -179,6 +179,9 @@ pub struct Dependencies {
     /// Per relation with rewrite rules (views, materialized views), the relations its rules
     /// read (itself left out), sorted.
     pub reads: BTreeMap<u32, BTreeSet<u32>>,
+    /// The rules written with CREATE RULE (all but views' `_RETURN`): (relation, name, event),
+    /// sorted.
+    pub rules: Vec<(u32, String, String)>,
 }
 
 /// One pass over pg_depend (with pg_sequence, pg_attrdef and pg_rewrite to resolve it).
@@ -195,11 +198,24 @@ pub fn dependencies() -> Dependencies {
             defaults.insert(oid, (table, num));
         }
     });
-    let [rw_oid, ev_class] = [c"oid", c"ev_class"].map(attno::<Rewrites>);
+    let [rw_oid, ev_class, rulename, ev_type] =
+        [c"oid", c"ev_class", c"rulename", c"ev_type"].map(attno::<Rewrites>);
     let mut rules: HashMap<u32, u32> = HashMap::new();
+    let mut written_rules = Vec::new();
     scan::<Rewrites>(|row| {
         if let (Some(rule), Some(relation)) = (row.oid(rw_oid), row.oid(ev_class)) {
             rules.insert(rule, relation);
+            let name = row.name(rulename).unwrap_or_default();
+            if name != "_RETURN" {
+                let event = match row.char(ev_type) {
+                    Some(b'1') => "SELECT",
+                    Some(b'2') => "UPDATE",
+                    Some(b'3') => "INSERT",
+                    Some(b'4') => "DELETE",
+                    _ => "",
+                };
+                written_rules.push((relation, name, event.to_string()));
+            }
         }
     });
     let [classid, objid, refclassid, refobjid, refobjsubid, deptype] =
@@ -235,7 +251,8 @@ pub fn dependencies() -> Dependencies {
             _ => {}
         }
     });
-    Dependencies { sequence_links: links.into_iter().collect(), reads }
+    written_rules.sort();
+    Dependencies { sequence_links: links.into_iter().collect(), reads, rules: written_rules }
 }
 
 /// pg_attrdef, pg_rewrite (their OIDs, from catalog/pg_*.h: not in pgrx's bindings).

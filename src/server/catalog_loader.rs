@@ -262,6 +262,11 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
         }
         let dependencies = catalog_direct::dependencies();
         view_reads(&mut relations, &position, &dependencies.reads);
+        for (relation, name, event) in dependencies.rules {
+            if let Some(i) = attach(relation) {
+                relations[i].rules.push((name, event));
+            }
+        }
         let sequences = sequences(client, &relations, &position, &dependencies.sequence_links)?;
         let functions = rows(client, include_str!("../catalog/sql/functions.sql"), None, |row| {
             Ok(Function {

@@ -577,6 +577,21 @@ SELECT * FROM pg_temp.findings('timestamp_zero_precision');
 SELECT opens, seen AT TIME ZONE 'UTC' AS seen_utc, logged, format_type(a.atttypid, a.atttypmod) AS logged_type
   FROM clocked, pg_attribute a WHERE a.attrelid = 'clocked'::regclass AND a.attname = 'logged';
 DROP TABLE clocked;
+-- rule_instead_of_trigger: a rule on a table and one on a view (not the view's _RETURN); the
+-- remediations, run as written, drop them (the view's own _RETURN rule stays: it is the view).
+CREATE TABLE ruled (id bigint PRIMARY KEY);
+CREATE TABLE ruled_audit (id bigint PRIMARY KEY);
+COMMENT ON TABLE ruled IS 'x';
+COMMENT ON TABLE ruled_audit IS 'x';
+CREATE RULE ruled_log AS ON INSERT TO ruled DO ALSO INSERT INTO ruled_audit VALUES (NEW.id);
+CREATE VIEW ruled_view AS SELECT id FROM ruled;
+CREATE RULE ruled_view_delete AS ON DELETE TO ruled_view DO INSTEAD DELETE FROM ruled WHERE id = OLD.id;
+SELECT level, object_name, metadata, remediation FROM confiture.lint_schema() WHERE rule = 'rule_instead_of_trigger' ORDER BY object_name;
+SELECT pg_temp.apply_remediations('rule_instead_of_trigger');
+SELECT * FROM pg_temp.findings('rule_instead_of_trigger');
+SELECT count(*) AS rules_left FROM pg_rewrite WHERE ev_class IN ('ruled'::regclass, 'ruled_view'::regclass) AND rulename <> '_RETURN';
+DROP VIEW ruled_view;
+DROP TABLE ruled, ruled_audit;
 -- table_never_read: written, never read. Only judged over a statistics window of at least
 -- never_read_min_days (7 by default: this one starts now, so lowered); read once, it is quiet.
 -- Last: pg_stat_reset() clears the counters the rules above rely on. (After the table is

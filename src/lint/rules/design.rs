@@ -225,6 +225,31 @@ pub const DEFAULT_PRIVILEGES_MISSING: Rule = Rule {
     },
 };
 
+pub const RULE_INSTEAD_OF_TRIGGER: Rule = Rule {
+    name: "rule_instead_of_trigger",
+    category: "design",
+    level: Level::Warning,
+    rationale: "A rule rewrites the query before it runs, not the rows it touches: a multi-row INSERT or an UPDATE with a volatile default runs the rule's action once per statement with surprising results, COPY ignores rules, and RETURNING and ON CONFLICT do not combine with them. A trigger (an INSTEAD OF trigger on a view) does what most rules mean to do, row by row.",
+    remediation: "Move what the rule does into a trigger (INSTEAD OF on a view, BEFORE/AFTER on a table), then drop the rule.",
+    check: |ctx, report| {
+        for relation in ctx.catalog.relations.iter().filter(|r| !ctx.config.excludes(&r.schema, &r.name)) {
+            for (name, event) in &relation.rules {
+                report.on_relation(
+                    relation,
+                    Some(name),
+                    format!("rule {name} rewrites {event} on {}", relation.qualified()),
+                    json!({"rule": name, "event": event}),
+                );
+                report.remedy(format!(
+                    "DROP RULE {} ON {};",
+                    ctx.catalog.ident(name),
+                    ctx.catalog.sql_name(&relation.schema, &relation.name)
+                ));
+            }
+        }
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use crate::lint::rules::testing::*;
@@ -267,6 +292,27 @@ mod tests {
              ALTER TABLE app.five DROP CONSTRAINT five_pkey, ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
         );
         assert_eq!(finding.metadata["columns"], json!(["c1", "c2", "c3", "c4", "c5"]));
+    }
+
+    #[test]
+    fn rules_written_with_create_rule() {
+        let mut logged = table("orders", &[("id", "int8", "bigint", true)]);
+        logged["rules"] = json!([["orders_log", "INSERT"]]);
+        let mut view = table("open_orders", &[("id", "int8", "bigint", true)]);
+        view["kind"] = json!("v");
+        view["rules"] = json!([["open_orders_delete", "DELETE"]]);
+        let plain = table("items", &[("id", "int8", "bigint", true)]);
+        let catalog = catalog(json!({"relations": [logged, view, plain]}));
+        assert_eq!(
+            findings_of("rule_instead_of_trigger", &catalog),
+            ["app.open_orders.open_orders_delete", "app.orders.orders_log"]
+        );
+        let finding = all_findings(&catalog)
+            .into_iter()
+            .find(|f| f.cache_key == "rule_instead_of_trigger:app.orders.orders_log")
+            .unwrap();
+        assert_eq!(finding.remediation, "DROP RULE orders_log ON app.orders;");
+        assert_eq!(finding.metadata["event"], "INSERT");
     }
 
     fn referencing(name: &str, schema: &str, ref_schema: &str) -> serde_json::Value {

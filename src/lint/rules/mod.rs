@@ -79,6 +79,7 @@ pub static ALL: &[Rule] = &[
     design::FOREIGN_KEY_ACROSS_SCHEMAS,
     design::MIXED_OWNERS_IN_SCHEMA,
     design::DEFAULT_PRIVILEGES_MISSING,
+    design::RULE_INSTEAD_OF_TRIGGER,
 ];
 
 #[cfg(test)]
