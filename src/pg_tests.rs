@@ -235,7 +235,7 @@ mod tests {
     /// the SQL it replaced read (kept here as the reference), on every kind of index.
     #[pg_test]
     fn the_catalog_is_read_directly_as_sql_reads_it() {
-        use crate::server::catalog_direct::{columns, constraints, indexes};
+        use crate::server::catalog_direct::{columns, constraints, indexes, inherits};
         use std::collections::{BTreeSet, HashMap};
         Spi::run(
             "CREATE SCHEMA reads;
@@ -328,7 +328,7 @@ mod tests {
         assert_eq!(direct.len(), 6, "{direct:#?}");
         assert_eq!(direct, by_sql);
 
-        let direct: BTreeSet<String> = indexes(&position, &constraint_indexes)
+        let direct: BTreeSet<String> = indexes(&position, &constraint_indexes, &inherits())
             .into_iter()
             .map(|(i, x)| {
                 format!(

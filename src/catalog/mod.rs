@@ -34,6 +34,10 @@ pub struct Catalog {
     /// What ALTER DEFAULT PRIVILEGES grants on the tables and views roles will create.
     #[serde(default)]
     pub default_privileges: Vec<DefaultPrivilege>,
+    /// The linted database: its name and encoding (pg_database.encoding's name: UTF8, LATIN1,
+    /// SQL_ASCII...).
+    #[serde(default)]
+    pub database: (String, String),
     #[serde(skip)]
     relation_index: HashMap<(String, String), usize>,
     #[serde(skip)]
@@ -134,6 +138,10 @@ pub struct Relation {
     pub rules: Vec<(String, String)>,
     /// For a partition: its partitioned table (schema, name).
     pub partition_of: Option<(String, String)>,
+    /// For a table that is not a partition: the tables it inherits from (schema, name) with
+    /// INHERITS.
+    #[serde(default)]
+    pub inherits_from: Vec<(String, String)>,
     /// age(relfrozenxid), for relations that hold rows.
     pub xid_age: Option<i64>,
     /// Live rows by the statistics collector.

@@ -41,10 +41,14 @@ pub fn columns(position: &HashMap<u32, usize>) -> Vec<ColumnRow> {
 
 /// The indexes of the relations at `position`, from pg_index, with their name, method and size
 /// from pg_class, whether a constraint uses them (`constraint_indexes`, from `constraints`) or
-/// they are attached to a partitioned index (pg_inherits), and their statistics. `shape` is what
+/// they are attached to a partitioned index (`inherits`), and their statistics. `shape` is what
 /// `concat_ws(' ', indoption::text, indexprs::text, indpred::text)` gives: the options and the
 /// stored expression and predicate trees, which say what the index computes.
-pub fn indexes(position: &HashMap<u32, usize>, constraint_indexes: &HashSet<u32>) -> Vec<(usize, Index)> {
+pub fn indexes(
+    position: &HashMap<u32, usize>,
+    constraint_indexes: &HashSet<u32>,
+    inherits: &[(u32, u32)],
+) -> Vec<(usize, Index)> {
     let mut found: Vec<(usize, Index)> = Vec::new();
     scan::<Indexes>(|row| {
         let i = row.form();
@@ -91,12 +95,11 @@ pub fn indexes(position: &HashMap<u32, usize>, constraint_indexes: &HashSet<u32>
         index.fillfactor =
             row.text_array(pg_sys::Anum_pg_class_reloptions).and_then(|options| fillfactor(&options));
     });
-    let inhrelid = attno::<Inherits>(c"inhrelid");
-    scan::<Inherits>(|row| {
-        if let Some(&k) = row.oid(inhrelid).and_then(|o| at.get(&o)) {
+    for (child, _) in inherits {
+        if let Some(&k) = at.get(child) {
             found[k].1.attached = true;
         }
-    });
+    }
     for (_, index) in &mut found {
         index.constraint = constraint_indexes.contains(&index.oid);
         // As pg_stat_get_numscans() and pg_stat_get_tuples_fetched(): 0 without statistics.
@@ -130,6 +133,20 @@ fn table_stats(oid: u32) -> Option<pg_sys::PgStat_StatTabEntry> {
     let entry = unsafe { pg_sys::pgstat_fetch_stat_tabentry(pg_sys::Oid::from(oid)) };
     // SAFETY: non-NULL: a valid entry (above).
     (!entry.is_null()).then(|| unsafe { *entry })
+}
+
+/// pg_inherits: (child, parent) for partitions, attached partition indexes and tables made
+/// with INHERITS.
+pub fn inherits() -> Vec<(u32, u32)> {
+    let [inhrelid, inhparent] = [c"inhrelid", c"inhparent"].map(attno::<Inherits>);
+    let mut pairs = Vec::new();
+    scan::<Inherits>(|row| {
+        if let (Some(child), Some(parent)) = (row.oid(inhrelid), row.oid(inhparent)) {
+            pairs.push((child, parent));
+        }
+    });
+    pairs.sort();
+    pairs
 }
 
 /// The primary keys, foreign keys and checks of the relations at `position` (relation position,

@@ -204,7 +204,8 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
             }
             relations[i].constraints.push(constraint);
         }
-        for (i, index) in catalog_direct::indexes(&position, &constraint_indexes) {
+        let inherits = catalog_direct::inherits();
+        for (i, index) in catalog_direct::indexes(&position, &constraint_indexes, &inherits) {
             if let Some(scans) = relations[i].scans.as_mut() {
                 if let Some(index_scans) = index.scans {
                     scans.idx = Some(scans.idx.unwrap_or(0) + index_scans);
@@ -262,6 +263,7 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
         }
         let dependencies = catalog_direct::dependencies();
         view_reads(&mut relations, &position, &dependencies.reads);
+        inheritance(&mut relations, &position, &inherits);
         for (relation, name, event) in dependencies.rules {
             if let Some(i) = attach(relation) {
                 relations[i].rules.push((name, event));
@@ -323,6 +325,14 @@ fn read_catalog(wanted: &Wanted) -> spi::Result<Catalog> {
                     privilege: text(row, 4)?,
                 })
             })?;
+        catalog.database = select_rows(
+            client,
+            "SELECT pg_catalog.current_database()::text, pg_catalog.getdatabaseencoding()::text",
+            &[],
+            |row| Ok((text(row, 1)?, text(row, 2)?)),
+        )?
+        .pop()
+        .unwrap_or_default();
         catalog.named_objects =
             rows(client, include_str!("../catalog/sql/named_objects.sql"), None, |row| {
                 Ok(NamedObject {
@@ -457,6 +467,21 @@ fn view_reads(
                 .collect();
             hidden.sort();
             relations[i].owner_rights_reads = hidden;
+        }
+    }
+}
+
+/// The parents of the tables made with INHERITS (partitions have `partition_of` instead).
+fn inheritance(relations: &mut [Relation], position: &HashMap<u32, usize>, inherits: &[(u32, u32)]) {
+    let children: Vec<(usize, u32)> = inherits
+        .iter()
+        .filter_map(|(child, parent)| Some((*position.get(child)?, *parent)))
+        .filter(|(i, _)| relations[*i].is_table() && relations[*i].partition_of.is_none())
+        .collect();
+    let parents = catalog_direct::read_relations(children.iter().map(|(_, parent)| *parent));
+    for (i, parent) in children {
+        if let Some(parent) = parents.get(&parent) {
+            relations[i].inherits_from.push((parent.schema.clone(), parent.name.clone()));
         }
     }
 }

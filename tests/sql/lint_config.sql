@@ -99,7 +99,15 @@ SET client_encoding = 'UTF8';
 CREATE EXTENSION confiture;
 CREATE TABLE "Plain" (id bigint PRIMARY KEY);
 SELECT rule, object_name, remediation FROM confiture.lint_schema() WHERE object_name = 'Plain';
+SELECT count(*) AS latin1_not_reported FROM confiture.lint_schema() WHERE rule = 'database_encoding_sql_ascii';
 CREATE TABLE "café" (id bigint PRIMARY KEY);
 SELECT rule, object_name FROM confiture.lint_schema();
 \c confiture_regress
 DROP DATABASE confiture_regress_latin1;
+-- database_encoding_sql_ascii: reported on a SQL_ASCII database (not on the LATIN1 one above).
+CREATE DATABASE confiture_regress_ascii TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C';
+\c confiture_regress_ascii
+CREATE EXTENSION confiture;
+SELECT level, object_type, object_name, message, metadata FROM confiture.lint_schema() WHERE rule = 'database_encoding_sql_ascii';
+\c confiture_regress
+DROP DATABASE confiture_regress_ascii;

@@ -592,6 +592,22 @@ SELECT * FROM pg_temp.findings('rule_instead_of_trigger');
 SELECT count(*) AS rules_left FROM pg_rewrite WHERE ev_class IN ('ruled'::regclass, 'ruled_view'::regclass) AND rulename <> '_RETURN';
 DROP VIEW ruled_view;
 DROP TABLE ruled, ruled_audit;
+-- table_inheritance: a child made with INHERITS (a partition is not reported); the
+-- remediation, run as written, detaches it: the parent no longer reads its rows.
+CREATE TABLE stamped (id bigint PRIMARY KEY, at timestamptz);
+CREATE TABLE stamped_2024 () INHERITS (stamped);
+CREATE TABLE ranged (id bigint, PRIMARY KEY (id)) PARTITION BY RANGE (id);
+CREATE TABLE ranged_low PARTITION OF ranged FOR VALUES FROM (0) TO (100);
+COMMENT ON TABLE stamped IS 'x';
+COMMENT ON TABLE stamped_2024 IS 'x';
+COMMENT ON TABLE ranged IS 'x';
+COMMENT ON TABLE ranged_low IS 'x';
+INSERT INTO stamped_2024 VALUES (1, now());
+SELECT level, object_name, metadata->'parents' AS parents, remediation FROM confiture.lint_schema() WHERE rule = 'table_inheritance';
+SELECT pg_temp.apply_remediations('table_inheritance');
+SELECT * FROM pg_temp.findings('table_inheritance');
+SELECT count(*) AS parent_reads FROM stamped;
+DROP TABLE stamped, stamped_2024, ranged;
 -- table_never_read: written, never read. Only judged over a statistics window of at least
 -- never_read_min_days (7 by default: this one starts now, so lowered); read once, it is quiet.
 -- Last: pg_stat_reset() clears the counters the rules above rely on. (After the table is

@@ -225,6 +225,32 @@ pub const DEFAULT_PRIVILEGES_MISSING: Rule = Rule {
     },
 };
 
+pub const TABLE_INHERITANCE: Rule = Rule {
+    name: "table_inheritance",
+    category: "design",
+    level: Level::Info,
+    rationale: "Table inheritance (INHERITS) predates declarative partitioning: primary keys, unique constraints and foreign keys do not span a parent and its children (a key on the parent lets a child hold the same value; nothing can reference the family as a whole), and every query on the parent reads the children too.",
+    remediation: "Declarative partitioning (PARTITION BY / PARTITION OF) when the children split the parent's rows; otherwise separate tables, sharing columns through a type or by convention. The SQL detaches the child (queries on the parent stop reading its rows).",
+    check: |ctx, report| {
+        for table in ctx.tables().filter(|t| !t.inherits_from.is_empty()) {
+            let parents: Vec<String> = table.inherits_from.iter().map(|(s, n)| format!("{s}.{n}")).collect();
+            report.on_relation(
+                table,
+                None,
+                format!("table {} inherits from {}", table.qualified(), parents.join(", ")),
+                json!({"parents": parents}),
+            );
+            let name = ctx.catalog.sql_name(&table.schema, &table.name);
+            let detach: Vec<String> = table
+                .inherits_from
+                .iter()
+                .map(|(s, n)| format!("ALTER TABLE {name} NO INHERIT {};", ctx.catalog.sql_name(s, n)))
+                .collect();
+            report.remedy(detach.join("\n"));
+        }
+    },
+};
+
 pub const RULE_INSTEAD_OF_TRIGGER: Rule = Rule {
     name: "rule_instead_of_trigger",
     category: "design",
@@ -313,6 +339,25 @@ mod tests {
             .unwrap();
         assert_eq!(finding.remediation, "DROP RULE orders_log ON app.orders;");
         assert_eq!(finding.metadata["event"], "INSERT");
+    }
+
+    #[test]
+    fn tables_made_with_inherits() {
+        let mut child = table("event_2024", &[("id", "int8", "bigint", true)]);
+        child["inherits_from"] = json!([["app", "event"], ["audit", "stamped"]]);
+        let mut partition = table("log_2024", &[("id", "int8", "bigint", true)]);
+        partition["partition_of"] = json!(["app", "log"]);
+        let catalog = catalog(json!({"relations": [child, partition, table("event", &[])]}));
+        assert_eq!(findings_of("table_inheritance", &catalog), ["app.event_2024"]);
+        let finding = all_findings(&catalog)
+            .into_iter()
+            .find(|f| f.cache_key == "table_inheritance:app.event_2024")
+            .unwrap();
+        assert_eq!(
+            finding.remediation,
+            "ALTER TABLE app.event_2024 NO INHERIT app.event;\nALTER TABLE app.event_2024 NO INHERIT audit.stamped;"
+        );
+        assert_eq!(finding.metadata["parents"], json!(["app.event", "audit.stamped"]));
     }
 
     fn referencing(name: &str, schema: &str, ref_schema: &str) -> serde_json::Value {

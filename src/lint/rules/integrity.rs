@@ -1,5 +1,5 @@
 use crate::catalog::{Column, Relation};
-use crate::lint::{Context, Level, Report, Rule};
+use crate::lint::{Context, Level, Report, Rule, Site};
 use serde_json::json;
 
 /// What fixes a column: SQL written from the table (quoted name) and the column (quoted name).
@@ -333,6 +333,24 @@ pub const TIMESTAMP_ZERO_PRECISION: Rule = Rule {
     },
 };
 
+pub const DATABASE_ENCODING_SQL_ASCII: Rule = Rule {
+    name: "database_encoding_sql_ascii",
+    category: "integrity",
+    level: Level::Warning,
+    rationale: "A SQL_ASCII database stores whatever bytes it is given, unchecked and unconverted: text written in several encodings mixes in one column, no client can be told how to read it, and sorting, lower() and length() work on bytes.",
+    remediation: "Dump the database and restore it into one created WITH ENCODING 'UTF8' (pg_dump, then pg_restore), converting or fixing rows that are not valid UTF-8 first.",
+    check: |ctx, report| {
+        let (database, encoding) = &ctx.catalog.database;
+        if encoding == "SQL_ASCII" {
+            report.add(
+                Site { schema: None, object: database, object_type: "database", detail: None },
+                format!("database {database} has encoding SQL_ASCII: its text is bytes, unchecked"),
+                json!({"database": database, "encoding": encoding}),
+            );
+        }
+    },
+};
+
 pub const INVALID_INDEX: Rule = Rule {
     name: "invalid_index",
     category: "integrity",
@@ -500,7 +518,16 @@ mod tests {
         assert_eq!(findings_of("char_n_column", &catalog), ["app.t.code"]);
         assert_eq!(findings_of("reg_type_column", &catalog), ["app.t.fn"]);
         assert_eq!(findings_of("money_column", &catalog), ["app.t.price"]);
+
         assert_eq!(findings_of("json_column", &catalog), ["app.t.doc"]);
+    }
+
+    #[test]
+    fn sql_ascii_databases() {
+        let utf8 = catalog(json!({"database": ["app", "UTF8"]}));
+        assert!(findings_of("database_encoding_sql_ascii", &utf8).is_empty());
+        let ascii = catalog(json!({"database": ["legacy", "SQL_ASCII"]}));
+        assert_eq!(findings_of("database_encoding_sql_ascii", &ascii), ["legacy"]);
     }
 
     #[test]

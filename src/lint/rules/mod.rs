@@ -33,6 +33,7 @@ pub static ALL: &[Rule] = &[
     integrity::MONEY_COLUMN,
     integrity::TIMETZ_COLUMN,
     integrity::TIMESTAMP_ZERO_PRECISION,
+    integrity::DATABASE_ENCODING_SQL_ASCII,
     integrity::INVALID_INDEX,
     integrity::UNLOGGED_TABLE,
     integrity::CONSTRAINT_NOT_VALIDATED,
@@ -79,6 +80,7 @@ pub static ALL: &[Rule] = &[
     design::FOREIGN_KEY_ACROSS_SCHEMAS,
     design::MIXED_OWNERS_IN_SCHEMA,
     design::DEFAULT_PRIVILEGES_MISSING,
+    design::TABLE_INHERITANCE,
     design::RULE_INSTEAD_OF_TRIGGER,
 ];
 
