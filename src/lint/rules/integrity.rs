@@ -30,6 +30,15 @@ fn table_sql(ctx: &Context, table: &Relation) -> String {
     ctx.catalog.sql_name(&table.schema, &table.name)
 }
 
+/// `ALTER TABLE ... ALTER COLUMN ... TYPE ...;` (the type written as the catalog prints it).
+fn alter_type_sql(ctx: &Context, table: &Relation, column: &str, new_type: &str) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} TYPE {new_type};",
+        table_sql(ctx, table),
+        ctx.catalog.ident(column)
+    )
+}
+
 /// The name of an identity column added as a table's key: `id`, or `<table>_id` when the table
 /// already has an `id`.
 pub fn surrogate_key_name(table: &Relation) -> String {
@@ -95,12 +104,7 @@ pub const FOREIGN_KEY_TYPE_MISMATCH: Rule = Rule {
                             ),
                             json!({"constraint": fk.name, "column": own.name, "type": own.data_type, "referenced_type": theirs.data_type}),
                         );
-                        report.remedy(format!(
-                            "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
-                            table_sql(ctx, table),
-                            ctx.catalog.ident(&own.name),
-                            theirs.data_type
-                        ));
+                        report.remedy(alter_type_sql(ctx, table, &own.name, &theirs.data_type));
                     }
                 }
             }
@@ -322,12 +326,7 @@ pub const TIMESTAMP_ZERO_PRECISION: Rule = Rule {
                     json!({"column": column.name, "type": column.data_type}),
                 );
                 // The same type at full precision (timestamp stays timestamp).
-                report.remedy(format!(
-                    "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
-                    table_sql(ctx, table),
-                    ctx.catalog.ident(&column.name),
-                    column.type_name
-                ));
+                report.remedy(alter_type_sql(ctx, table, &column.name, &column.type_name));
             }
         }
     },
