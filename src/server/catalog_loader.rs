@@ -435,8 +435,9 @@ fn server(client: &SpiClient<'_>, privileges: &Privileges) -> spi::Result<Server
 /// identity (serial_instead_of_identity), an int2/int4 column (int4_sequence_near_exhaustion,
 /// with the sequence's last value). A bigint identity's sequence is not looked at further.
 /// What each linted view reads that its readers might not (`owner_rights_reads`: relations
-/// with row-level security or that PUBLIC may not read directly; plain views only), and the relations
-/// with row-level security each view or materialized view reads (`reads_rls_tables`, quoted).
+/// with row-level security or that PUBLIC may not read directly; plain views only), and the
+/// relations with row-level security each view or materialized view reads (`reads_rls_tables`,
+/// quoted).
 fn view_reads(
     relations: &mut [Relation],
     position: &HashMap<u32, usize>,
