@@ -255,7 +255,7 @@ pub const RULE_INSTEAD_OF_TRIGGER: Rule = Rule {
     name: "rule_instead_of_trigger",
     category: "design",
     level: Level::Warning,
-    rationale: "A rule rewrites the query before it runs, not the rows it touches: a multi-row INSERT or an UPDATE with a volatile default runs the rule's action once per statement with surprising results, COPY ignores rules, and RETURNING and ON CONFLICT do not combine with them. A trigger (an INSTEAD OF trigger on a view) does what most rules mean to do, row by row.",
+    rationale: "A rule rewrites the query, not the rows it touches: its action is a second query that evaluates NEW's expressions again (a default calling nextval() gives the logged row another value than the inserted one), COPY ignores rules, and RETURNING and ON CONFLICT do not combine with them. A trigger (an INSTEAD OF trigger on a view) does what most rules mean to do, row by row.",
     remediation: "Move what the rule does into a trigger (INSTEAD OF on a view, BEFORE/AFTER on a table), then drop the rule.",
     check: |ctx, report| {
         for relation in ctx.catalog.relations.iter().filter(|r| !ctx.config.excludes(&r.schema, &r.name)) {
