@@ -113,12 +113,19 @@ pub fn indexes(
 /// The access method's name (btree, gin...).
 fn access_method(oid: pg_sys::Oid) -> String {
     // SAFETY: get_am_name returns a palloc'd copy of the name, or NULL for an unknown OID.
-    let name = unsafe { pg_sys::get_am_name(oid) };
-    if name.is_null() {
+    unsafe { lookup_text(pg_sys::get_am_name(oid)) }
+}
+
+/// The text a catalog lookup function returned (get_am_name, get_namespace_name...): empty for
+/// NULL (not found).
+///
+/// # Safety
+/// `text` must be NULL or a NUL-terminated string.
+unsafe fn lookup_text(text: *const std::ffi::c_char) -> String {
+    if text.is_null() {
         return String::new();
     }
-    // SAFETY: a NUL-terminated string (above).
-    super::spi_rows::utf8(unsafe { std::ffi::CStr::from_ptr(name) }.to_bytes())
+    super::spi_rows::utf8(std::ffi::CStr::from_ptr(text).to_bytes())
 }
 
 /// The fillfactor of a relation's options (`fillfactor=70`), as pg_options_to_table() splits
@@ -305,13 +312,7 @@ pub fn read_relations(oids: impl IntoIterator<Item = u32>) -> HashMap<u32, ReadR
             // SAFETY: obtained above.
             unsafe { pg_sys::ReleaseSysCache(tuple) };
             // SAFETY: get_namespace_name returns a palloc'd NUL-terminated copy, or NULL.
-            let schema = unsafe { pg_sys::get_namespace_name(namespace) };
-            let schema = if schema.is_null() {
-                String::new()
-            } else {
-                // SAFETY: non-NULL: a NUL-terminated string (above).
-                super::spi_rows::utf8(unsafe { std::ffi::CStr::from_ptr(schema) }.to_bytes())
-            };
+            let schema = unsafe { lookup_text(pg_sys::get_namespace_name(namespace)) };
             let mut gone = false;
             // SAFETY: reads the relation's ACL through the syscache; ACL_ID_PUBLIC is PUBLIC, as
             // has_table_privilege('public', ...) passes it. A relation dropped meanwhile sets

@@ -454,7 +454,7 @@ fn view_reads(
         let mut rls: Vec<String> = read
             .iter()
             .filter(|t| t.rls)
-            .map(|t| format!("{}.{}", quote_identifier(&t.schema), quote_identifier(&t.name)))
+            .map(|t| spi::quote_qualified_identifier(&t.schema, &t.name))
             .collect();
         if !rls.is_empty() {
             rls.sort();
@@ -485,14 +485,6 @@ fn inheritance(relations: &mut [Relation], position: &HashMap<u32, usize>, inher
             relations[i].inherits_from.push((parent.schema.clone(), parent.name.clone()));
         }
     }
-}
-
-/// A name quoted as format('%I') quotes it.
-fn quote_identifier(name: &str) -> String {
-    let Ok(c_name) = std::ffi::CString::new(name) else { return name.to_string() };
-    // SAFETY: quote_identifier returns its argument or a palloc'd quoted copy, NUL-terminated.
-    let quoted = unsafe { std::ffi::CStr::from_ptr(pg_sys::quote_identifier(c_name.as_ptr())) };
-    super::spi_rows::utf8(quoted.to_bytes())
 }
 
 fn sequences(

@@ -2,8 +2,9 @@ use crate::catalog::{Column, Relation};
 use crate::lint::{Context, Level, Report, Rule, Site};
 use serde_json::json;
 
-/// What fixes a column: SQL written from the table (quoted name) and the column (quoted name).
-type ColumnFix = fn(table: &str, column: &str) -> String;
+/// What fixes a column: SQL written from the table and the column (quoted names), and the
+/// column itself (its type).
+type ColumnFix = fn(table: &str, column: &str, found: &Column) -> String;
 
 /// Report every column of a table whose type `matches`, with the SQL that `fix` writes for it.
 fn columns_of_type(
@@ -21,22 +22,13 @@ fn columns_of_type(
                 format!("column {}.{} is {what} ({})", table.qualified(), column.name, column.data_type),
                 json!({"column": column.name, "type": column.data_type}),
             );
-            report.remedy(fix(&table_sql(ctx, table), &ctx.catalog.ident(&column.name)));
+            report.remedy(fix(&table_sql(ctx, table), &ctx.catalog.ident(&column.name), column));
         }
     }
 }
 
 fn table_sql(ctx: &Context, table: &Relation) -> String {
     ctx.catalog.sql_name(&table.schema, &table.name)
-}
-
-/// `ALTER TABLE ... ALTER COLUMN ... TYPE ...;` (the type written as the catalog prints it).
-fn alter_type_sql(ctx: &Context, table: &Relation, column: &str, new_type: &str) -> String {
-    format!(
-        "ALTER TABLE {} ALTER COLUMN {} TYPE {new_type};",
-        table_sql(ctx, table),
-        ctx.catalog.ident(column)
-    )
 }
 
 /// The name of an identity column added as a table's key: `id`, or `<table>_id` when the table
@@ -104,7 +96,12 @@ pub const FOREIGN_KEY_TYPE_MISMATCH: Rule = Rule {
                             ),
                             json!({"constraint": fk.name, "column": own.name, "type": own.data_type, "referenced_type": theirs.data_type}),
                         );
-                        report.remedy(alter_type_sql(ctx, table, &own.name, &theirs.data_type));
+                        report.remedy(format!(
+                            "ALTER TABLE {} ALTER COLUMN {} TYPE {};",
+                            table_sql(ctx, table),
+                            ctx.catalog.ident(&own.name),
+                            theirs.data_type
+                        ));
                     }
                 }
             }
@@ -145,7 +142,7 @@ pub const TIMESTAMP_WITHOUT_TIME_ZONE: Rule = Rule {
     rationale: "timestamp without time zone records a wall-clock reading whose meaning depends on the writer's time zone; timestamptz records an instant.",
     remediation: "Change the column to timestamptz, reading the values in the zone they were written in.",
     check: |ctx, report| {
-        columns_of_type(ctx, report, |c| c.type_name == "timestamp", "timestamp without time zone", |t, c| {
+        columns_of_type(ctx, report, |c| c.type_name == "timestamp", "timestamp without time zone", |t, c, _| {
             format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE timestamptz USING {c} AT TIME ZONE 'UTC'; -- or the zone the values were written in")
         })
     },
@@ -164,7 +161,7 @@ pub const CHAR_N_COLUMN: Rule = Rule {
             report,
             |c| c.type_name == "bpchar",
             "char(n)",
-            |t, c| format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE text;"),
+            |t, c, _| format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE text;"),
         )
     },
 };
@@ -272,7 +269,7 @@ pub const REG_TYPE_COLUMN: Rule = Rule {
     check: |ctx, report| {
         const BLOCKERS: &[&str] =
             &["regproc", "regprocedure", "regoper", "regoperator", "regconfig", "regdictionary", "regnamespace", "regcollation"];
-        columns_of_type(ctx, report, |c| BLOCKERS.contains(&c.type_name.as_str()), "an OID-alias type that blocks pg_upgrade", |t, c| {
+        columns_of_type(ctx, report, |c| BLOCKERS.contains(&c.type_name.as_str()), "an OID-alias type that blocks pg_upgrade", |t, c, _| {
             format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE text USING {c}::text;")
         })
     },
@@ -285,7 +282,7 @@ pub const MONEY_COLUMN: Rule = Rule {
     rationale: "money formats and parses with lc_monetary, so the same value reads differently on another server, and it has a fixed fractional precision.",
     remediation: "Use numeric(p, s), with the currency in its own column if needed.",
     check: |ctx, report| {
-        columns_of_type(ctx, report, |c| c.type_name == "money", "money", |t, c| {
+        columns_of_type(ctx, report, |c| c.type_name == "money", "money", |t, c, _| {
             format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE numeric(19, 2) USING {c}::numeric;")
         })
     },
@@ -298,7 +295,7 @@ pub const TIMETZ_COLUMN: Rule = Rule {
     rationale: "A time of day with a fixed UTC offset cannot follow daylight saving time, and no date makes it an instant: PostgreSQL's manual keeps timetz for SQL compliance only.",
     remediation: "Use timestamptz for instants; for a time of day, time (the SQL converts each value to its time of day in UTC) with the time zone in its own column if needed.",
     check: |ctx, report| {
-        columns_of_type(ctx, report, |c| c.type_name == "timetz", "timetz", |t, c| {
+        columns_of_type(ctx, report, |c| c.type_name == "timetz", "timetz", |t, c, _| {
             format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE time USING ({c} AT TIME ZONE 'UTC')::time;")
         })
     },
@@ -317,18 +314,10 @@ pub const TIMESTAMP_ZERO_PRECISION: Rule = Rule {
     rationale: "timestamp(0) rounds to the nearest second instead of truncating: a value stored at 12:00:00.6 reads 12:00:01, up to half a second in the future, and ranges miss rows.",
     remediation: "Keep the full precision and truncate where seconds are wanted (date_trunc('second', ...) in the query or the default).",
     check: |ctx, report| {
-        for table in ctx.tables() {
-            for column in table.columns.iter().filter(|c| zero_precision_timestamp(c)) {
-                report.on_relation(
-                    table,
-                    Some(&column.name),
-                    format!("column {}.{} is {}: rounded to whole seconds", table.qualified(), column.name, column.data_type),
-                    json!({"column": column.name, "type": column.data_type}),
-                );
-                // The same type at full precision (timestamp stays timestamp).
-                report.remedy(alter_type_sql(ctx, table, &column.name, &column.type_name));
-            }
-        }
+        // The same type at full precision (timestamp stays timestamp).
+        columns_of_type(ctx, report, zero_precision_timestamp, "rounded to whole seconds", |t, c, found| {
+            format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {};", found.type_name)
+        })
     },
 };
 
@@ -418,7 +407,7 @@ pub const JSON_COLUMN: Rule = Rule {
     rationale: "json stores the text as written and re-parses it on every access; jsonb is parsed once, can be indexed and compared.",
     remediation: "Change the column to jsonb (unless key order or duplicate keys must be kept).",
     check: |ctx, report| {
-        columns_of_type(ctx, report, |c| c.type_name == "json", "json rather than jsonb", |t, c| {
+        columns_of_type(ctx, report, |c| c.type_name == "json", "json rather than jsonb", |t, c, _| {
             format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE jsonb USING {c}::jsonb;")
         })
     },
